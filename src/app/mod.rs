@@ -1,0 +1,1 @@
+//! The TUI application: Event -> Action -> update(state) -> Effects.

@@ -1,0 +1,7 @@
+//! Nix `--log-format internal-json` lines as typed events.
+
+/// One line of Nix's stderr. Placeholder until the parser lands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NixEvent {
+    Raw(String),
+}

@@ -1,0 +1,34 @@
+//! The engine. Knows nothing of terminals: no ratatui or crossterm here.
+
+pub mod events;
+pub mod plan_types;
+pub mod state;
+
+use std::sync::Arc;
+
+use plan_types::{BuildPlan, UnitId};
+
+/// Store paths of one unit's derivation, known after evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitPaths {
+    pub unit: UnitId,
+    pub drv_path: String,
+    pub out_path: String,
+}
+
+/// Everything the engine tells its consumers; the TUI and the headless printer read the
+/// same stream and reduce it with [`state::BuildState::apply`].
+#[derive(Debug, Clone)]
+pub enum BackendEvent {
+    PlanningStarted,
+    Planned(Arc<BuildPlan>),
+    EvaluationStarted,
+    Instantiated(Vec<UnitPaths>),
+    /// Units whose outputs were valid before the build: nothing will be logged for them.
+    AlreadyValid(Vec<UnitId>),
+    BuildStarted,
+    Nix(events::NixEvent),
+    Finished { success: bool, exit_code: Option<i32> },
+    /// A failure before or around Nix (Cargo, evaluation, spawning): shown as is.
+    Error(String),
+}

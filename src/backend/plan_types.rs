@@ -1,0 +1,114 @@
+//! The build plan: what Cargo would compile, as data the rest of the engine shares.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// Index of a unit in [`BuildPlan::units`].
+pub type UnitId = usize;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BuildPlan {
+    pub workspace_root: PathBuf,
+    /// The Cargo target dir; libnix-tui writes below `<target_dir>/libnix`.
+    pub target_dir: PathBuf,
+    /// Cargo's profile directory name: `debug`, `release`, or a custom profile's name.
+    pub profile_dir: String,
+    /// `rustc -vV` of the toolchain every unit is compiled with.
+    pub rustc_version: String,
+    pub host_triple: String,
+    /// Keyed by Cargo's package id.
+    pub packages: BTreeMap<String, Package>,
+    pub units: Vec<Unit>,
+    pub roots: Vec<UnitId>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Package {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub manifest_dir: PathBuf,
+    pub source: PackageSource,
+    pub links: Option<String>,
+    /// A member of the workspace (a "local" package: lints are not capped).
+    pub is_member: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum PackageSource {
+    /// A crates.io (or other registry) crate, fetched as a fixed-output path.
+    Registry { checksum: String, crate_file: PathBuf },
+    /// A local path (workspace member or path dependency).
+    Path,
+    /// A git dependency, built from Cargo's checkout.
+    Git { url: String },
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnitKind {
+    Lib,
+    ProcMacro,
+    Bin,
+    Example,
+    /// Compiling `build.rs` into an executable.
+    BuildScript,
+    /// Running the compiled build script.
+    BuildScriptRun,
+}
+
+impl UnitKind {
+    /// The short label shown beside a unit, as Cargo users know it.
+    pub fn label(self) -> &'static str {
+        match self {
+            UnitKind::Lib => "lib",
+            UnitKind::ProcMacro => "proc-macro",
+            UnitKind::Bin => "bin",
+            UnitKind::Example => "example",
+            UnitKind::BuildScript => "build script",
+            UnitKind::BuildScriptRun => "build-script run",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Unit {
+    /// Stable, unique, Nix-attribute-safe name: `<pkg>-<version>-<kind>-<target>-<hash>`.
+    pub key: String,
+    /// Package id (key into [`BuildPlan::packages`]).
+    pub package: String,
+    pub kind: UnitKind,
+    pub target_name: String,
+    pub crate_types: Vec<String>,
+    pub edition: String,
+    /// Path of the crate root relative to the package's manifest dir.
+    pub src_path: PathBuf,
+    pub features: Vec<String>,
+    pub profile: Profile,
+    pub deps: Vec<UnitDep>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UnitDep {
+    pub unit: UnitId,
+    pub extern_crate_name: String,
+}
+
+/// A resolved Cargo profile, as the unit graph reports it for one unit.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Profile {
+    pub name: String,
+    pub opt_level: String,
+    pub lto: String,
+    pub codegen_units: Option<u32>,
+    /// `0`, `1`, `2`, `"line-tables-only"`, ... kept as Cargo wrote it.
+    pub debuginfo: serde_json::Value,
+    pub debug_assertions: bool,
+    pub overflow_checks: bool,
+    pub panic: String,
+    /// `none`, `debuginfo` or `symbols`.
+    pub strip: String,
+}

@@ -1,0 +1,5 @@
+//! libnix-tui: build Rust projects through Nix, one derivation per compilation unit.
+
+pub mod app;
+pub mod backend;
+pub mod views;

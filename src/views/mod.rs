@@ -1,0 +1,1 @@
+//! ratatui rendering, one file per panel; pure functions of app state.
