@@ -5,3 +5,8 @@
 pub enum NixEvent {
     Raw(String),
 }
+
+/// Placeholder until the parser lands.
+pub fn parse_line(line: &str) -> NixEvent {
+    NixEvent::Raw(line.to_string())
+}

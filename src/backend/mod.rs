@@ -1,8 +1,12 @@
 //! The engine. Knows nothing of terminals: no ratatui or crossterm here.
 
 pub mod events;
+pub mod nixgen;
+pub mod plan;
 pub mod plan_types;
+pub mod runner;
 pub mod state;
+pub mod store;
 
 use std::sync::Arc;
 
@@ -28,7 +32,10 @@ pub enum BackendEvent {
     AlreadyValid(Vec<UnitId>),
     BuildStarted,
     Nix(events::NixEvent),
-    Finished { success: bool, exit_code: Option<i32> },
+    Finished {
+        success: bool,
+        exit_code: Option<i32>,
+    },
     /// A failure before or around Nix (Cargo, evaluation, spawning): shown as is.
     Error(String),
 }

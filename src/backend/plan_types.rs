@@ -34,13 +34,20 @@ pub struct Package {
     pub links: Option<String>,
     /// A member of the workspace (a "local" package: lints are not capped).
     pub is_member: bool,
+    /// Every feature the manifest declares (for `--check-cfg`).
+    pub declared_features: Vec<String>,
+    /// `CARGO_PKG_AUTHORS`, `CARGO_PKG_DESCRIPTION`, ... as Cargo sets them.
+    pub metadata_env: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum PackageSource {
     /// A crates.io (or other registry) crate, fetched as a fixed-output path.
-    Registry { checksum: String, crate_file: PathBuf },
+    Registry {
+        checksum: String,
+        crate_file: PathBuf,
+    },
     /// A local path (workspace member or path dependency).
     Path,
     /// A git dependency, built from Cargo's checkout.

@@ -13,12 +13,23 @@ pub enum UnitStatus {
     Planned,
     /// Output already valid in the store before the build started.
     Cached,
-    Substituting { from: String },
-    Substituted { from: String },
+    Substituting {
+        from: String,
+    },
+    Substituted {
+        from: String,
+    },
     /// `machine` is empty for a local build.
-    Building { machine: String, since: Duration },
-    Built { took: Duration },
-    Failed { exit_code: Option<i32> },
+    Building {
+        machine: String,
+        since: Duration,
+    },
+    Built {
+        took: Duration,
+    },
+    Failed {
+        exit_code: Option<i32>,
+    },
     /// Not built because a dependency failed.
     Skipped,
 }
@@ -78,4 +89,11 @@ pub struct BuildState {
     pub build_finished: Option<Duration>,
     /// Messages from Nix or the engine that belong to no unit (eval errors, warnings).
     pub messages: Vec<String>,
+}
+
+impl BuildState {
+    /// Placeholder until the reducer lands.
+    pub fn apply(&mut self, _event: &super::BackendEvent, _at: Duration) -> Vec<UnitId> {
+        Vec::new()
+    }
 }

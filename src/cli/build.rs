@@ -1,0 +1,289 @@
+//! Headless `build` and `plan`: the same engine and reducer as the dashboard, printed
+//! like Cargo (or as JSON lines for other tools).
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::sync::{mpsc, watch};
+
+use super::{BuildArgs, MessageFormat, PlanFormat};
+use crate::backend::BackendEvent;
+use crate::backend::events::NixEvent;
+use crate::backend::plan_types::{BuildPlan, UnitId};
+use crate::backend::runner::{self, BuildRequest, RunError};
+use crate::backend::state::{BuildState, UnitStatus};
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+/// `libnix-tui plan`: the unit DAG as text or JSON.
+pub fn run_plan(args: &BuildArgs, format: PlanFormat) -> anyhow::Result<i32> {
+    let plan = crate::backend::plan::plan(&args.request().cargo)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        PlanFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &plan)?;
+            writeln!(out)?;
+        }
+        PlanFormat::Text => write_plan_text(&mut out, &plan)?,
+    }
+    Ok(0)
+}
+
+fn unit_title(plan: &BuildPlan, unit: UnitId) -> String {
+    let package = plan.package_of(unit);
+    let kind = plan.units[unit].kind.label();
+    format!("{} v{} ({kind})", package.name, package.version)
+}
+
+fn write_plan_text(out: &mut impl Write, plan: &BuildPlan) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} units in {} packages, profile `{}`",
+        plan.units.len(),
+        plan.package_versions().len(),
+        plan.profile_dir
+    )?;
+    for (id, unit) in plan.units.iter().enumerate() {
+        let root = if plan.roots.contains(&id) {
+            " [root]"
+        } else {
+            ""
+        };
+        writeln!(out, "{id:>4} {}{root}", unit_title(plan, id))?;
+        for dep in &unit.deps {
+            writeln!(
+                out,
+                "       -> {:>4} {} as `{}`",
+                dep.unit,
+                unit_title(plan, dep.unit),
+                dep.extern_crate_name
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Drive one whole session (prepare, then realise) on the runtime, sending every event.
+pub async fn drive(
+    request: BuildRequest,
+    only: Option<Vec<UnitId>>,
+    events: mpsc::UnboundedSender<BackendEvent>,
+    cancel: watch::Receiver<bool>,
+) -> Result<bool, RunError> {
+    let prepared = match runner::prepare(&request, &events).await {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            let _ = events.send(BackendEvent::Error(error.to_string()));
+            let _ = events.send(BackendEvent::Finished {
+                success: false,
+                exit_code: None,
+            });
+            return Err(error);
+        }
+    };
+    runner::realise(&request, &prepared, only.as_deref(), &events, cancel).await
+}
+
+/// `libnix-tui build`.
+pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
+    let request = args.request();
+    let printer = Printer::new(args.message_format);
+    runtime()?.block_on(async move {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (cancel_tx, cancel_rx) = watch::channel(false);
+        let session = tokio::spawn(drive(request, None, tx, cancel_rx));
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = cancel_tx.send(true);
+            }
+        });
+        let started = Instant::now();
+        let mut state = BuildState::default();
+        let mut printer = printer;
+        while let Some(event) = rx.recv().await {
+            let changed = state.apply(&event, started.elapsed());
+            printer.event(&state, &event, &changed);
+        }
+        let result = session.await?;
+        printer.summary(&state, started.elapsed());
+        Ok(match result {
+            Ok(true) => 0,
+            Ok(false) => 101,
+            Err(RunError::Cancelled) => 130,
+            Err(_) => 1,
+        })
+    })
+}
+
+struct Printer {
+    format: MessageFormat,
+    color: bool,
+}
+
+impl Printer {
+    fn new(format: MessageFormat) -> Self {
+        Printer {
+            format,
+            color: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn status_line(&self, word: &str, color: u8, rest: &str) {
+        if self.color {
+            eprintln!("\x1b[1;{color}m{word:>12}\x1b[0m {rest}");
+        } else {
+            eprintln!("{word:>12} {rest}");
+        }
+    }
+
+    fn event(&mut self, state: &BuildState, event: &BackendEvent, changed: &[UnitId]) {
+        match event {
+            BackendEvent::Error(message) => eprintln!("error: {message}"),
+            // Whatever Nix printed outside its JSON log (usage errors, warnings).
+            BackendEvent::Nix(NixEvent::Raw(line)) => eprintln!("{line}"),
+            _ => {}
+        }
+        if let (BackendEvent::Planned(plan), MessageFormat::Human) = (event, self.format) {
+            self.status_line(
+                "Planned",
+                32,
+                &format!(
+                    "{} units in {} packages",
+                    plan.units.len(),
+                    plan.package_versions().len()
+                ),
+            );
+        }
+        let Some(plan) = &state.plan else { return };
+        for &unit in changed {
+            match self.format {
+                MessageFormat::Human => self.human_unit(state, plan, unit),
+                MessageFormat::Json => json_unit(state, plan, unit),
+            }
+        }
+    }
+
+    fn human_unit(&self, state: &BuildState, plan: &BuildPlan, unit: UnitId) {
+        let title = unit_title(plan, unit);
+        match &state.units[unit].status {
+            UnitStatus::Cached => self.status_line("Cached", 32, &title),
+            UnitStatus::Substituting { from } => {
+                self.status_line("Substituting", 36, &format!("{title} from {from}"))
+            }
+            UnitStatus::Substituted { from } => {
+                self.status_line("Substituted", 32, &format!("{title} from {from}"))
+            }
+            UnitStatus::Building { machine, .. } if machine.is_empty() => {
+                self.status_line("Compiling", 32, &title)
+            }
+            UnitStatus::Building { machine, .. } => {
+                self.status_line("Compiling", 32, &format!("{title} on {machine}"))
+            }
+            UnitStatus::Built { took } => self.status_line(
+                "Built",
+                32,
+                &format!("{title} in {:.2}s", took.as_secs_f64()),
+            ),
+            UnitStatus::Failed { exit_code } => {
+                let code = exit_code.map_or(String::new(), |c| format!(" (exit code {c})"));
+                if self.color {
+                    eprintln!("\x1b[1;31merror\x1b[0m: could not build {title}{code}");
+                } else {
+                    eprintln!("error: could not build {title}{code}");
+                }
+                for line in &state.units[unit].log.lines {
+                    eprintln!("  {line}");
+                }
+            }
+            UnitStatus::Skipped => {
+                self.status_line("Skipped", 33, &format!("{title}: a dependency failed"))
+            }
+            UnitStatus::Planned => {}
+        }
+    }
+
+    fn summary(&self, state: &BuildState, elapsed: Duration) {
+        let c = state.counters;
+        let success = matches!(
+            state.phase,
+            crate::backend::state::Phase::Finished { success: true }
+        );
+        match self.format {
+            MessageFormat::Json => {
+                let line = json!({
+                    "reason": "build-finished",
+                    "success": success,
+                    "built": c.built,
+                    "cached": c.cached,
+                    "substituted": c.substituted,
+                    "failed": c.failed,
+                    "skipped": c.skipped,
+                    "elapsed_ms": elapsed.as_millis() as u64,
+                });
+                println!("{line}");
+            }
+            MessageFormat::Human => {
+                let profile = state
+                    .plan
+                    .as_ref()
+                    .map_or("debug", |p| p.profile_dir.as_str());
+                let counts = format!(
+                    "{} built, {} cached, {} substituted, {} failed, {} skipped",
+                    c.built, c.cached, c.substituted, c.failed, c.skipped
+                );
+                let word = if success { "Finished" } else { "Failed" };
+                self.status_line(
+                    word,
+                    if success { 32 } else { 31 },
+                    &format!(
+                        "`{profile}` profile in {:.2}s: {counts}",
+                        elapsed.as_secs_f64()
+                    ),
+                );
+                if success && let Some(plan) = &state.plan {
+                    let dir = crate::backend::nixgen::libnix_dir(plan).join(&plan.profile_dir);
+                    self.status_line("Output", 32, &dir.display().to_string());
+                }
+            }
+        }
+    }
+}
+
+fn json_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) {
+    let package = plan.package_of(unit);
+    let target = &plan.units[unit];
+    let (status, extra) = match &state.units[unit].status {
+        UnitStatus::Built { took } => ("built", json!({ "duration_ms": took.as_millis() as u64 })),
+        UnitStatus::Cached => ("cached", json!({})),
+        UnitStatus::Substituted { from } => ("substituted", json!({ "from": from })),
+        UnitStatus::Failed { exit_code } => (
+            "failed",
+            json!({ "exit_code": exit_code, "log": state.units[unit].log.lines }),
+        ),
+        UnitStatus::Skipped => ("skipped", json!({})),
+        UnitStatus::Building { .. } => ("started", json!({})),
+        UnitStatus::Substituting { .. } | UnitStatus::Planned => return,
+    };
+    let mut line = json!({
+        "reason": if status == "started" { "unit-started" } else { "unit-finished" },
+        "package": package.name,
+        "version": package.version,
+        "target_kind": target.kind,
+        "target_name": target.target_name,
+        "drv_path": state.units[unit].drv_path,
+    });
+    if status != "started" {
+        line["status"] = json!(status);
+    }
+    if let (Some(map), Some(extra)) = (line.as_object_mut(), extra.as_object()) {
+        map.extend(extra.clone());
+    }
+    println!("{line}");
+}

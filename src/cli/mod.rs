@@ -1,0 +1,200 @@
+//! The command line: `libnix-tui` (the dashboard), `build`, `plan`, `deps`, `doctor`.
+
+pub mod build;
+pub mod dashboard;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::backend::nixgen::ToolchainMode;
+use crate::backend::plan::CargoOptions;
+use crate::backend::runner::{BuildRequest, NixOptions};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "libnix-tui",
+    version,
+    about = "Build Rust projects through Nix, one derivation per compilation unit",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build through Nix, printing like Cargo.
+    Build(BuildArgs),
+    /// Print the unit graph that would be built.
+    Plan {
+        #[command(flatten)]
+        args: BuildArgs,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+    },
+    /// Open the dashboard (the default when no subcommand is given).
+    Tui(TuiArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PlanFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum MessageFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct TuiArgs {
+    /// A project directory (or its Cargo.toml) to open instead of the current one.
+    pub path: Option<PathBuf>,
+    /// Start building right away.
+    #[arg(long)]
+    pub build: bool,
+    #[command(flatten)]
+    pub args: BuildArgs,
+}
+
+/// Cargo's flags for selecting what to build, plus the Nix pass-through options.
+#[derive(Debug, Args, Default, Clone)]
+pub struct BuildArgs {
+    /// Path to Cargo.toml
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Package(s) to build
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
+    /// Build all packages in the workspace
+    #[arg(long)]
+    pub workspace: bool,
+    /// Build only the specified binary
+    #[arg(long = "bin", value_name = "NAME")]
+    pub bins: Vec<String>,
+    /// Build only this package's library
+    #[arg(long)]
+    pub lib: bool,
+    /// Build artifacts in release mode, with optimizations
+    #[arg(short = 'r', long)]
+    pub release: bool,
+    /// Build artifacts with the specified profile
+    #[arg(long, value_name = "PROFILE-NAME")]
+    pub profile: Option<String>,
+    /// Space or comma separated list of features to activate
+    #[arg(short = 'F', long, value_name = "FEATURES")]
+    pub features: Vec<String>,
+    /// Activate all available features
+    #[arg(long)]
+    pub all_features: bool,
+    /// Do not activate the `default` feature
+    #[arg(long)]
+    pub no_default_features: bool,
+    /// Number of parallel Nix builds (--max-jobs)
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<u32>,
+    /// Build as much as possible after a failure
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Directory for all generated artifacts
+    #[arg(long, value_name = "DIRECTORY")]
+    pub target_dir: Option<PathBuf>,
+    /// Toolchain: `nixpkgs` (pure) or `host` (the host's rustc and cc). Default: nixpkgs
+    /// when `<nixpkgs>` can be found, host otherwise.
+    #[arg(long, value_name = "MODE")]
+    pub toolchain: Option<ToolchainMode>,
+    /// Pass a Nix option (repeatable): --option NAME VALUE
+    #[arg(long = "option", num_args = 2, value_names = ["NAME", "VALUE"])]
+    pub nix_options: Vec<String>,
+    /// Nix remote builders (--builders)
+    #[arg(long, value_name = "SPEC")]
+    pub builders: Option<String>,
+    /// The Nix store to use (--store)
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+    /// Do not substitute from binary caches
+    #[arg(long)]
+    pub offline: bool,
+    /// Output format of `build`
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+}
+
+impl BuildArgs {
+    /// The engine's request for these flags.
+    pub fn request(&self) -> BuildRequest {
+        let features = self
+            .features
+            .iter()
+            .flat_map(|f| f.split([',', ' ']))
+            .filter(|f| !f.is_empty())
+            .map(str::to_string)
+            .collect();
+        BuildRequest {
+            cargo: CargoOptions {
+                manifest_path: self.manifest_path.clone(),
+                packages: self.packages.clone(),
+                workspace: self.workspace,
+                bins: self.bins.clone(),
+                lib: self.lib,
+                release: self.release,
+                profile: self.profile.clone(),
+                features,
+                all_features: self.all_features,
+                no_default_features: self.no_default_features,
+                target_dir: self.target_dir.clone(),
+            },
+            nix: NixOptions {
+                toolchain: self.toolchain,
+                jobs: self.jobs,
+                keep_going: self.keep_going,
+                options: self
+                    .nix_options
+                    .chunks(2)
+                    .map(|pair| (pair[0].clone(), pair.get(1).cloned().unwrap_or_default()))
+                    .collect(),
+                builders: self.builders.clone(),
+                store: self.store.clone(),
+                offline: self.offline,
+            },
+        }
+    }
+}
+
+/// `cargo libnix build` runs us as `cargo-libnix libnix build`: drop Cargo's extra word.
+pub fn normalized_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut args: Vec<String> = args.into_iter().collect();
+    let invoked_by_cargo = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .is_some_and(|name| name.to_string_lossy().starts_with("cargo-libnix"));
+    if invoked_by_cargo && args.get(1).map(String::as_str) == Some("libnix") {
+        args.remove(1);
+    }
+    args
+}
+
+/// Entry point shared by `libnix-tui` and `cargo-libnix`; returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse_from(normalized_args(std::env::args()));
+    let result = match cli.command {
+        Some(Command::Build(args)) => build::run_build(&args),
+        Some(Command::Plan { args, format }) => build::run_plan(&args, format),
+        Some(Command::Tui(tui)) => dashboard::run(tui),
+        None => dashboard::run(cli.tui),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            1
+        }
+    }
+}
