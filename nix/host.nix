@@ -27,6 +27,12 @@ let
     rustcIdentity = toolchain.identity;
   };
 
+  # Nix 2.x without a sandbox decides a build is over when the log pipe closes and then
+  # kills the builder's process group; a builder still inside exit() is reported as
+  # "killed by signal 9" (NixOS/nix#2176). So the log is written through a child that
+  # closes it only after the builder has fully exited.
+  logThroughChild = "exec > >(cat; sleep 0.01) 2>&1\n";
+
   runScript =
     name: env: script:
     derivation (
@@ -35,7 +41,7 @@ let
         builder = "${hostTools}/bin/bash";
         args = [
           "-ec"
-          script
+          (logThroughChild + script)
         ];
         PATH = "${hostTools}/bin";
       }
@@ -54,8 +60,8 @@ in
         inherit system;
         builder = "${hostTools}/bin/bash";
         args = [
-          "-e"
-          ./builder.sh
+          "-ec"
+          (logThroughChild + "source ${./builder.sh}")
         ];
         PATH = "${hostTools}/bin";
         libnixHostDeps = attrs.nativeDeps;

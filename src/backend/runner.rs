@@ -315,6 +315,7 @@ pub async fn realise(
     };
     let mut lines = BufReader::new(stderr).lines();
     let mut cancelled = false;
+    let mut cancellable = true;
     loop {
         tokio::select! {
             line = lines.next_line() => match line {
@@ -323,8 +324,12 @@ pub async fn realise(
                 }
                 _ => break,
             },
-            changed = cancel.changed(), if !cancelled => {
-                if changed.is_err() || *cancel.borrow() {
+            changed = cancel.changed(), if cancellable => {
+                if changed.is_err() {
+                    // Nobody can cancel any more: keep building.
+                    cancellable = false;
+                } else if *cancel.borrow() {
+                    cancellable = false;
                     cancelled = true;
                     if let Some(pid) = pid {
                         // SAFETY: kill has no memory-safety preconditions; the pid is our
