@@ -98,6 +98,7 @@ impl UnitState {
     }
 }
 
+/// How many units are in each status; [`BuildState::apply`] keeps them exact.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
     pub planned: usize,
