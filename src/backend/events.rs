@@ -152,26 +152,26 @@ open_code_enum! {
     /// `start.type`.
     ActivityType {
         Unknown = 0,
-        /// fields: [path, from, to]
+        /// fields: `[path, from, to]`
         CopyPath = 100,
-        /// fields: [uri]
+        /// fields: `[uri]`
         FileTransfer = 101,
         Realise = 102,
         /// Carries the substitution counters.
         CopyPaths = 103,
         /// Carries the build counters.
         Builds = 104,
-        /// fields: [drvPath, machine ("" = local), round, nrRounds]
+        /// fields: `[drvPath, machine ("" = local), round, nrRounds]`
         Build = 105,
         OptimiseStore = 106,
         VerifyPaths = 107,
-        /// fields: [storePath, substituterUri]
+        /// fields: `[storePath, substituterUri]`
         Substitute = 108,
-        /// fields: [storePath, substituterUri]
+        /// fields: `[storePath, substituterUri]`
         QueryPathInfo = 109,
-        /// fields: [drvPath]
+        /// fields: `[drvPath]`
         PostBuildHook = 110,
-        /// fields: none, or [drvPath, resolvedDrvPath]
+        /// fields: none, or `[drvPath, resolvedDrvPath]`
         BuildWaiting = 111,
         FetchTree = 112,
         FetchToStore = 113,
@@ -181,23 +181,23 @@ open_code_enum! {
 open_code_enum! {
     /// `result.type`.
     ResultType {
-        /// fields: [bytes, blocks]
+        /// fields: `[bytes, blocks]`
         FileLinked = 100,
-        /// fields: [line]
+        /// fields: `[line]`
         BuildLogLine = 101,
-        /// fields: [path]
+        /// fields: `[path]`
         UntrustedPath = 102,
-        /// fields: [path]
+        /// fields: `[path]`
         CorruptedPath = 103,
-        /// fields: [phase]
+        /// fields: `[phase]`
         SetPhase = 104,
-        /// fields: [done, expected, running, failed]
+        /// fields: `[done, expected, running, failed]`
         Progress = 105,
-        /// fields: [activityType, expected]
+        /// fields: `[activityType, expected]`
         SetExpected = 106,
-        /// fields: [line]
+        /// fields: `[line]`
         PostBuildLogLine = 107,
-        /// fields: [text]
+        /// fields: `[text]`
         FetchStatus = 108,
     }
 }
