@@ -201,10 +201,14 @@ impl Printer {
                 for line in &state.units[unit].log.lines {
                     eprintln!("  {line}");
                 }
+                if let Some(error) = &state.units[unit].error {
+                    eprintln!("  {error}");
+                }
             }
             UnitStatus::Skipped => {
                 self.status_line("Skipped", 33, &format!("{title}: a dependency failed"))
             }
+            UnitStatus::Interrupted => self.status_line("Interrupted", 33, &title),
             UnitStatus::Planned => {}
         }
     }
@@ -267,7 +271,8 @@ fn json_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) {
             "failed",
             json!({ "exit_code": exit_code, "log": state.units[unit].log.lines }),
         ),
-        UnitStatus::Skipped => ("skipped", json!({})),
+        UnitStatus::Skipped => ("skipped", json!({ "reason": "dependency failed" })),
+        UnitStatus::Interrupted => ("skipped", json!({ "reason": "interrupted" })),
         UnitStatus::Building { .. } => ("started", json!({})),
         UnitStatus::Substituting { .. } | UnitStatus::Planned => return,
     };
