@@ -271,8 +271,8 @@ fn json_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) {
             "failed",
             json!({ "exit_code": exit_code, "log": state.units[unit].log.lines }),
         ),
-        UnitStatus::Skipped => ("skipped", json!({ "reason": "dependency failed" })),
-        UnitStatus::Interrupted => ("skipped", json!({ "reason": "interrupted" })),
+        UnitStatus::Skipped => ("skipped", json!({ "skip_reason": "dependency failed" })),
+        UnitStatus::Interrupted => ("skipped", json!({ "skip_reason": "interrupted" })),
         UnitStatus::Building { .. } => ("started", json!({})),
         UnitStatus::Substituting { .. } | UnitStatus::Planned => return,
     };

@@ -1,0 +1,145 @@
+//! Helpers for the integration tests: fixture copies, real `libnix-tui` runs, Cargo runs.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A private copy of a fixture project (without its target dir), so tests can edit it.
+pub fn copy_fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("libnix-{name}-"))
+        .tempdir()
+        .expect("temp dir");
+    copy_dir(&fixture(name), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read fixture") {
+        let entry = entry.expect("dir entry");
+        let name = entry.file_name();
+        if name == "target" {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(&name));
+        } else {
+            std::fs::copy(&path, to.join(&name)).expect("copy file");
+        }
+    }
+}
+
+/// A string no earlier run has seen, so an edit always makes new derivations.
+pub fn unique_salt() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{nanos}-{}", std::process::id())
+}
+
+pub fn append(path: &Path, text: &str) {
+    let mut content = std::fs::read_to_string(path).expect("read file");
+    content.push_str(text);
+    std::fs::write(path, content).expect("write file");
+}
+
+pub struct BuildRun {
+    pub output: Output,
+    /// The `--message-format json` lines.
+    pub messages: Vec<Value>,
+}
+
+impl BuildRun {
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    /// `(package, target kind, status)` of every finished unit.
+    pub fn outcomes(&self) -> Vec<(String, String, String)> {
+        self.messages
+            .iter()
+            .filter(|m| m["reason"] == "unit-finished")
+            .map(|m| {
+                (
+                    m["package"].as_str().unwrap_or_default().to_string(),
+                    m["target_kind"].as_str().unwrap_or_default().to_string(),
+                    m["status"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    pub fn with_status(&self, status: &str) -> Vec<(String, String)> {
+        self.outcomes()
+            .into_iter()
+            .filter(|(_, _, s)| s == status)
+            .map(|(p, k, _)| (p, k))
+            .collect()
+    }
+
+    pub fn finished(&self) -> &Value {
+        self.messages
+            .iter()
+            .find(|m| m["reason"] == "build-finished")
+            .expect("a build-finished message")
+    }
+}
+
+pub fn libnix_tui() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_libnix-tui"))
+}
+
+/// `libnix-tui build --message-format json` in `project`.
+pub fn build(project: &Path, extra: &[&str]) -> BuildRun {
+    let output = libnix_tui()
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(project.join("Cargo.toml"))
+        .args(["--message-format", "json"])
+        .args(extra)
+        .output()
+        .expect("run libnix-tui");
+    let messages = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    BuildRun { output, messages }
+}
+
+/// stdout of a binary built by libnix-tui into `target/libnix/debug/bin`.
+pub fn run_nix_built(project: &Path, bin: &str) -> String {
+    let path = project.join("target/libnix/debug/bin").join(bin);
+    let output = Command::new(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", path.display()));
+    assert!(output.status.success(), "{} failed", path.display());
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// stdout of the same binary built and run by Cargo.
+pub fn run_cargo_built(project: &Path, package: &str) -> String {
+    let output = Command::new(env!("CARGO"))
+        .args(["run", "-q", "-p", package, "--manifest-path"])
+        .arg(project.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", project.join("target/cargo"))
+        .output()
+        .expect("run cargo");
+    assert!(
+        output.status.success(),
+        "cargo run failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

@@ -1,0 +1,164 @@
+//! The engine against real Nix: real builds, real crates from crates.io.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn fixture_workspace_builds_through_nix_like_cargo() {
+    let project = copy_fixture("workspace");
+    let run = build(project.path(), &[]);
+    assert!(run.output.status.success(), "{}", run.stderr());
+    assert!(run.with_status("failed").is_empty());
+    let packages: Vec<String> = run.outcomes().into_iter().map(|(p, _, _)| p).collect();
+    for expected in ["app", "greet", "greet-macros", "native", "unixonly"] {
+        assert!(packages.iter().any(|p| p == expected), "{expected} missing");
+    }
+    assert!(
+        !packages.iter().any(|p| p == "winonly"),
+        "a cfg(windows) dependency was built"
+    );
+    let nix = run_nix_built(project.path(), "app");
+    assert_eq!(nix, run_cargo_built(project.path(), "app"));
+    assert!(nix.contains("hello-from-native / answer 42"), "{nix}");
+}
+
+#[test]
+fn crates_io_project_builds_through_nix_like_cargo() {
+    let project = copy_fixture("crates-io");
+    let run = build(project.path(), &[]);
+    assert!(run.output.status.success(), "{}", run.stderr());
+    let outcomes = run.outcomes();
+    assert!(outcomes.len() >= 40, "only {} units", outcomes.len());
+    for kind in ["proc-macro", "build-script-run", "lib", "bin"] {
+        assert!(outcomes.iter().any(|(_, k, _)| k == kind), "no {kind} unit");
+    }
+    assert_eq!(
+        run_nix_built(project.path(), "crates-io-demo"),
+        run_cargo_built(project.path(), "crates-io-demo")
+    );
+}
+
+#[test]
+fn second_build_is_a_noop_and_a_root_edit_rebuilds_only_the_root() {
+    let project = copy_fixture("workspace");
+    let first = build(project.path(), &[]);
+    assert!(first.output.status.success(), "{}", first.stderr());
+
+    let second = build(project.path(), &[]);
+    assert!(second.output.status.success(), "{}", second.stderr());
+    assert!(
+        second.with_status("built").is_empty(),
+        "{:?}",
+        second.outcomes()
+    );
+    assert_eq!(
+        second.with_status("cached").len(),
+        second.outcomes().len(),
+        "{:?}",
+        second.outcomes()
+    );
+
+    append(
+        &project.path().join("app/src/main.rs"),
+        &format!("\n// edited {}\n", unique_salt()),
+    );
+    let third = build(project.path(), &[]);
+    assert!(third.output.status.success(), "{}", third.stderr());
+    let rebuilt = third.with_status("built");
+    assert!(
+        rebuilt.contains(&("app".into(), "bin".into())),
+        "{rebuilt:?}"
+    );
+    assert!(
+        rebuilt.iter().all(|(package, _)| package == "app"),
+        "a non-root unit was rebuilt: {rebuilt:?}"
+    );
+}
+
+#[test]
+fn compile_error_fails_its_unit_and_keep_going_builds_the_rest() {
+    let project = copy_fixture("workspace");
+    append(
+        &project.path().join("greet/src/lib.rs"),
+        &format!("\npub fn broken() -> u32 {{ \"{}\" }}\n", unique_salt()),
+    );
+    let run = build(project.path(), &["--keep-going"]);
+    assert!(!run.output.status.success());
+    assert_eq!(
+        run.with_status("failed"),
+        vec![("greet".into(), "lib".into())]
+    );
+    let failed = run
+        .messages
+        .iter()
+        .find(|m| m["status"] == "failed")
+        .expect("failed unit message");
+    let log = failed["log"].to_string();
+    assert!(
+        log.contains("E0308") || log.contains("mismatched types"),
+        "{log}"
+    );
+    let skipped = run.with_status("skipped");
+    assert!(
+        skipped.contains(&("app".into(), "bin".into())),
+        "{skipped:?}"
+    );
+    let done: Vec<(String, String)> = run
+        .outcomes()
+        .into_iter()
+        .filter(|(_, _, s)| s == "built" || s == "cached")
+        .map(|(p, k, _)| (p, k))
+        .collect();
+    for unrelated in [
+        ("native", "lib"),
+        ("unixonly", "lib"),
+        ("greet-macros", "proc-macro"),
+    ] {
+        assert!(
+            done.contains(&(unrelated.0.into(), unrelated.1.into())),
+            "{unrelated:?} not built: {done:?}"
+        );
+    }
+}
+
+#[test]
+fn plan_prints_the_unit_graph_as_json_and_text() {
+    let output = libnix_tui()
+        .args(["plan", "--format", "json", "--manifest-path"])
+        .arg(fixture("workspace").join("Cargo.toml"))
+        .output()
+        .expect("run plan");
+    assert!(output.status.success());
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let units = plan["units"].as_array().expect("units");
+    assert_eq!(units.len(), 9);
+    assert!(units.iter().any(|u| u["kind"] == "build-script-run"));
+
+    let text = libnix_tui()
+        .args(["plan", "--manifest-path"])
+        .arg(fixture("workspace").join("Cargo.toml"))
+        .output()
+        .expect("run plan");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("app v0.1.0 (bin) [root]"), "{text}");
+    assert!(
+        text.contains("as `hello`"),
+        "renamed dependency missing: {text}"
+    );
+}
+
+#[test]
+fn works_as_a_cargo_subcommand() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-libnix"))
+        .args(["libnix", "plan", "--manifest-path"])
+        .arg(fixture("workspace").join("Cargo.toml"))
+        .output()
+        .expect("run cargo-libnix");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("9 units"));
+}
