@@ -121,6 +121,10 @@ const HOST_TOOLS: &[&str] = &[
     "objdump",
 ];
 
+/// Set to any value, it becomes part of every derivation: a clean build without deleting
+/// anything from the store (benchmarks use it to compare clean builds with Cargo's).
+pub const REBUILD_SALT_VAR: &str = "LIBNIX_TUI_REBUILD_SALT";
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Toolchain {
     pub mode: ToolchainMode,
@@ -178,9 +182,13 @@ impl Toolchain {
             .lines()
             .map(str::to_string)
             .collect();
+        let mut identity = plan.rustc_version.clone();
+        if let Ok(salt) = std::env::var(REBUILD_SALT_VAR) {
+            identity.push_str(&format!("rebuild salt: {salt}\n"));
+        }
         let mut toolchain = Toolchain {
             mode,
-            identity: plan.rustc_version.clone(),
+            identity,
             rustc: None,
             cargo: None,
             tools: BTreeMap::new(),

@@ -26,14 +26,17 @@ pub fn run_plan(args: &BuildArgs, format: PlanFormat) -> anyhow::Result<i32> {
     let plan = crate::backend::plan::plan(&args.request().cargo)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match format {
-        PlanFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &plan)?;
-            writeln!(out)?;
-        }
-        PlanFormat::Text => write_plan_text(&mut out, &plan)?,
+    let written = match format {
+        PlanFormat::Json => serde_json::to_writer_pretty(&mut out, &plan)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out)),
+        PlanFormat::Text => write_plan_text(&mut out, &plan),
+    };
+    match written {
+        // A reader that stopped early (`| head`) is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(0),
     }
-    Ok(0)
 }
 
 fn unit_title(plan: &BuildPlan, unit: UnitId) -> String {
