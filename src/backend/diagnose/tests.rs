@@ -149,6 +149,26 @@ fn positive_cases() -> Vec<Expected> {
             debian: &["libpcap-dev"],
         },
         Expected {
+            fixture: "hidapi-libudev.log",
+            failing_crate: "cap-hidapi",
+            cause: Cause::MissingPkgConfigPackage {
+                name: "libudev".into(),
+            },
+            crate_name: "hidapi",
+            packages: &["pkg-config", "udev"],
+            envs: &[],
+            debian: &["pkg-config", "libudev-dev"],
+        },
+        Expected {
+            fixture: "pq-sys-link.log",
+            failing_crate: "pq-sys",
+            cause: Cause::MissingLinkLib { lib: "pq".into() },
+            crate_name: "cap-pq",
+            packages: &["postgresql"],
+            envs: &[],
+            debian: &["libpq-dev"],
+        },
+        Expected {
             fixture: "libz-ng-sys-cmake.log",
             failing_crate: "cap-zng",
             cause: Cause::MissingCmake,
