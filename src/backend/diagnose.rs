@@ -130,9 +130,7 @@ pub fn suggestions_for(failures: &[(String, Vec<String>)]) -> Vec<Suggestion> {
             Some(known) => {
                 push_all(&mut known.packages, suggestion.packages);
                 for (name, value) in suggestion.envs {
-                    if !known.envs.iter().any(|(known_name, _)| *known_name == name) {
-                        known.envs.push((name, value));
-                    }
+                    push_env(&mut known.envs, name, value);
                 }
             }
             None => merged.push(suggestion),
@@ -288,9 +286,7 @@ impl Remedy {
         push_all(&mut self.packages, packages.iter().cloned());
         push_all(&mut self.debian, debian.iter().cloned());
         for (name, value) in envs {
-            if !self.envs.iter().any(|(known, _)| known == name) {
-                self.envs.push((name.clone(), value.clone()));
-            }
+            push_env(&mut self.envs, name.clone(), value.clone());
         }
     }
 
@@ -558,6 +554,13 @@ fn strip_ansi(line: &str) -> std::borrow::Cow<'_, str> {
 fn push_unique(list: &mut Vec<String>, item: String) {
     if !list.contains(&item) {
         list.push(item);
+    }
+}
+
+/// Adds `name = value` unless `name` is already set: the first proposal wins.
+fn push_env(envs: &mut Vec<(String, String)>, name: String, value: String) {
+    if !envs.iter().any(|(known, _)| *known == name) {
+        envs.push((name, value));
     }
 }
 
