@@ -405,7 +405,8 @@ fn pkg_config_missing_modules(line: &str) -> Vec<String> {
     unique
 }
 
-/// `-l` libraries the GNU linker, lld or Apple's ld could not find.
+/// `-l` libraries the GNU linker, lld or Apple's ld could not find; a verbatim
+/// `-l:libNAME.so.0` counts as `NAME`.
 fn missing_link_libs(line: &str) -> Vec<String> {
     let mut libs = Vec::new();
     for marker in [
@@ -416,16 +417,36 @@ fn missing_link_libs(line: &str) -> Vec<String> {
         let mut rest = line;
         while let Some(index) = rest.find(marker) {
             rest = &rest[index + marker.len()..];
-            let lib: String = rest
+            let (verbatim, name_start) = match rest.strip_prefix(':') {
+                Some(file_name) => (true, file_name),
+                None => (false, rest),
+            };
+            let name: String = name_start
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+'))
                 .collect();
+            let lib = if verbatim {
+                library_of_file_name(&name)
+            } else {
+                name.as_str()
+            };
             if !lib.is_empty() {
-                push_unique(&mut libs, lib);
+                push_unique(&mut libs, lib.to_string());
             }
         }
     }
     libs
+}
+
+/// `libpulse.so.0` -> `pulse`, `libz.a` -> `z`.
+fn library_of_file_name(file_name: &str) -> &str {
+    let stem = file_name.strip_prefix("lib").unwrap_or(file_name);
+    let end = [".so", ".a", ".dylib"]
+        .iter()
+        .filter_map(|extension| stem.find(extension))
+        .min()
+        .unwrap_or(stem.len());
+    &stem[..end]
 }
 
 /// Executables a shell, a build script or a build helper crate could not run.

@@ -438,6 +438,25 @@ fn apple_ld_wording_gives_the_link_library() {
 }
 
 #[test]
+fn a_verbatim_library_file_name_counts_as_its_library() {
+    let diagnosis = diagnose(
+        "app",
+        &lines("/usr/bin/ld: cannot find -l:libpulse.so.0: No such file or directory"),
+    )
+    .expect("diagnosis");
+    assert_eq!(
+        diagnosis.cause,
+        Cause::MissingLinkLib {
+            lib: "pulse".into()
+        }
+    );
+    assert_eq!(
+        diagnosis.suggestion.map(|s| s.packages),
+        Some(strings(&["libpulseaudio"]))
+    );
+}
+
+#[test]
 fn a_missing_pkg_config_binary_suggests_it_with_the_module_asked_for() {
     let log = lines(
         "Could not run `PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 pkg-config --libs --cflags libpulse`\n\
