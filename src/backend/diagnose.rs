@@ -24,6 +24,10 @@ pub enum Cause {
     MissingOpenSsl,
     /// bindgen (clang-sys) could not load libclang.
     MissingLibclang,
+    /// A C compiler could not find a header, as named in `#include <...>`.
+    MissingHeader {
+        header: String,
+    },
     /// The linker could not find `-l<lib>`.
     MissingLinkLib {
         lib: String,
@@ -50,6 +54,7 @@ impl fmt::Display for Cause {
             }
             Cause::MissingOpenSsl => f.write_str("OpenSSL not found"),
             Cause::MissingLibclang => f.write_str("libclang not found (bindgen)"),
+            Cause::MissingHeader { header } => write!(f, "C header `{header}` not found"),
             Cause::MissingLinkLib { lib } => write!(f, "library `-l{lib}` not found by the linker"),
             Cause::MissingCmake => f.write_str("`cmake` not found"),
             Cause::MissingProtoc => f.write_str("`protoc` not found"),
@@ -145,6 +150,7 @@ struct Findings {
     missing_modules: Vec<String>,
     /// Modules pkg-config was asked for, found or not.
     queried_modules: Vec<String>,
+    missing_headers: Vec<String>,
     missing_libs: Vec<String>,
     missing_tools: Vec<String>,
     missing_linker: Option<String>,
@@ -222,6 +228,10 @@ impl Findings {
             self.libclang = true;
             matched = true;
         }
+        for header in missing_headers(line) {
+            push_unique(&mut self.missing_headers, header);
+            matched = true;
+        }
         for lib in missing_link_libs(line) {
             push_unique(&mut self.missing_libs, lib);
             matched = true;
@@ -250,6 +260,10 @@ impl Findings {
             Some(Cause::MissingCmake)
         } else if let Some(name) = self.missing_modules.first() {
             Some(Cause::MissingPkgConfigPackage { name: name.clone() })
+        } else if let Some(header) = self.missing_headers.first() {
+            Some(Cause::MissingHeader {
+                header: header.clone(),
+            })
         } else if let Some(lib) = self.missing_libs.first() {
             Some(Cause::MissingLinkLib { lib: lib.clone() })
         } else if let Some(linker) = &self.missing_linker {
@@ -312,6 +326,7 @@ fn remedy_for(
     findings: &Findings,
 ) -> Option<Remedy> {
     let mut needed_modules: Vec<String> = Vec::new();
+    let mut needed_headers: Vec<String> = Vec::new();
     let mut needed_libs: Vec<String> = Vec::new();
     let mut needed_tools: Vec<String> = Vec::new();
     let mut needs_libclang = false;
@@ -319,6 +334,7 @@ fn remedy_for(
         Cause::MissingPkgConfigPackage { .. } => needed_modules = findings.missing_modules.clone(),
         Cause::MissingOpenSsl => needed_modules.push("openssl".to_string()),
         Cause::MissingLibclang => needs_libclang = true,
+        Cause::MissingHeader { .. } => needed_headers = findings.missing_headers.clone(),
         Cause::MissingLinkLib { .. } => needed_libs = findings.missing_libs.clone(),
         Cause::MissingCmake => needed_tools.push("cmake".to_string()),
         Cause::MissingProtoc => needed_tools.push("protoc".to_string()),
@@ -345,6 +361,11 @@ fn remedy_for(
     let via_pkg_config = !needed_modules.is_empty();
     for module in &needed_modules {
         if let Some(provider) = kb.pkg_config_module(module) {
+            remedy.add_provider(provider);
+        }
+    }
+    for header in &needed_headers {
+        if let Some(provider) = kb.header(header) {
             remedy.add_provider(provider);
         }
     }
@@ -403,6 +424,24 @@ fn pkg_config_missing_modules(line: &str) -> Vec<String> {
         push_unique(&mut unique, module.to_string());
     }
     unique
+}
+
+/// Headers gcc (`fatal error: zlib.h: No such file or directory`) or clang
+/// (`fatal error: 'zlib.h' file not found`) could not include.
+fn missing_headers(line: &str) -> Vec<String> {
+    let gcc = between_all(line, "fatal error: ", ": No such file or directory");
+    let clang = between_all(line, "fatal error: '", "' file not found");
+    let mut headers = Vec::new();
+    for header in gcc.into_iter().chain(clang) {
+        let is_header_path = !header.is_empty()
+            && header
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+' | '/'));
+        if is_header_path {
+            push_unique(&mut headers, header.to_string());
+        }
+    }
+    headers
 }
 
 /// `-l` libraries the GNU linker, lld or Apple's ld could not find; a verbatim

@@ -56,7 +56,8 @@ pub struct CrateEntry {
     pub note: Option<String>,
 }
 
-/// What satisfies a set of pkg-config modules, link libraries or executables (`names`).
+/// What satisfies a set of pkg-config modules, link libraries, C headers or executables
+/// (`names`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Provider {
@@ -79,6 +80,8 @@ pub struct KnowledgeBase {
     pkg_config_modules: Vec<Provider>,
     #[serde(rename = "link_library")]
     link_libraries: Vec<Provider>,
+    #[serde(rename = "header")]
+    headers: Vec<Provider>,
     #[serde(rename = "tool")]
     tools: Vec<Provider>,
 }
@@ -116,16 +119,22 @@ impl KnowledgeBase {
         find_provider(&self.link_libraries, lib)
     }
 
+    /// The provider of a C header, named as in `#include <...>`.
+    pub fn header(&self, header: &str) -> Option<&Provider> {
+        find_provider(&self.headers, header)
+    }
+
     pub fn tool(&self, executable: &str) -> Option<&Provider> {
         find_provider(&self.tools, executable)
     }
 
     /// Every provider table with its name, for consistency checks.
     #[cfg(test)]
-    pub(super) fn provider_tables(&self) -> [(&'static str, &[Provider]); 3] {
+    pub(super) fn provider_tables(&self) -> [(&'static str, &[Provider]); 4] {
         [
             ("pkg_config_module", &self.pkg_config_modules),
             ("link_library", &self.link_libraries),
+            ("header", &self.headers),
             ("tool", &self.tools),
         ]
     }

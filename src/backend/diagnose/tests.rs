@@ -52,6 +52,15 @@ fn positive_cases() -> Vec<Expected> {
             debian: &["pkg-config", "libssl-dev"],
         },
         Expected {
+            fixture: "openssl-sys-headers.log",
+            failing_crate: "cap-openssl",
+            cause: Cause::MissingOpenSsl,
+            crate_name: "openssl-sys",
+            packages: &["pkg-config", "openssl"],
+            envs: &[],
+            debian: &["pkg-config", "libssl-dev"],
+        },
+        Expected {
             fixture: "openssl-src-perl.log",
             failing_crate: "cap-openssl-vendored",
             cause: Cause::MissingTool {
@@ -457,6 +466,37 @@ fn a_verbatim_library_file_name_counts_as_its_library() {
 }
 
 #[test]
+fn gcc_and_clang_missing_header_messages_name_the_header() {
+    let gcc = diagnose(
+        "bzip2-sys",
+        &lines("src/lib.c:3:10: fatal error: zlib.h: No such file or directory"),
+    )
+    .expect("diagnosis");
+    assert_eq!(
+        gcc.cause,
+        Cause::MissingHeader {
+            header: "zlib.h".into()
+        }
+    );
+    assert_eq!(gcc.suggestion.map(|s| s.packages), Some(strings(&["zlib"])));
+    let clang = diagnose(
+        "app",
+        &lines("/build/wrapper.h:1:10: fatal error: 'alsa/asoundlib.h' file not found"),
+    )
+    .expect("diagnosis");
+    assert_eq!(
+        clang.cause,
+        Cause::MissingHeader {
+            header: "alsa/asoundlib.h".into()
+        }
+    );
+    assert_eq!(
+        clang.suggestion.map(|s| s.packages),
+        Some(strings(&["alsa-lib"]))
+    );
+}
+
+#[test]
 fn a_missing_pkg_config_binary_suggests_it_with_the_module_asked_for() {
     let log = lines(
         "Could not run `PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 pkg-config --libs --cflags libpulse`\n\
@@ -545,6 +585,22 @@ fn suggestions_for_merges_failures_of_the_same_crate() {
             },
         ]
     );
+}
+
+#[test]
+fn causes_read_as_short_sentences() {
+    assert_eq!(
+        Cause::MissingPkgConfigPackage {
+            name: "alsa".into()
+        }
+        .to_string(),
+        "pkg-config module `alsa` not found"
+    );
+    assert_eq!(
+        Cause::MissingLinkLib { lib: "pcap".into() }.to_string(),
+        "library `-lpcap` not found by the linker"
+    );
+    assert_eq!(Cause::MissingProtoc.to_string(), "`protoc` not found");
 }
 
 #[test]
