@@ -1,0 +1,55 @@
+//! Cargo.dependencies.nix applied by real Nix builds.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn pkg_config_library_from_an_inline_derivation_fixes_the_build() {
+    let project = copy_fixture("native-pkgconfig");
+    let without = build(project.path(), &[]);
+    assert!(!without.output.status.success());
+    assert_eq!(
+        without.with_status("failed"),
+        vec![("uses-native".into(), "build-script-run".into())]
+    );
+    let failed = without
+        .messages
+        .iter()
+        .find(|m| m["status"] == "failed")
+        .expect("failed unit");
+    assert!(failed["log"].to_string().contains("libnixdemo"), "{failed}");
+
+    std::fs::copy(
+        project.path().join("Cargo.dependencies.nix.fixed"),
+        project.path().join("Cargo.dependencies.nix"),
+    )
+    .expect("add the entry");
+    let with = build(project.path(), &[]);
+    assert!(with.output.status.success(), "{}", with.stderr());
+    let output = run_nix_built(project.path(), "uses-native");
+    assert!(output.contains("answer from C: 42"), "{output}");
+    assert!(
+        output.contains("build script saw: hi from Cargo.dependencies.nix"),
+        "{output}"
+    );
+    assert!(
+        output.contains("rustc saw: hi from Cargo.dependencies.nix"),
+        "{output}"
+    );
+}
+
+#[test]
+fn an_unknown_package_name_is_an_evaluation_error_naming_the_file_and_line() {
+    let project = copy_fixture("native-pkgconfig");
+    std::fs::write(
+        project.path().join("Cargo.dependencies.nix"),
+        "{ pkgs }: with pkgs; {\n  deps = {\n    \"uses-native\" = [ pkg-config no-such-package ];\n  };\n}\n",
+    )
+    .expect("write deps file");
+    let run = build(project.path(), &[]);
+    assert!(!run.output.status.success());
+    let stderr = run.stderr();
+    assert!(stderr.contains("no-such-package"), "{stderr}");
+    assert!(stderr.contains("Cargo.dependencies.nix:3"), "{stderr}");
+}
