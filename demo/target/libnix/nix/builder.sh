@@ -1,0 +1,167 @@
+# Builds one unit of a libnix-tui plan. Sourced by bash (host mode) or by stdenv's
+# buildCommand (nixpkgs mode). Everything arrives as environment variables set by
+# default.nix from plan.json; see there for their meaning.
+set -euo pipefail
+
+# Host mode has no stdenv: place each native dep the way stdenv would.
+if [ -n "${libnixHostDeps+set}" ]; then
+  pkgConfigPath=""
+  for dep in $libnixHostDeps; do
+    if [ -d "$dep/bin" ]; then PATH="$dep/bin:$PATH"; fi
+    for sub in lib/pkgconfig share/pkgconfig; do
+      if [ -d "$dep/$sub" ]; then pkgConfigPath="${pkgConfigPath:+$pkgConfigPath:}$dep/$sub"; fi
+    done
+    if [ -d "$dep/lib" ]; then export LIBRARY_PATH="$dep/lib${LIBRARY_PATH:+:$LIBRARY_PATH}"; fi
+    if [ -d "$dep/include" ]; then export CPATH="$dep/include${CPATH:+:$CPATH}"; fi
+  done
+  export PATH
+  # The host's pkg-config must see declared deps only, as under nixpkgs.
+  export PKG_CONFIG_PATH="$pkgConfigPath" PKG_CONFIG_LIBDIR="$pkgConfigPath"
+fi
+
+# Build-script directives, in both `cargo:` and `cargo::` syntax, from file $1.
+# $2 says which ones apply: "own" (this package's build script) or "dep" (a dependency's).
+directiveArgs=()
+readDirectives() {
+  local line body key value
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in
+      cargo::*) body="${line#cargo::}" ;;
+      cargo:*) body="${line#cargo:}" ;;
+      *) continue ;;
+    esac
+    key="${body%%=*}"
+    value="${body#*=}"
+    if [ "$2" = dep ]; then
+      case "$key" in
+        rustc-link-search) directiveArgs+=(-L "$value") ;;
+        rustc-flags) rustcFlags "$value" search ;;
+      esac
+      continue
+    fi
+    case "$key" in
+      rustc-cfg) directiveArgs+=(--cfg "$value") ;;
+      rustc-check-cfg) directiveArgs+=(--check-cfg "$value") ;;
+      rustc-env) export "${value%%=*}=${value#*=}" ;;
+      rustc-link-search) directiveArgs+=(-L "$value") ;;
+      rustc-link-lib) if [ -n "$passLinkLib" ]; then directiveArgs+=(-l "$value"); fi ;;
+      rustc-flags) rustcFlags "$value" all ;;
+      rustc-link-arg) linkArg "$value" ;;
+      rustc-link-arg-bins) if [ "$targetKind" = bin ]; then linkArg "$value"; fi ;;
+      rustc-link-arg-bin)
+        if [ "$targetKind" = bin ] && [ "${value%%=*}" = "$targetName" ]; then linkArg "${value#*=}"; fi ;;
+      rustc-link-arg-cdylib | rustc-cdylib-link-arg)
+        if [ "$targetKind" = cdylib ]; then linkArg "$value"; fi ;;
+      rustc-link-arg-examples) if [ "$targetKind" = example ]; then linkArg "$value"; fi ;;
+    esac
+  done <"$1"
+}
+
+linkArg() { directiveArgs+=(-C "link-arg=$1"); }
+
+# `cargo:rustc-flags=-l foo -Lnative=/x`: only -l and -L are allowed, as in Cargo.
+rustcFlags() {
+  local flag pending=""
+  for flag in $1; do
+    if [ -n "$pending" ]; then
+      if [ "$pending" = -L ] || [ "$2" = all ]; then directiveArgs+=("$pending" "$flag"); fi
+      pending=""
+      continue
+    fi
+    case "$flag" in
+      -l | -L) pending="$flag" ;;
+      -L*) directiveArgs+=(-L "${flag#-L}") ;;
+      -l*) if [ "$2" = all ]; then directiveArgs+=(-l "${flag#-l}"); fi ;;
+    esac
+  done
+}
+
+compileUnit() {
+  local rustcArgsArray=() dep
+  mapfile -t rustcArgsArray <<<"$rustcArgs"
+  if [ -n "$ownRun" ]; then
+    export OUT_DIR="$ownRun/out"
+    readDirectives "$ownRun/output" own
+  fi
+  for dep in $depRuns; do readDirectives "$dep/output" dep; done
+  for dep in $externs; do directiveArgs+=(--extern "$dep"); done
+  for dep in $libDirs; do directiveArgs+=(-L "dependency=$dep"); done
+  case "$targetKind" in
+    bin | example | build-script)
+      mkdir -p "$out/bin"
+      local binName="$targetName"
+      if [ "$targetKind" = build-script ]; then binName=build-script-build; fi
+      directiveArgs+=(-o "$out/bin/$binName")
+      ;;
+    *)
+      mkdir -p "$out/lib"
+      directiveArgs+=(--out-dir "$out/lib")
+      ;;
+  esac
+  export CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml"
+  cd "$src"
+  echo "Running rustc ${rustcArgsArray[*]} ${directiveArgs[*]}"
+  "$RUSTC" "${rustcArgsArray[@]}" "${directiveArgs[@]}"
+}
+
+runBuildScript() {
+  local spec links key value line body prefix
+  for spec in $linksDeps; do
+    links="${spec%%=*}"
+    prefix="DEP_$(echo "$links" | tr 'a-z-' 'A-Z_')_"
+    while IFS= read -r line || [ -n "$line" ]; do
+      case "$line" in
+        cargo::metadata=*) body="${line#cargo::metadata=}" ;;
+        cargo::*) continue ;;
+        cargo:*) body="${line#cargo:}" ;;
+        *) continue ;;
+      esac
+      key="${body%%=*}"
+      value="${body#*=}"
+      case "$key" in
+        rustc-* | rerun-if-* | warning | error) continue ;;
+      esac
+      export "$prefix$(echo "$key" | tr 'a-z-' 'A-Z_')=$value"
+    done <"${spec#*=}/output"
+  done
+  mkdir -p "$out/out"
+  export OUT_DIR="$out/out" CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml"
+  export NUM_JOBS="${NIX_BUILD_CORES:-1}" RUSTDOC="${RUSTC%rustc}rustdoc"
+  cd "$src"
+  local status=0
+  "$buildScript/bin/build-script-build" >"$out/output" || status=$?
+  # Show what the script said, as `cargo build -vv` would, and surface its warnings.
+  local failed=""
+  while IFS= read -r line || [ -n "$line" ]; do
+    echo "$line"
+    case "$line" in
+      cargo::warning=* | cargo:warning=*) echo "warning: ${CARGO_PKG_NAME}@${CARGO_PKG_VERSION}: ${line#*warning=}" >&2 ;;
+      cargo::error=*) echo "error: ${CARGO_PKG_NAME}@${CARGO_PKG_VERSION}: ${line#cargo::error=}" >&2; failed=1 ;;
+    esac
+  done <"$out/output"
+  if [ "$status" -ne 0 ]; then
+    echo "error: failed to run custom build command for \`${CARGO_PKG_NAME} v${CARGO_PKG_VERSION}\` (exit status: $status)" >&2
+    exit "$status"
+  fi
+  if [ -n "$failed" ]; then exit 1; fi
+}
+
+linkTarget() {
+  local spec link path
+  mkdir -p "$out/bin" "$out/lib"
+  for spec in $rootLinks; do
+    link="${spec%%=*}"
+    path="${spec#*=}"
+    case "$link" in
+      bin/*) ln -s "$path/$link" "$out/$link" ;;
+      lib) for file in "$path"/lib/*; do ln -sf "$file" "$out/lib/"; done ;;
+    esac
+  done
+}
+
+case "$libnixUnit" in
+  compile) compileUnit ;;
+  run) runBuildScript ;;
+  target) linkTarget ;;
+  *) echo "libnix-tui: unknown unit kind '$libnixUnit'" >&2; exit 1 ;;
+esac

@@ -1,0 +1,118 @@
+# The static half of libnix-tui: turns the generated plan.json (pure data) into one
+# derivation per compilation unit. Nothing here is generated; nothing in plan.json is code.
+{
+  planFile,
+  # Cargo.dependencies.nix (optional): per-crate native deps and env vars.
+  depsFile ? null,
+  # "host": the host's rustc and cc (impure, for a bare Nix binary); "nixpkgs": pure.
+  toolchain ? "host",
+  nixpkgs ? <nixpkgs>,
+}:
+let
+  plan = builtins.fromJSON (builtins.readFile planFile);
+
+  tc =
+    if toolchain == "nixpkgs" then
+      import ./nixpkgs.nix { inherit plan nixpkgs; }
+    else
+      import ./host.nix { inherit plan; };
+
+  overrides = import ./overrides.nix {
+    inherit depsFile;
+    inherit (tc) pkgs;
+  };
+
+  unpackCrate =
+    package: crate:
+    tc.runScript "${package.name}-${package.version}-src" { inherit crate; } ''
+      mkdir -p "$out"
+      tar -xzf "$crate" -C "$out" --strip-components=1
+    '';
+
+  excluded = exclude: path: builtins.any (dir: path == dir) exclude;
+
+  pathSource =
+    package:
+    builtins.path {
+      name = "${package.name}-${package.version}-src";
+      path = /. + package.source.path;
+      filter =
+        path: type:
+        !(excluded package.source.exclude path)
+        && !(type == "directory" && baseNameOf path == ".git")
+        && !(type == "symlink" && builtins.match "result(-.*)?" (baseNameOf path) != null);
+    };
+
+  sources = builtins.mapAttrs (
+    _: package:
+    if package.source.type == "registry" then
+      unpackCrate package (tc.fetchCrate package.source)
+    else
+      pathSource package
+  ) plan.packages;
+
+  unitCount = builtins.length plan.units;
+  unitAt = i: builtins.elemAt units i;
+  units = builtins.genList (i: mkUnit (builtins.elemAt plan.units i)) unitCount;
+  flag = b: if b then "1" else "";
+
+  runAttrs = u: {
+    buildScript = unitAt u.buildScript;
+    linksDeps = map (l: "${l.links}=${unitAt l.unit}") u.linksDeps;
+  };
+
+  compileAttrs = u: {
+    rustcArgs = builtins.concatStringsSep "\n" u.rustcArgs;
+    externs = map (e: "${e.name}=${unitAt e.unit}/${e.file}") u.externs;
+    libDirs = map (i: "${unitAt i}/lib") u.libDeps;
+    ownRun = if u.ownRun == null then "" else unitAt u.ownRun;
+    depRuns = map unitAt u.depRuns;
+    inherit (u) targetKind targetName;
+    passLinkLib = flag u.passLinkLib;
+  };
+
+  mkUnit =
+    u:
+    let
+      package = plan.packages.${u.package};
+    in
+    tc.mkUnitDerivation (
+      {
+        inherit (u) name;
+        src = sources.${u.package};
+        libnixUnit = u.kind;
+        rustcIdentity = plan.toolchain.identity;
+        nativeDeps = overrides.depsFor package.name package.version;
+      }
+      // u.env
+      // overrides.envsFor package.name package.version
+      // (if u.kind == "run" then runAttrs u else compileAttrs u)
+    );
+
+  target = tc.mkUnitDerivation {
+    name = "libnix-${plan.profile}";
+    libnixUnit = "target";
+    nativeDeps = [ ];
+    rootLinks = map (r: "${r.link}=${unitAt r.unit}") plan.roots;
+  };
+in
+{
+  inherit target;
+  units = builtins.listToAttrs (
+    builtins.genList (i: {
+      name = (builtins.elemAt plan.units i).key;
+      value = unitAt i;
+    }) unitCount
+  );
+  # Everything the engine needs to map Nix's log back to units, in one evaluation.
+  paths = {
+    target = {
+      drv = target.drvPath;
+      out = target.outPath;
+    };
+    units = map (d: {
+      drv = d.drvPath;
+      out = d.outPath;
+    }) units;
+  };
+}
