@@ -632,3 +632,21 @@ fn push_all(list: &mut Vec<String>, items: impl IntoIterator<Item = String>) {
 
 #[cfg(test)]
 mod tests;
+
+impl Suggestion {
+    /// The `deps` (and `envs`) lines to put in Cargo.dependencies.nix, inside `with pkgs;`.
+    pub fn as_nix(&self) -> String {
+        let mut text = format!(
+            "deps.\"{}\" = [ {} ];",
+            self.crate_name,
+            self.packages.join(" ")
+        );
+        for (var, value) in &self.envs {
+            text.push_str(&format!(
+                "\nenvs.\"{}\".{var} = \"{value}\";",
+                self.crate_name
+            ));
+        }
+        text
+    }
+}

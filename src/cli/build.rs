@@ -9,7 +9,9 @@ use tokio::sync::{mpsc, watch};
 
 use super::{BuildArgs, MessageFormat, PlanFormat};
 use crate::backend::BackendEvent;
+use crate::backend::diagnose::{Diagnosis, diagnose};
 use crate::backend::events::NixEvent;
+use crate::backend::last_build::{LastBuild, plain_log};
 use crate::backend::plan_types::{BuildPlan, UnitId};
 use crate::backend::runner::{self, BuildRequest, RunError};
 use crate::backend::state::{BuildState, UnitStatus};
@@ -116,6 +118,9 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
         }
         let result = session.await?;
         printer.summary(&state, started.elapsed());
+        if let Some(plan) = &state.plan {
+            LastBuild::from_state(plan, &state).save(plan)?;
+        }
         Ok(match result {
             Ok(true) => 0,
             Ok(false) => 101,
@@ -207,12 +212,44 @@ impl Printer {
                 if let Some(error) = &state.units[unit].error {
                     eprintln!("  {error}");
                 }
+                if let Some(diagnosis) = diagnose_unit(state, plan, unit) {
+                    self.print_diagnosis(&diagnosis);
+                }
             }
             UnitStatus::Skipped => {
                 self.status_line("Skipped", 33, &format!("{title}: a dependency failed"))
             }
             UnitStatus::Interrupted => self.status_line("Interrupted", 33, &title),
             UnitStatus::Planned => {}
+        }
+    }
+
+    fn print_diagnosis(&self, diagnosis: &Diagnosis) {
+        let (bold, reset) = if self.color {
+            ("\x1b[1m", "\x1b[0m")
+        } else {
+            ("", "")
+        };
+        eprintln!(
+            "{bold}diagnosis{reset}: {} ({})",
+            diagnosis.cause, diagnosis.crate_name
+        );
+        for line in &diagnosis.evidence {
+            eprintln!("  evidence: {line}");
+        }
+        if let Some(suggestion) = &diagnosis.suggestion {
+            eprintln!(
+                "  suggested Cargo.dependencies.nix entry (libnix-tui doctor --fix adds it):"
+            );
+            for line in suggestion.as_nix().lines() {
+                eprintln!("    {line}");
+            }
+            if !diagnosis.debian_packages.is_empty() {
+                eprintln!(
+                    "  host mode needs the Debian packages: {}",
+                    diagnosis.debian_packages.join(" ")
+                );
+            }
         }
     }
 
@@ -263,6 +300,10 @@ impl Printer {
     }
 }
 
+fn diagnose_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) -> Option<Diagnosis> {
+    diagnose(&plan.package_of(unit).name, &plain_log(state, unit))
+}
+
 fn json_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) {
     let package = plan.package_of(unit);
     let target = &plan.units[unit];
@@ -272,7 +313,20 @@ fn json_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) {
         UnitStatus::Substituted { from } => ("substituted", json!({ "from": from })),
         UnitStatus::Failed { exit_code } => (
             "failed",
-            json!({ "exit_code": exit_code, "log": state.units[unit].log.lines }),
+            json!({
+                "exit_code": exit_code,
+                "log": state.units[unit].log.lines,
+                "diagnosis": diagnose_unit(state, plan, unit).map(|d| json!({
+                    "crate": d.crate_name,
+                    "cause": d.cause.to_string(),
+                    "evidence": d.evidence,
+                    "suggestion": d.suggestion.map(|s| json!({
+                        "crate": s.crate_name,
+                        "packages": s.packages,
+                        "envs": s.envs,
+                    })),
+                })),
+            }),
         ),
         UnitStatus::Skipped => ("skipped", json!({ "skip_reason": "dependency failed" })),
         UnitStatus::Interrupted => ("skipped", json!({ "skip_reason": "interrupted" })),

@@ -1,0 +1,104 @@
+//! What the last build left behind for `doctor`: each failed unit with its log, in
+//! `target/libnix/last-build.json`.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::events::strip_ansi;
+use super::nixgen::{GENERATED_MARKER, libnix_dir};
+use super::plan_types::{BuildPlan, UnitId};
+use super::state::{BuildState, UnitStatus};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LastBuild {
+    pub generated: String,
+    pub workspace_root: PathBuf,
+    pub failures: Vec<FailedUnit>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FailedUnit {
+    pub package: String,
+    pub version: String,
+    pub kind: String,
+    pub drv_path: Option<String>,
+    /// The unit's log without colour codes (its tail, as kept by the reducer).
+    pub log: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LastBuildError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a libnix-tui build record: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+pub fn path(target_dir: &Path) -> PathBuf {
+    target_dir.join("libnix").join("last-build.json")
+}
+
+/// A failed unit's log, colour codes removed: what [`super::diagnose`] reads.
+pub fn plain_log(state: &BuildState, unit: UnitId) -> Vec<String> {
+    state.units[unit]
+        .log
+        .lines
+        .iter()
+        .map(|line| strip_ansi(line))
+        .chain(state.units[unit].error.iter().map(|e| strip_ansi(e)))
+        .collect()
+}
+
+impl LastBuild {
+    pub fn from_state(plan: &BuildPlan, state: &BuildState) -> Self {
+        let failures = state
+            .units
+            .iter()
+            .enumerate()
+            .filter(|(_, unit)| matches!(unit.status, UnitStatus::Failed { .. }))
+            .map(|(id, unit)| {
+                let package = plan.package_of(id);
+                FailedUnit {
+                    package: package.name.clone(),
+                    version: package.version.clone(),
+                    kind: plan.units[id].kind.label().to_string(),
+                    drv_path: unit.drv_path.clone(),
+                    log: plain_log(state, id),
+                }
+            })
+            .collect();
+        LastBuild {
+            generated: GENERATED_MARKER.to_string(),
+            workspace_root: plan.workspace_root.clone(),
+            failures,
+        }
+    }
+
+    /// Written after every build, so `doctor` can read it without building again.
+    pub fn save(&self, plan: &BuildPlan) -> Result<(), LastBuildError> {
+        let dir = libnix_dir(plan);
+        let file = dir.join("last-build.json");
+        let io = |source| LastBuildError::Io {
+            path: file.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&dir).map_err(io)?;
+        let text = serde_json::to_vec_pretty(self).map_err(|e| io(e.into()))?;
+        std::fs::write(&file, text).map_err(io)
+    }
+
+    pub fn load(file: &Path) -> Result<Self, LastBuildError> {
+        let text = std::fs::read(file).map_err(|source| LastBuildError::Io {
+            path: file.to_path_buf(),
+            source,
+        })?;
+        serde_json::from_slice(&text).map_err(|e| LastBuildError::Parse {
+            path: file.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+}
