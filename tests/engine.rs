@@ -162,3 +162,47 @@ fn works_as_a_cargo_subcommand() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("9 units"));
 }
+
+/// nixpkgs mode against a stand-in of the nixpkgs surface it uses: `<nixpkgs>` found on
+/// NIX_PATH selects the mode by itself, and the binary matches Cargo's.
+#[test]
+fn nixpkgs_mode_builds_against_a_stand_in_nixpkgs() {
+    let project = copy_fixture("workspace");
+    let sysroot = std::process::Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .expect("rustc --print sysroot");
+    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_string();
+    let output = libnix_tui()
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(project.path().join("Cargo.toml"))
+        .args(["--message-format", "json"])
+        // The stand-in runs host tools, as host mode does.
+        .args(["--option", "sandbox", "false"])
+        .args(["--option", "build-users-group", ""])
+        .args(["--option", "substituters", ""])
+        .env(
+            "NIX_PATH",
+            format!("nixpkgs={}", fixture("fake-nixpkgs").display()),
+        )
+        .env("LIBNIX_TEST_HOST_RUSTC", format!("{sysroot}/bin/rustc"))
+        .env("LIBNIX_TEST_HOST_CARGO", format!("{sysroot}/bin/cargo"))
+        .env("LIBNIX_TUI_REBUILD_SALT", unique_salt())
+        .output()
+        .expect("run libnix-tui");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(project.path().join("target/libnix/plan.json")).expect("plan.json"),
+    )
+    .expect("plan json");
+    assert_eq!(plan["toolchain"]["mode"], "nixpkgs");
+    assert_eq!(
+        run_nix_built(project.path(), "app"),
+        run_cargo_built(project.path(), "app")
+    );
+}

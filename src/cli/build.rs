@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, watch};
 use super::{BuildArgs, MessageFormat, PlanFormat};
 use crate::backend::BackendEvent;
 use crate::backend::diagnose::{Diagnosis, diagnose};
-use crate::backend::events::NixEvent;
+use crate::backend::events::{BuildFailure, NixEvent, strip_ansi};
 use crate::backend::last_build::{LastBuild, plain_log};
 use crate::backend::plan_types::{BuildPlan, UnitId};
 use crate::backend::runner::{self, BuildRequest, RunError};
@@ -156,6 +156,17 @@ impl Printer {
             BackendEvent::Error(message) => eprintln!("error: {message}"),
             // Whatever Nix printed outside its JSON log (usage errors, warnings).
             BackendEvent::Nix(NixEvent::Raw(line)) => eprintln!("{line}"),
+            // Errors and warnings that no unit's output already shows.
+            BackendEvent::Nix(NixEvent::Msg(msg)) if msg.level <= 1 => {
+                let shown_with_a_unit = match msg.build_failure() {
+                    Some(BuildFailure::DependenciesFailed { .. }) => true,
+                    Some(failure) => state.unit_for_drv(failure.drv_path()).is_some(),
+                    None => false,
+                };
+                if !shown_with_a_unit {
+                    eprintln!("{}", strip_ansi(&msg.msg));
+                }
+            }
             _ => {}
         }
         if let (BackendEvent::Planned(plan), MessageFormat::Human) = (event, self.format) {
