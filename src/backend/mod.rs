@@ -1,6 +1,7 @@
 //! The engine. Knows nothing of terminals: no ratatui or crossterm here.
 
 pub mod events;
+pub mod overrides;
 pub mod plan_types;
 pub mod state;
 
@@ -28,7 +29,10 @@ pub enum BackendEvent {
     AlreadyValid(Vec<UnitId>),
     BuildStarted,
     Nix(events::NixEvent),
-    Finished { success: bool, exit_code: Option<i32> },
+    Finished {
+        success: bool,
+        exit_code: Option<i32>,
+    },
     /// A failure before or around Nix (Cargo, evaluation, spawning): shown as is.
     Error(String),
 }
