@@ -106,16 +106,19 @@ fn printing_a_parsed_fixture_gives_it_back() {
     }
 }
 
+/// An entry without its file name: crate, version, deps, envs, line.
+type EntrySummary = (
+    String,
+    Option<String>,
+    Vec<String>,
+    Vec<(String, EnvValue)>,
+    usize,
+);
+
 #[test]
 fn readme_entries_are_listed_in_file_order() {
     let entries = fixture("readme.nix").entries();
-    let summary: Vec<(
-        String,
-        Option<String>,
-        Vec<String>,
-        Vec<(String, EnvValue)>,
-        usize,
-    )> = entries
+    let summary: Vec<EntrySummary> = entries
         .into_iter()
         .map(
             |OverrideEntry {
