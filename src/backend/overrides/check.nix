@@ -15,34 +15,34 @@ let
   # Forcing each element to weak head normal form makes an unknown package an error.
   checkList = set: name: path: value:
     if isList value then all (element: seq element true) value
-    else fail set name path "expected a list of packages, got a ${typeOf value}";
+    else fail set name path "expected a list of packages, found ${typeOf value}";
 
   checkDeps = deps: forEach deps (crate: value:
     let path = child "deps" crate; in
     if isAttrs value then forEach value (version: checkList value version (child path version))
     else if isList value then checkList deps crate path value
-    else fail deps crate path "expected a list of packages, or an attribute set from versions to lists, got a ${typeOf value}");
+    else fail deps crate path "expected a list of packages, or an attribute set from versions to lists, found ${typeOf value}");
 
   checkVariables = set: path: forEach set (var: value:
-    isString value || fail set var (child path var) "expected a string, got a ${typeOf value}");
+    isString value || fail set var (child path var) "expected a string, found ${typeOf value}");
 
   checkEnvs = envs: forEach envs (crate: value:
     let path = child "envs" crate; in
     if isAttrs value then forEach value (key: inner:
       if isAttrs inner then checkVariables inner (child path key)
-      else isString inner || fail value key (child path key) "expected a string (a variable) or an attribute set (a version), got a ${typeOf inner}")
-    else fail envs crate path "expected an attribute set of variables and versions, got a ${typeOf value}");
+      else isString inner || fail value key (child path key) "expected a string (a variable) or an attribute set (a version), found ${typeOf inner}")
+    else fail envs crate path "expected an attribute set of variables and versions, found ${typeOf value}");
 
   checkSection = result: name: check:
     !(result ? ${name}) || (
       if isAttrs result.${name} then check result.${name}
-      else fail result name name "expected an attribute set, got a ${typeOf result.${name}}");
+      else fail result name name "expected an attribute set, found ${typeOf result.${name}}");
 
   function = import (/. + file);
   result = function { inherit pkgs; };
 in
 if !isFunction function then throw "${file}: the file must be a function such as `{ pkgs }: { deps = { }; }`"
-else if !isAttrs result then throw "${file}: the function must return an attribute set, got a ${typeOf result}"
+else if !isAttrs result then throw "${file}: the function must return an attribute set, found ${typeOf result}"
 else
   forEach result (key: _: elem key [ "deps" "envs" ] || fail result key key "unknown attribute; only `deps` and `envs` are read")
   && checkSection result "deps" checkDeps

@@ -129,12 +129,12 @@ mod tests {
 
     #[test]
     fn reads_position_from_checker_prefix_and_counts_characters() {
-        let stderr = "error: /tmp/c.tmp:1:9: envs.\"a\".\"X\": expected a string, got a list\n";
+        let stderr = "error: /tmp/c.tmp:1:9: envs.\"a\".\"X\": expected a string, found list\n";
         let text = "{ \"ü\" = X = [ ]; }";
         let error = evaluation_error(stderr, "/tmp/c.tmp", text, Path::new("deps.nix"));
         assert_eq!(
             error.to_string(),
-            "deps.nix:1:8: does not evaluate: envs.\"a\".\"X\": expected a string, got a list"
+            "deps.nix:1:8: does not evaluate: envs.\"a\".\"X\": expected a string, found list"
         );
     }
 
