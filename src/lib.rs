@@ -2,4 +2,5 @@
 
 pub mod app;
 pub mod backend;
+pub mod cli;
 pub mod views;
