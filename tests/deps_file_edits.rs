@@ -567,3 +567,29 @@ fn files_that_are_not_a_function_returning_a_set_are_refused() {
         }
     }
 }
+
+#[test]
+fn windows_line_endings_are_kept() {
+    let text = "{ pkgs }: with pkgs; {\r\n  deps = {\r\n    \"a\" = [ hello ];\r\n  };\r\n}\r\n";
+    let document = DepsDocument::parse("f.nix", text).expect("parses");
+    let added = document.apply(&add(all("b"), "zlib")).expect("added");
+    assert_eq!(
+        added,
+        text.replacen(
+            "[ hello ];\r\n",
+            "[ hello ];\r\n    \"b\" = [ zlib ];\r\n",
+            1
+        )
+    );
+    let with_envs = document.apply(&set(all("a"), "X", "1")).expect("set");
+    assert_eq!(
+        with_envs,
+        text.replacen(
+            "  };\r\n",
+            "  };\r\n  envs = {\r\n    \"a\" = { X = \"1\"; };\r\n  };\r\n",
+            1
+        )
+    );
+    let removed = document.apply(&rm(all("a"), "hello")).expect("removed");
+    assert_eq!(removed, text.replacen("[ hello ]", "[ ]", 1));
+}

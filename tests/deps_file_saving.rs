@@ -6,7 +6,7 @@ use std::process::Command;
 
 use libnix_tui::backend::overrides::{
     CrateSelector, DEPS_FILE_NAME, DepsDocument, Edit, EditReport, OverridesError, backup_path,
-    edit_file, evaluate_file,
+    edit_file, evaluate_file, save_validated,
 };
 use proptest::prelude::*;
 
@@ -324,4 +324,23 @@ proptest! {
     fn random_values_reach_nix_exactly(values in proptest::collection::vec("[a-z$\\{\\}\"\\\\'\\n\\t\\r ü✓]{0,12}", 1..8)) {
         prop_assert_eq!(values_seen_by_nix(&values), values);
     }
+}
+
+#[test]
+fn a_file_changed_since_it_was_read_is_not_overwritten() {
+    let (directory, path) = project_with(Some("readme.nix"));
+    let on_disk = std::fs::read(&path).expect("readable");
+    let error = save_validated(
+        &path,
+        "{ pkgs }: { }\n",
+        Some("{ pkgs }: { deps = { }; }\n"),
+        TEST_PKGS,
+    )
+    .expect_err("the file no longer holds what the edit started from");
+    assert!(
+        matches!(error, OverridesError::ChangedOnDisk { .. }),
+        "{error}"
+    );
+    assert_eq!(std::fs::read(&path).expect("readable"), on_disk);
+    assert_eq!(directory_listing(directory.path()), [DEPS_FILE_NAME]);
 }

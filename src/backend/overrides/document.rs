@@ -25,6 +25,8 @@ pub struct DepsDocument {
     pub(super) source: String,
     line_starts: Vec<usize>,
     pub(super) indent_unit: String,
+    /// `\r\n` when the file uses it, so inserted lines match.
+    pub(super) newline: &'static str,
     pub(super) sets: Vec<SetNode>,
     pub(super) lists: Vec<ListNode>,
     pub(super) env_values: Vec<EnvNode>,
@@ -127,6 +129,11 @@ impl DepsDocument {
             path: path.into(),
             line_starts: line_starts(&source),
             indent_unit: indent_unit(&source),
+            newline: if source.contains("\r\n") {
+                "\r\n"
+            } else {
+                "\n"
+            },
             source,
             sets: Vec::new(),
             lists: Vec::new(),

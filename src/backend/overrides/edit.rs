@@ -322,11 +322,12 @@ impl DepsDocument {
         let opens_section = first == 0;
         Ok(self.insertion(&set.container, |indent| match indent {
             Some(indent) if opens_section => format!(
-                "{} = {{\n{indent}{unit}{} = {};\n{indent}}};",
+                "{} = {{{newline}{indent}{unit}{} = {};{newline}{indent}}};",
                 key(0),
                 key(1),
                 single_line(2),
-                unit = self.indent_unit
+                unit = self.indent_unit,
+                newline = self.newline
             ),
             _ => format!("{} = {};", key(first), single_line(first + 1)),
         }))
@@ -346,7 +347,7 @@ impl DepsDocument {
                 let indent = line_indent(source, last.start);
                 let text = render(Some(&indent));
                 let line_end = source[last.end..]
-                    .find('\n')
+                    .find(['\r', '\n'])
                     .map(|length| last.end + length);
                 let at = match line_end {
                     Some(end)
@@ -356,7 +357,7 @@ impl DepsDocument {
                     }
                     _ => last.end,
                 };
-                Splice::insert(at, format!("\n{indent}{text}"))
+                Splice::insert(at, format!("{}{indent}{text}", self.newline))
             }
             (None, true) => {
                 let close_line = line_start(source, container.close_start);
@@ -367,7 +368,7 @@ impl DepsDocument {
                         self.indent_unit
                     );
                     let text = render(Some(&indent));
-                    Splice::insert(close_line, format!("{indent}{text}\n"))
+                    Splice::insert(close_line, format!("{indent}{text}{}", self.newline))
                 } else {
                     let indent = format!(
                         "{}{}",
@@ -375,7 +376,10 @@ impl DepsDocument {
                         self.indent_unit
                     );
                     let text = render(Some(&indent));
-                    Splice::insert(container.open_end, format!("\n{indent}{text}"))
+                    Splice::insert(
+                        container.open_end,
+                        format!("{}{indent}{text}", self.newline),
+                    )
                 }
             }
             (Some(last), false) => Splice::insert(last.end, format!(" {}", render(None))),
