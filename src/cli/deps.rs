@@ -152,6 +152,9 @@ fn run_with_output(
         Err(error) => match error.downcast_ref::<OverridesError>() {
             Some(refusal) => {
                 writeln!(err, "error: {refusal}")?;
+                if let Some(hint) = hint_for(refusal) {
+                    writeln!(err, "hint: {hint}")?;
+                }
                 Ok(1)
             }
             None => Err(error),
@@ -318,6 +321,23 @@ fn check(
             if problems == 1 { "" } else { "s" }
         )?;
         Ok(1)
+    }
+}
+
+/// Advice for the refusals users meet most.
+fn hint_for(error: &OverridesError) -> Option<String> {
+    match error {
+        OverridesError::Evaluation { message, .. } => {
+            let name = message.strip_prefix("undefined variable '")?.split('\'').next()?;
+            Some(format!(
+                "`{name}` is not defined: is it a package of this pkgs? Without `with pkgs;` in the file, write `pkgs.{name}`"
+            ))
+        }
+        OverridesError::Conflict { .. } => Some(
+            "per-version and every-version deps of one crate cannot both be listed; edit the file to switch forms"
+                .to_owned(),
+        ),
+        _ => None,
     }
 }
 
@@ -494,5 +514,10 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("nothere"), "{err}");
+
+        let (code, _, err) = run_captured(&["add", "a", "openssl"], &file, None);
+        assert_eq!(code, 1);
+        assert!(err.contains("hint: `openssl` is not defined"), "{err}");
+        assert!(err.contains("write `pkgs.openssl`"), "{err}");
     }
 }
