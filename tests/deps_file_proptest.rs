@@ -424,3 +424,65 @@ proptest! {
         }
     }
 }
+
+/// Rendered files with fragments inserted at random places: often still valid, often not.
+fn noisy_source() -> impl Strategy<Value = String> {
+    let fragment = proptest::sample::select(vec![
+        " ",
+        "\n",
+        "# c\n",
+        "/* c */",
+        "\r\n",
+        ";",
+        "{",
+        "}",
+        "[",
+        "]",
+        "\"",
+        "''",
+        "rec ",
+        "inherit x;",
+        "${y}",
+        " // z",
+        "(f 1)",
+        ".a",
+        " = ",
+        "\\",
+        "\u{fc}",
+    ]);
+    (
+        model_strategy(),
+        proptest::collection::vec(any::<bool>(), 1..16),
+        any::<bool>(),
+        proptest::collection::vec((any::<proptest::sample::Index>(), fragment), 0..3),
+    )
+        .prop_map(|(model, choices, with_pkgs, insertions)| {
+            let mut text = render(&model, &choices, with_pkgs);
+            for (place, fragment) in insertions {
+                let boundaries: Vec<usize> = text
+                    .char_indices()
+                    .map(|(index, _)| index)
+                    .chain([text.len()])
+                    .collect();
+                text.insert_str(boundaries[place.index(boundaries.len())], fragment);
+            }
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn noisy_files_never_panic_and_edits_keep_them_parsable(source in noisy_source(), edits in proptest::collection::vec(edit_strategy(), 0..4)) {
+        if let Ok(document) = DepsDocument::parse("f.nix", source.as_str()) {
+            let _ = document.entries();
+            let _ = document.unreadable_parts();
+            for edit in &edits {
+                if let Ok(edited) = document.apply(edit) {
+                    prop_assert!(DepsDocument::parse("f.nix", edited.as_str()).is_ok(), "{}\n{}", edit, edited);
+                }
+            }
+        }
+    }
+}
