@@ -29,10 +29,7 @@ pub enum BackendEvent {
     AlreadyValid(Vec<UnitId>),
     BuildStarted,
     Nix(events::NixEvent),
-    Finished {
-        success: bool,
-        exit_code: Option<i32>,
-    },
+    Finished { success: bool, exit_code: Option<i32> },
     /// A failure before or around Nix (Cargo, evaluation, spawning): shown as is.
     Error(String),
 }

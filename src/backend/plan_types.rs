@@ -40,10 +40,7 @@ pub struct Package {
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum PackageSource {
     /// A crates.io (or other registry) crate, fetched as a fixed-output path.
-    Registry {
-        checksum: String,
-        crate_file: PathBuf,
-    },
+    Registry { checksum: String, crate_file: PathBuf },
     /// A local path (workspace member or path dependency).
     Path,
     /// A git dependency, built from Cargo's checkout.

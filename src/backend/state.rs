@@ -13,23 +13,12 @@ pub enum UnitStatus {
     Planned,
     /// Output already valid in the store before the build started.
     Cached,
-    Substituting {
-        from: String,
-    },
-    Substituted {
-        from: String,
-    },
+    Substituting { from: String },
+    Substituted { from: String },
     /// `machine` is empty for a local build.
-    Building {
-        machine: String,
-        since: Duration,
-    },
-    Built {
-        took: Duration,
-    },
-    Failed {
-        exit_code: Option<i32>,
-    },
+    Building { machine: String, since: Duration },
+    Built { took: Duration },
+    Failed { exit_code: Option<i32> },
     /// Not built because a dependency failed.
     Skipped,
 }
