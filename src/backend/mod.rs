@@ -4,6 +4,7 @@ pub mod diagnose;
 pub mod events;
 pub mod last_build;
 pub mod nixgen;
+pub mod overrides;
 pub mod plan;
 pub mod plan_types;
 pub mod runner;

@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod dashboard;
+pub mod deps;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,528 @@
+//! `deps`: list, edit and check `Cargo.dependencies.nix`. The backend does the work
+//! ([`crate::backend::overrides`]); this module only turns arguments into calls and results
+//! into text.
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::str::FromStr;
+
+use clap::Subcommand;
+
+use crate::backend::overrides::{
+    self, CrateSelector, DepsDocument, Edit, EditReport, EnvValue, OverridesError, quote_nix_string,
+};
+
+/// `deps` subcommands.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum DepsCommand {
+    /// Show every entry, or those of one crate (CRATE or CRATE@VERSION).
+    List {
+        #[arg(value_name = "CRATE")]
+        target: Option<CrateSelector>,
+    },
+    /// Add Nix packages (any Nix expression) to a crate's build inputs.
+    Add {
+        #[arg(value_name = "CRATE[@VERSION]")]
+        target: CrateSelector,
+        #[arg(value_name = "PKG", required = true)]
+        packages: Vec<String>,
+    },
+    /// Remove Nix packages from a crate's build inputs.
+    Rm {
+        #[arg(value_name = "CRATE[@VERSION]")]
+        target: CrateSelector,
+        #[arg(value_name = "PKG", required = true)]
+        packages: Vec<String>,
+    },
+    /// Set or unset a crate's environment variables.
+    #[command(subcommand)]
+    Env(EnvCommand),
+    /// Check that the file evaluates and names crates and versions that are built.
+    Check,
+}
+
+/// `deps env` subcommands.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum EnvCommand {
+    /// Set a variable for a crate (every version, or CRATE@VERSION).
+    Set {
+        #[arg(value_name = "CRATE[@VERSION]")]
+        target: CrateSelector,
+        #[arg(value_name = "VAR=VALUE")]
+        assignment: Assignment,
+    },
+    /// Remove a variable from a crate's entry.
+    Unset {
+        #[arg(value_name = "CRATE[@VERSION]")]
+        target: CrateSelector,
+        var: String,
+    },
+}
+
+/// `VAR=VALUE`, split at the first `=`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub var: String,
+    pub value: String,
+}
+
+impl FromStr for Assignment {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.split_once('=') {
+            Some((var, value)) => Ok(Self {
+                var: var.to_owned(),
+                value: value.to_owned(),
+            }),
+            None => Err(format!("`{text}` is not VAR=VALUE")),
+        }
+    }
+}
+
+/// Runs `cmd` on `deps_file`, printing results; returns the exit code (0 success, 1 refused
+/// edit or problems found). `pkgs_expr` is the Nix expression edits and `check` evaluate
+/// against; `graph` holds the built crates' `(name, version)` pairs, when known.
+pub fn run(
+    cmd: &DepsCommand,
+    deps_file: &Path,
+    pkgs_expr: &str,
+    graph: Option<&[(String, String)]>,
+) -> anyhow::Result<i32> {
+    run_with_output(
+        cmd,
+        deps_file,
+        pkgs_expr,
+        graph,
+        &mut io::stdout().lock(),
+        &mut io::stderr().lock(),
+    )
+}
+
+fn run_with_output(
+    cmd: &DepsCommand,
+    deps_file: &Path,
+    pkgs_expr: &str,
+    graph: Option<&[(String, String)]>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let outcome = match cmd {
+        DepsCommand::List { target } => list(deps_file, target.as_ref(), out, err),
+        DepsCommand::Add { target, packages } => {
+            let edits = packages
+                .iter()
+                .map(|package| Edit::AddDep {
+                    target: target.clone(),
+                    package: package.clone(),
+                })
+                .collect::<Vec<_>>();
+            edit(deps_file, pkgs_expr, &edits, out)
+        }
+        DepsCommand::Rm { target, packages } => {
+            let edits = packages
+                .iter()
+                .map(|package| Edit::RemoveDep {
+                    target: target.clone(),
+                    package: package.clone(),
+                })
+                .collect::<Vec<_>>();
+            edit(deps_file, pkgs_expr, &edits, out)
+        }
+        DepsCommand::Env(EnvCommand::Set { target, assignment }) => {
+            let edits = [Edit::SetEnv {
+                target: target.clone(),
+                var: assignment.var.clone(),
+                value: assignment.value.clone(),
+            }];
+            edit(deps_file, pkgs_expr, &edits, out)
+        }
+        DepsCommand::Env(EnvCommand::Unset { target, var }) => edit(
+            deps_file,
+            pkgs_expr,
+            &[Edit::UnsetEnv {
+                target: target.clone(),
+                var: var.clone(),
+            }],
+            out,
+        ),
+        DepsCommand::Check => check(deps_file, pkgs_expr, graph, out),
+    };
+    match outcome {
+        Err(error) => match error.downcast_ref::<OverridesError>() {
+            Some(refusal) => {
+                writeln!(err, "error: {refusal}")?;
+                if let Some(hint) = hint_for(refusal) {
+                    writeln!(err, "hint: {hint}")?;
+                }
+                Ok(1)
+            }
+            None => Err(error),
+        },
+        ok => ok,
+    }
+}
+
+fn read_document(deps_file: &Path) -> anyhow::Result<Option<DepsDocument>> {
+    match std::fs::read(deps_file) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes).map_err(|_| OverridesError::NotUtf8 {
+                file: deps_file.to_path_buf(),
+            })?;
+            Ok(Some(DepsDocument::parse(deps_file, text)?))
+        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(OverridesError::Io {
+            path: deps_file.to_path_buf(),
+            source,
+        }
+        .into()),
+    }
+}
+
+fn list(
+    deps_file: &Path,
+    target: Option<&CrateSelector>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let Some(document) = read_document(deps_file)? else {
+        writeln!(
+            out,
+            "no {} yet; `deps add` or `deps env set` creates it",
+            deps_file.display()
+        )?;
+        return Ok(0);
+    };
+    let entries: Vec<_> = document
+        .entries()
+        .into_iter()
+        .filter(|entry| {
+            target.is_none_or(|target| {
+                entry.crate_name == target.name
+                    && (target.version.is_none() || entry.version == target.version)
+            })
+        })
+        .collect();
+    if entries.is_empty() {
+        writeln!(
+            out,
+            "{}: no entries{}",
+            deps_file.display(),
+            target.map(|t| format!(" for {t}")).unwrap_or_default()
+        )?;
+    }
+    for entry in &entries {
+        let selector = CrateSelector {
+            name: entry.crate_name.clone(),
+            version: entry.version.clone(),
+        };
+        writeln!(out, "{}  ({})", describe_target(&selector), entry.location)?;
+        if !entry.deps.is_empty() || entry.envs.is_empty() {
+            let deps: Vec<String> = entry.deps.iter().map(|dep| one_line(dep)).collect();
+            writeln!(
+                out,
+                "  deps: {}",
+                if deps.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    deps.join(" ")
+                }
+            )?;
+        }
+        for (var, value) in &entry.envs {
+            let shown = match value {
+                EnvValue::Literal(text) => quote_nix_string(text),
+                EnvValue::Expression(source) => one_line(source),
+            };
+            writeln!(out, "  env:  {var} = {shown}")?;
+        }
+    }
+    for part in document.unreadable_parts() {
+        writeln!(
+            err,
+            "warning: {}: {} is not listed: {}",
+            part.location, part.subject, part.reason
+        )?;
+    }
+    Ok(0)
+}
+
+fn edit(
+    deps_file: &Path,
+    pkgs_expr: &str,
+    edits: &[Edit],
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let EditReport {
+        created,
+        unchanged,
+        backup,
+    } = overrides::edit_file(deps_file, edits, pkgs_expr)?;
+    if created {
+        writeln!(out, "created {}", deps_file.display())?;
+    }
+    for edit in edits {
+        let line = if unchanged.contains(edit) {
+            describe_unchanged(edit)
+        } else {
+            describe_done(edit)
+        };
+        writeln!(out, "{line}")?;
+    }
+    if let Some(backup) = backup {
+        writeln!(out, "previous version kept as {}", backup.display())?;
+    }
+    Ok(0)
+}
+
+fn check(
+    deps_file: &Path,
+    pkgs_expr: &str,
+    graph: Option<&[(String, String)]>,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let Some(document) = read_document(deps_file)? else {
+        writeln!(out, "no {}: nothing to check", deps_file.display())?;
+        return Ok(0);
+    };
+    let mut problems = 0;
+    if let Err(error) = overrides::evaluate_file(deps_file, pkgs_expr) {
+        writeln!(out, "{error}")?;
+        problems += 1;
+    }
+    match graph {
+        Some(packages) => {
+            for finding in overrides::check(&document.entries(), packages) {
+                writeln!(out, "{finding}")?;
+                problems += 1;
+            }
+        }
+        None => writeln!(
+            out,
+            "note: no build plan, so crate names and versions were not checked"
+        )?,
+    }
+    for part in document.unreadable_parts() {
+        writeln!(
+            out,
+            "note: {}: {} was not checked: {}",
+            part.location, part.subject, part.reason
+        )?;
+    }
+    if problems == 0 {
+        writeln!(out, "{}: ok", deps_file.display())?;
+        Ok(0)
+    } else {
+        writeln!(
+            out,
+            "{}: {problems} problem{}",
+            deps_file.display(),
+            if problems == 1 { "" } else { "s" }
+        )?;
+        Ok(1)
+    }
+}
+
+/// Advice for the refusals users meet most.
+fn hint_for(error: &OverridesError) -> Option<String> {
+    match error {
+        OverridesError::Evaluation { message, .. } => {
+            let name = message.strip_prefix("undefined variable '")?.split('\'').next()?;
+            Some(format!(
+                "`{name}` is not defined: is it a package of this pkgs? Without `with pkgs;` in the file, write `pkgs.{name}`"
+            ))
+        }
+        OverridesError::Conflict { .. } => Some(
+            "per-version and every-version deps of one crate cannot both be listed; edit the file to switch forms"
+                .to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+fn describe_target(target: &CrateSelector) -> String {
+    match &target.version {
+        Some(version) => format!("{} {version}", target.name),
+        None => format!("{} (every version)", target.name),
+    }
+}
+
+pub fn describe_done(edit: &Edit) -> String {
+    match edit {
+        Edit::AddDep { target, package } => {
+            format!("added {} to {}", one_line(package), describe_target(target))
+        }
+        Edit::RemoveDep { target, package } => {
+            format!(
+                "removed {} from {}",
+                one_line(package),
+                describe_target(target)
+            )
+        }
+        Edit::SetEnv { target, var, value } => {
+            format!(
+                "set {var} = {} for {}",
+                quote_nix_string(value),
+                describe_target(target)
+            )
+        }
+        Edit::SetEnvExpression {
+            target,
+            var,
+            expression,
+        } => format!("set {var} = {expression} for {}", describe_target(target)),
+        Edit::UnsetEnv { target, var } => format!("unset {var} for {}", describe_target(target)),
+    }
+}
+
+fn describe_unchanged(edit: &Edit) -> String {
+    match edit {
+        Edit::AddDep { target, package } => {
+            format!(
+                "{} already has {}",
+                describe_target(target),
+                one_line(package)
+            )
+        }
+        Edit::SetEnv { target, var, .. } | Edit::SetEnvExpression { target, var, .. } => format!(
+            "{var} already has that value for {}",
+            describe_target(target)
+        ),
+        Edit::RemoveDep { .. } | Edit::UnsetEnv { .. } => format!("nothing to do: {edit}"),
+    }
+}
+
+/// Multi-line expressions (inline derivations) shown on one line.
+fn one_line(source: &str) -> String {
+    source.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    const TEST_PKGS: &str =
+        r#"{ pkg-config = "pkg-config"; openssl = "openssl"; hello = "hello"; }"#;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        deps: DepsCommand,
+    }
+
+    fn parse(args: &[&str]) -> Result<DepsCommand, clap::Error> {
+        Cli::try_parse_from(std::iter::once("deps").chain(args.iter().copied())).map(|cli| cli.deps)
+    }
+
+    fn run_captured(
+        args: &[&str],
+        file: &Path,
+        graph: Option<&[(String, String)]>,
+    ) -> (i32, String, String) {
+        let command = parse(args).expect("valid arguments");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run_with_output(&command, file, TEST_PKGS, graph, &mut out, &mut err)
+            .expect("output written");
+        (
+            code,
+            String::from_utf8_lossy(&out).into_owned(),
+            String::from_utf8_lossy(&err).into_owned(),
+        )
+    }
+
+    #[test]
+    fn arguments_parse_into_commands() {
+        assert_eq!(
+            parse(&["add", "openssl-sys@0.9.1", "pkg-config", "openssl"]).ok(),
+            Some(DepsCommand::Add {
+                target: CrateSelector::version("openssl-sys", "0.9.1"),
+                packages: vec!["pkg-config".to_owned(), "openssl".to_owned()],
+            })
+        );
+        assert_eq!(
+            parse(&["env", "set", "cargo", "FOO=a=b"]).ok(),
+            Some(DepsCommand::Env(EnvCommand::Set {
+                target: CrateSelector::all_versions("cargo"),
+                assignment: Assignment {
+                    var: "FOO".to_owned(),
+                    value: "a=b".to_owned()
+                },
+            }))
+        );
+        assert!(
+            parse(&["add", "openssl-sys"]).is_err(),
+            "a package is required"
+        );
+        assert!(
+            parse(&["env", "set", "cargo", "FOO"]).is_err(),
+            "VAR=VALUE is required"
+        );
+        assert!(
+            parse(&["rm", "x@", "hello"]).is_err(),
+            "an empty version is refused"
+        );
+    }
+
+    #[test]
+    fn add_then_list_then_check() {
+        let directory = tempfile::tempdir().expect("temporary directory");
+        let file = directory.path().join(overrides::DEPS_FILE_NAME);
+
+        let (code, out, _) = run_captured(
+            &["add", "openssl-sys", "pkg-config", "openssl"],
+            &file,
+            None,
+        );
+        assert_eq!(code, 0);
+        assert!(out.starts_with("created "), "{out}");
+        assert!(
+            out.contains("added openssl to openssl-sys (every version)"),
+            "{out}"
+        );
+
+        let (code, out, _) = run_captured(&["add", "openssl-sys", "openssl"], &file, None);
+        assert_eq!(
+            (code, out.trim()),
+            (0, "openssl-sys (every version) already has openssl")
+        );
+
+        let (code, out, _) = run_captured(&["list"], &file, None);
+        assert_eq!(code, 0);
+        assert!(out.contains("openssl-sys (every version)  ("), "{out}");
+        assert!(out.contains("  deps: pkg-config openssl\n"), "{out}");
+
+        let graph = [("openssl-sys".to_owned(), "0.9.1".to_owned())];
+        let (code, out, _) = run_captured(&["check"], &file, Some(&graph));
+        assert_eq!(code, 0, "{out}");
+
+        let misspelt = [
+            ("openssl-sys2".to_owned(), "0.9.1".to_owned()),
+            ("serde".to_owned(), "1.0.0".to_owned()),
+        ];
+        let (code, out, _) = run_captured(&["check"], &file, Some(&misspelt));
+        assert_eq!(code, 1);
+        assert!(out.contains("did you mean `openssl-sys2`?"), "{out}");
+    }
+
+    #[test]
+    fn refusals_are_printed_with_exit_code_one() {
+        let directory = tempfile::tempdir().expect("temporary directory");
+        let file = directory.path().join(overrides::DEPS_FILE_NAME);
+        std::fs::write(&file, "{ pkgs }: { deps = { \"a\" = [ pkgs.hello ]; }; }\n")
+            .expect("written");
+        let (code, out, err) = run_captured(&["add", "a", "pkgs.nothere"], &file, None);
+        assert_eq!((code, out.as_str()), (1, ""));
+        assert!(
+            err.starts_with(&format!("error: {}:1:", file.display())),
+            "{err}"
+        );
+        assert!(err.contains("nothere"), "{err}");
+
+        let (code, _, err) = run_captured(&["add", "a", "openssl"], &file, None);
+        assert_eq!(code, 1);
+        assert!(err.contains("hint: `openssl` is not defined"), "{err}");
+        assert!(err.contains("write `pkgs.openssl`"), "{err}");
+    }
+}
