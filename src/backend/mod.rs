@@ -7,6 +7,7 @@ pub mod nixgen;
 pub mod overrides;
 pub mod plan;
 pub mod plan_types;
+pub mod project;
 pub mod runner;
 pub mod state;
 pub mod store;
@@ -41,4 +42,7 @@ pub enum BackendEvent {
     },
     /// A failure before or around Nix (Cargo, evaluation, spawning): shown as is.
     Error(String),
+    /// Something the user should know that does not stop the build (e.g. a
+    /// Cargo.dependencies.nix entry for a crate that is not in the graph).
+    Warning(String),
 }

@@ -617,28 +617,37 @@ pub fn libnix_dir(plan: &BuildPlan) -> PathBuf {
 /// their content changes. Returns the path of the library's entry point.
 pub fn write(plan: &BuildPlan, toolchain: &Toolchain) -> Result<PathBuf, NixgenError> {
     let dir = libnix_dir(plan);
-    let lib_dir = dir.join("nix");
-    std::fs::create_dir_all(&lib_dir).map_err(|source| NixgenError::Io {
-        path: lib_dir.clone(),
+    let lib_dir = write_library(&dir).map_err(|source| NixgenError::Io {
+        path: dir.join("nix"),
         source,
     })?;
-    for (name, content) in NIX_LIBRARY {
-        write_if_changed(&lib_dir.join(name), content.as_bytes())?;
-    }
     let json = serde_json::to_vec_pretty(&plan_json(plan, toolchain)).unwrap_or_default();
     write_if_changed(&dir.join("plan.json"), &json)?;
     Ok(lib_dir.join("default.nix"))
 }
 
-fn write_if_changed(path: &Path, content: &[u8]) -> Result<(), NixgenError> {
+/// Write the static Nix library into `<libnix_dir>/nix`; returns that directory.
+pub fn write_library(libnix_dir: &Path) -> std::io::Result<PathBuf> {
+    let lib_dir = libnix_dir.join("nix");
+    std::fs::create_dir_all(&lib_dir)?;
+    for (name, content) in NIX_LIBRARY {
+        replace_if_changed(&lib_dir.join(name), content.as_bytes())?;
+    }
+    Ok(lib_dir)
+}
+
+fn replace_if_changed(path: &Path, content: &[u8]) -> std::io::Result<()> {
     if std::fs::read(path).ok().as_deref() == Some(content) {
         return Ok(());
     }
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, content)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|source| NixgenError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
+    std::fs::write(&tmp, content)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn write_if_changed(path: &Path, content: &[u8]) -> Result<(), NixgenError> {
+    replace_if_changed(path, content).map_err(|source| NixgenError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc::UnboundedSender, watch};
 use super::nixgen::{self, Toolchain, ToolchainMode};
 use super::plan::{self, CargoOptions};
 use super::plan_types::{BuildPlan, UnitId};
-use super::{BackendEvent, UnitPaths, events, store};
+use super::{BackendEvent, UnitPaths, events, overrides, project, store};
 
 /// How Nix is run. `--option`, `--builders`, `--store` and `--offline` pass through.
 #[derive(Debug, Clone, Default)]
@@ -123,16 +123,6 @@ impl NixOptions {
     }
 }
 
-async fn nixpkgs_available() -> bool {
-    Command::new("nix-instantiate")
-        .args(["--find-file", "nixpkgs"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .await
-        .is_ok_and(|s| s.success())
-}
-
 fn nix_file_args(entry: &Path, plan: &BuildPlan, mode: ToolchainMode) -> Vec<String> {
     let mut args = vec![
         entry.display().to_string(),
@@ -172,6 +162,24 @@ struct DrvOut {
     out: String,
 }
 
+/// Compare Cargo.dependencies.nix with the plan; findings are warnings, not failures.
+fn check_deps_file(plan: &BuildPlan, events: &UnboundedSender<BackendEvent>) {
+    let path = deps_file_path(&plan.workspace_root);
+    let Ok(source) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    match overrides::DepsDocument::parse(&path, source) {
+        Ok(document) => {
+            for finding in overrides::check(&document.entries(), &plan.package_versions()) {
+                let _ = events.send(BackendEvent::Warning(finding.to_string()));
+            }
+        }
+        Err(error) => {
+            let _ = events.send(BackendEvent::Warning(error.to_string()));
+        }
+    }
+}
+
 /// Plan, write the data, seed the store and evaluate every unit's derivation once.
 pub async fn prepare(
     request: &BuildRequest,
@@ -185,11 +193,11 @@ pub async fn prepare(
     let plan = Arc::new(plan);
     let _ = events.send(BackendEvent::Planned(plan.clone()));
 
-    let mode = match request.nix.toolchain {
-        Some(mode) => mode,
-        None if nixpkgs_available().await => ToolchainMode::Nixpkgs,
-        None => ToolchainMode::Host,
-    };
+    let requested = request.nix.toolchain;
+    let mode = tokio::task::spawn_blocking(move || project::resolve_mode(requested))
+        .await
+        .unwrap_or(ToolchainMode::Host);
+    check_deps_file(&plan, events);
     let toolchain = Toolchain::detect(mode, &plan)?;
     let entry = nixgen::write(&plan, &toolchain)?;
     store::seed_crates(&plan, &request.nix.store_args())?;

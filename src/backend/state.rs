@@ -250,7 +250,9 @@ impl BuildState {
                 self.phase = Phase::Finished { success: *success };
                 self.build_finished = Some(at);
             }
-            BackendEvent::Error(error) => self.messages.push(strip_ansi(error)),
+            BackendEvent::Error(text) | BackendEvent::Warning(text) => {
+                self.messages.push(strip_ansi(text))
+            }
         }
         changed
     }

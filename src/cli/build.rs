@@ -154,6 +154,7 @@ impl Printer {
     fn event(&mut self, state: &BuildState, event: &BackendEvent, changed: &[UnitId]) {
         match event {
             BackendEvent::Error(message) => eprintln!("error: {message}"),
+            BackendEvent::Warning(message) => eprintln!("warning: {message}"),
             // Whatever Nix printed outside its JSON log (usage errors, warnings).
             BackendEvent::Nix(NixEvent::Raw(line)) => eprintln!("{line}"),
             // Errors and warnings that no unit's output already shows.

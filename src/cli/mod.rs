@@ -3,13 +3,15 @@
 pub mod build;
 pub mod dashboard;
 pub mod deps;
+pub mod doctor;
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::backend::nixgen::ToolchainMode;
-use crate::backend::plan::CargoOptions;
+use crate::backend::plan::{self, CargoOptions};
+use crate::backend::project::{self, ProjectDirs};
 use crate::backend::runner::{BuildRequest, NixOptions};
 
 #[derive(Debug, Parser)]
@@ -39,6 +41,21 @@ pub enum Command {
     },
     /// Open the dashboard (the default when no subcommand is given).
     Tui(TuiArgs),
+    /// List, edit and check Cargo.dependencies.nix.
+    Deps {
+        #[command(subcommand)]
+        command: deps::DepsCommand,
+        #[command(flatten)]
+        args: BuildArgs,
+    },
+    /// Explain the last build's failures and suggest (or with --fix, add) native deps.
+    Doctor {
+        /// Add the suggested entries to Cargo.dependencies.nix.
+        #[arg(long)]
+        fix: bool,
+        #[command(flatten)]
+        args: BuildArgs,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -182,6 +199,18 @@ pub fn normalized_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
     args
 }
 
+fn run_deps(command: &deps::DepsCommand, args: &BuildArgs) -> anyhow::Result<i32> {
+    let request = args.request();
+    let dirs = ProjectDirs::locate(&request.cargo)?;
+    let mode = project::resolve_mode(request.nix.toolchain);
+    let pkgs = project::pkgs_expression(mode, &dirs.libnix_dir())?;
+    let graph = match command {
+        deps::DepsCommand::Check => Some(plan::plan(&request.cargo)?.package_versions()),
+        _ => None,
+    };
+    deps::run(command, &dirs.deps_file(), &pkgs, graph.as_deref())
+}
+
 /// Entry point shared by `libnix-tui` and `cargo-libnix`; returns the exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse_from(normalized_args(std::env::args()));
@@ -189,6 +218,8 @@ pub fn main() -> i32 {
         Some(Command::Build(args)) => build::run_build(&args),
         Some(Command::Plan { args, format }) => build::run_plan(&args, format),
         Some(Command::Tui(tui)) => dashboard::run(tui),
+        Some(Command::Deps { command, args }) => run_deps(&command, &args),
+        Some(Command::Doctor { fix, args }) => doctor::run(&args, fix),
         None => dashboard::run(cli.tui),
     };
     match result {

@@ -15,11 +15,16 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// A private copy of a fixture project (without its target dir), so tests can edit it.
 pub fn copy_fixture(name: &str) -> tempfile::TempDir {
+    copy_project(&fixture(name))
+}
+
+/// A private copy of any project directory, without its target dir.
+pub fn copy_project(source: &Path) -> tempfile::TempDir {
     let dir = tempfile::Builder::new()
-        .prefix(&format!("libnix-{name}-"))
+        .prefix("libnix-test-")
         .tempdir()
         .expect("temp dir");
-    copy_dir(&fixture(name), dir.path());
+    copy_dir(source, dir.path());
     dir
 }
 

@@ -1,0 +1,106 @@
+//! `doctor`: read the last build's failures, name their causes, and with `--fix` add the
+//! suggested entries to Cargo.dependencies.nix through the lossless editor.
+
+use super::BuildArgs;
+use super::deps::describe_done;
+use crate::backend::diagnose::{diagnose, suggestions_for};
+use crate::backend::last_build::{self, LastBuild};
+use crate::backend::overrides::{self, CrateSelector, Edit};
+use crate::backend::project::{self, ProjectDirs};
+
+pub fn run(args: &BuildArgs, fix: bool) -> anyhow::Result<i32> {
+    let request = args.request();
+    let dirs = ProjectDirs::locate(&request.cargo)?;
+    let record = last_build::path(&dirs.target_dir);
+    if !record.is_file() {
+        eprintln!(
+            "doctor: no build recorded in {} yet: run `libnix-tui build` first",
+            record.display()
+        );
+        return Ok(1);
+    }
+    let last = LastBuild::load(&record)?;
+    if last.failures.is_empty() {
+        println!("The last build had no failures.");
+        return Ok(0);
+    }
+    for failure in &last.failures {
+        let title = format!(
+            "{} v{} ({})",
+            failure.package, failure.version, failure.kind
+        );
+        match diagnose(&failure.package, &failure.log) {
+            Some(diagnosis) => {
+                println!("{title}: {}", diagnosis.cause);
+                for line in &diagnosis.evidence {
+                    println!("    evidence: {line}");
+                }
+                match &diagnosis.suggestion {
+                    Some(suggestion) => {
+                        for line in suggestion.as_nix().lines() {
+                            println!("    suggestion: {line}");
+                        }
+                    }
+                    None => println!("    no native-dependency fix known"),
+                }
+            }
+            None => println!("{title}: not a missing native dependency (see its log)"),
+        }
+    }
+    let failures: Vec<(String, Vec<String>)> = last
+        .failures
+        .iter()
+        .map(|f| (f.package.clone(), f.log.clone()))
+        .collect();
+    let suggestions = suggestions_for(&failures);
+    if suggestions.is_empty() {
+        return Ok(1);
+    }
+    if !fix {
+        println!("Run `libnix-tui doctor --fix` to add these to Cargo.dependencies.nix.");
+        return Ok(0);
+    }
+    let edits: Vec<Edit> = suggestions
+        .iter()
+        .flat_map(|s| {
+            let target = CrateSelector::all_versions(&s.crate_name);
+            let deps = s.packages.iter().map({
+                let target = target.clone();
+                move |package| Edit::AddDep {
+                    target: target.clone(),
+                    package: package.clone(),
+                }
+            });
+            let envs = s
+                .envs
+                .iter()
+                .map(move |(var, value)| Edit::SetEnvExpression {
+                    target: target.clone(),
+                    var: var.clone(),
+                    expression: format!("\"{value}\""),
+                });
+            deps.chain(envs)
+        })
+        .collect();
+    let mode = project::resolve_mode(request.nix.toolchain);
+    let pkgs = project::pkgs_expression(mode, &dirs.libnix_dir())?;
+    let deps_file = dirs.deps_file();
+    let report = match overrides::edit_file(&deps_file, &edits, &pkgs) {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("doctor: could not change {}: {error}", deps_file.display());
+            return Ok(1);
+        }
+    };
+    if report.created {
+        println!("Created {}", deps_file.display());
+    }
+    for edit in edits.iter().filter(|e| !report.unchanged.contains(e)) {
+        println!("Changed {}: {}", deps_file.display(), describe_done(edit));
+    }
+    for edit in &report.unchanged {
+        println!("Already there: {edit}");
+    }
+    println!("Now build again: libnix-tui build");
+    Ok(0)
+}
