@@ -77,6 +77,9 @@ impl Model {
                     None => vars.push((var.clone(), value.clone())),
                 }
             }
+            Edit::SetEnvExpression { .. } => {
+                unreachable!("the edit strategy generates literal env values only")
+            }
             Edit::UnsetEnv { target, var } => {
                 let vars = self.envs.get_mut(&key_of(target)).ok_or("not present")?;
                 let index = vars
