@@ -202,9 +202,27 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
         | Command::NextEditKind => {}
     }
     if state.selected_unit() != previous_unit {
-        state.log.reset();
+        selection_changed(state);
     }
     Vec::new()
+}
+
+/// Resets what belonged to the previously selected unit.
+fn selection_changed(state: &mut AppState) {
+    state.log.reset();
+    let selected_crate = state
+        .selected_unit()
+        .and_then(|unit| state.unit_info(unit))
+        .map(|(_, package)| package.name.clone());
+    if state
+        .rebuild_offer
+        .as_ref()
+        .is_some_and(|offer| Some(&offer.crate_name) != selected_crate.as_ref())
+    {
+        // The offer was for the crate just edited; `r` means the selection again.
+        state.rebuild_offer = None;
+        state.notice = None;
+    }
 }
 
 fn page(height: usize) -> isize {
@@ -428,7 +446,7 @@ fn type_text(state: &mut AppState, character: Option<char>) {
             );
         }
         if state.selected_unit() != previous_unit {
-            state.log.reset();
+            selection_changed(state);
         }
     }
 }
@@ -488,7 +506,7 @@ fn click(state: &mut AppState, position: Position) {
             let row = usize::from(position.y - rows.y);
             state.tree.click(&plan, row, usize::from(rows.height));
             if state.selected_unit() != previous_unit {
-                state.log.reset();
+                selection_changed(state);
             }
         }
     } else if panes.log.contains(position) {

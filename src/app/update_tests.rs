@@ -401,3 +401,25 @@ fn a_failed_finish_points_at_f() {
     assert!(notice.text.contains("f jumps"), "{}", notice.text);
     assert!(matches!(state.build.units[0].status, UnitStatus::Skipped));
 }
+
+#[test]
+fn selecting_another_crate_withdraws_the_rebuild_offer() {
+    let mut state = fixtures::failed_build(SCREEN);
+    press(&mut state, "feopenssl");
+    press_code(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Action::App(AppEvent::DepsSaved(Ok("saved".into()))),
+    );
+    press(&mut state, "h");
+    assert!(state.rebuild_offer.is_some(), "openssl-sys lib: same crate");
+    press(&mut state, "k");
+    assert_eq!(state.rebuild_offer, None);
+    let libc = state.selected_unit().expect("selected");
+    assert_eq!(
+        press(&mut state, "r"),
+        vec![Effect::Build {
+            only: Some(vec![libc])
+        }]
+    );
+}

@@ -39,8 +39,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         facts.push(format!("{jobs} job{}", if jobs == 1 { "" } else { "s" }));
     }
     if let Some(started) = state.build.build_started {
-        let until = state.build.build_finished.unwrap_or(state.now);
-        facts.push(unit_status::format_duration(until.saturating_sub(started)));
+        facts.push(match state.build.build_finished {
+            Some(finished) => unit_status::format_duration(finished.saturating_sub(started)),
+            None => unit_status::format_clock(state.now.saturating_sub(started)),
+        });
     }
     for fact in facts {
         headline.push(Span::styled(" │ ", dim()));

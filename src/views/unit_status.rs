@@ -38,7 +38,7 @@ pub fn describe(status: &UnitStatus, now: Duration) -> String {
         UnitStatus::Substituting { from } => format!("fetching from {}", host(from)),
         UnitStatus::Substituted { from } => format!("from {}", host(from)),
         UnitStatus::Building { machine, since } => {
-            let took = format_duration(now.saturating_sub(*since));
+            let took = format_clock(now.saturating_sub(*since));
             if machine.is_empty() {
                 format!("building {took}")
             } else {
@@ -60,7 +60,17 @@ fn host(uri: &str) -> &str {
     without_scheme.trim_end_matches('/')
 }
 
-/// `3.5s`, `42s`, `2m05s`, `1h03m`.
+/// A running clock, which changes once a second: `3s`, `42s`, `2m05s`.
+pub fn format_clock(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if seconds < 60 {
+        format!("{seconds}s")
+    } else {
+        format_duration(duration)
+    }
+}
+
+/// A finished duration: `3.5s`, `42s`, `2m05s`, `1h03m`.
 pub fn format_duration(duration: Duration) -> String {
     let seconds = duration.as_secs();
     if seconds < 10 {
@@ -84,6 +94,8 @@ mod tests {
         assert_eq!(format_duration(Duration::from_secs(42)), "42s");
         assert_eq!(format_duration(Duration::from_secs(125)), "2m05s");
         assert_eq!(format_duration(Duration::from_secs(3780)), "1h03m");
+        assert_eq!(format_clock(Duration::from_millis(3456)), "3s");
+        assert_eq!(format_clock(Duration::from_secs(125)), "2m05s");
     }
 
     #[test]
