@@ -69,7 +69,9 @@ where
             biased;
             _ = frames.tick() => {
                 let shown_seconds = state.now.as_secs();
-                update(state, Action::Tick(clock()));
+                if send_all(&effects, update(state, Action::Tick(clock())))? == Flow::Quit {
+                    return Ok(());
+                }
                 dirty |= clock_is_shown(state) && state.now.as_secs() != shown_seconds;
                 if dirty {
                     terminal.draw(|frame| views::render(frame, state))?;
@@ -91,20 +93,33 @@ where
                 event.map(Action::Backend)
             }
         };
-        let Some(action) = action else {
-            continue;
-        };
-        dirty = true;
-        for effect in update(state, action) {
-            let quit = effect == Effect::Quit;
-            if effects.send(effect).is_err() {
-                anyhow::bail!("the shell stopped taking effects");
-            }
-            if quit {
+        if let Some(action) = action {
+            dirty = true;
+            if send_all(&effects, update(state, action))? == Flow::Quit {
                 return Ok(());
             }
         }
     }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Quit,
+}
+
+/// Hands effects to the shell; stops at [`Effect::Quit`], which is sent last.
+fn send_all(effects: &UnboundedSender<Effect>, batch: Vec<Effect>) -> anyhow::Result<Flow> {
+    for effect in batch {
+        let quit = effect == Effect::Quit;
+        if effects.send(effect).is_err() {
+            anyhow::bail!("the shell stopped taking effects");
+        }
+        if quit {
+            return Ok(Flow::Quit);
+        }
+    }
+    Ok(Flow::Continue)
 }
 
 /// Whether the screen shows a running clock (elapsed time, seconds a unit has built).

@@ -10,7 +10,7 @@ mod log;
 mod status_bar;
 mod summary;
 mod tree;
-pub mod unit_status;
+mod unit_status;
 
 #[cfg(test)]
 mod snapshot_tests;
