@@ -6,7 +6,7 @@ use ratatui::layout::{Position, Rect, Size};
 
 use crate::backend::BackendEvent;
 use crate::backend::plan_types::UnitId;
-use crate::backend::state::UnitStatus;
+use crate::backend::state::{Phase, UnitStatus};
 use crate::views::layout::{self, Panes};
 
 use super::action::{Action, Command};
@@ -240,11 +240,12 @@ fn scroll_log(state: &mut AppState, delta: isize) {
 
 fn request_build(state: &mut AppState, only: Option<Vec<UnitId>>) -> Vec<Effect> {
     if state.is_busy() {
-        notify(
-            state,
-            NoticeKind::Info,
-            "A build is already running: c cancels it",
-        );
+        let why = if state.build.phase == Phase::Planning {
+            "Still planning: Cargo is computing the unit graph"
+        } else {
+            "A build is already running: c cancels it"
+        };
+        notify(state, NoticeKind::Info, why);
         return Vec::new();
     }
     state.build_requested = true;

@@ -66,6 +66,7 @@ pub fn panes(area: Rect, state: &AppState) -> Panes {
     };
 
     let (tree, mut right) = if body.width >= SIDE_BY_SIDE_MIN_WIDTH {
+        // The log gets the larger share: rustc diagnostics are wide.
         let tree_width = (body.width * 2 / 5).clamp(40, 72);
         let (tree, right) = split_columns(body, tree_width);
         (tree, right)
