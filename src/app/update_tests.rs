@@ -423,3 +423,12 @@ fn selecting_another_crate_withdraws_the_rebuild_offer() {
         }]
     );
 }
+
+#[test]
+fn b_waits_for_planning_to_finish() {
+    let mut state = AppState::new(SCREEN);
+    update(&mut state, Action::Backend(BackendEvent::PlanningStarted));
+    assert!(press(&mut state, "b").is_empty());
+    let notice = state.notice.expect("a notice").text;
+    assert!(notice.starts_with("Still planning"), "{notice}");
+}

@@ -205,3 +205,10 @@ fn tiny_terminals_do_not_panic() {
         screen(&state);
     }
 }
+
+#[test]
+fn unit_search_prompt_while_typing() {
+    let mut state = fixtures::mid_build(Size::new(80, 24));
+    press(&mut state, "/open");
+    insta::assert_snapshot!(screen(&state));
+}
