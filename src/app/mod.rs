@@ -1,1 +1,34 @@
-//! The TUI application: Event -> Action -> update(state) -> Effects.
+//! The TUI application, Elm-style: terminal input, [`BackendEvent`](crate::backend::BackendEvent)s
+//! and [`AppEvent`]s become [`Action`]s; [`update`] applies them to [`AppState`] and returns
+//! the [`Effect`]s the shell carries out; [`run`] is the loop around it.
+
+mod action;
+mod apply_stand_in;
+mod editor;
+mod effect;
+mod event;
+pub mod keymap;
+mod log_view;
+mod run;
+mod state;
+mod terminal;
+pub mod tree;
+mod update;
+
+#[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
+mod update_tests;
+
+pub use action::{Action, Command, UnknownCommand};
+pub use editor::{EditKind, EditScope, Editor};
+pub use effect::{DepsEdit, DepsOp, Effect};
+pub use event::AppEvent;
+pub use log_view::{LogView, line_matches, plain_text};
+pub use run::run;
+pub use state::{
+    AppState, DepsEntry, ErrorScreen, Focus, Mode, Notice, NoticeKind, RebuildOffer, SearchPrompt,
+    SearchTarget,
+};
+pub use terminal::TerminalSession;
+pub use update::update;

@@ -1,0 +1,218 @@
+//! Actions: everything that can change the application state, as data.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::backend::BackendEvent;
+
+use super::event::AppEvent;
+
+/// One input to [`super::update`]: a user command, text typed into a prompt, a mouse gesture,
+/// the clock, or an event from the engine or the shell.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Command(Command),
+    /// A character typed into the open search prompt or deps editor.
+    Type(char),
+    /// Backspace in the open search prompt or deps editor.
+    Erase,
+    /// Left mouse button pressed at a screen cell.
+    Click {
+        column: u16,
+        row: u16,
+    },
+    /// Mouse wheel over a screen cell; negative `lines` scroll up.
+    Scroll {
+        column: u16,
+        row: u16,
+        lines: i32,
+    },
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// Time since the session started, on the clock the engine's durations use.
+    Tick(Duration),
+    Backend(BackendEvent),
+    App(AppEvent),
+}
+
+/// A user command without arguments; what keys are bound to. Parses from and prints as its
+/// kebab-case name (`rebuild-selected`), so bindings can be written as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    Up,
+    Down,
+    /// Collapse the selected node, or select its parent.
+    Collapse,
+    /// Expand the selected node, or step into its first child.
+    Expand,
+    Toggle,
+    FocusNext,
+    PageUp,
+    PageDown,
+    LogTop,
+    /// Jump to the end of the log and follow it again.
+    LogFollow,
+    Build,
+    RebuildSelected,
+    Cancel,
+    NextFailed,
+    Search,
+    SearchNext,
+    SearchPrev,
+    ToggleDetails,
+    Edit,
+    Help,
+    Quit,
+    Submit,
+    Dismiss,
+    ToggleScope,
+    PreviousEditKind,
+    NextEditKind,
+}
+
+impl Command {
+    pub const ALL: [Command; 26] = [
+        Command::Up,
+        Command::Down,
+        Command::Collapse,
+        Command::Expand,
+        Command::Toggle,
+        Command::FocusNext,
+        Command::PageUp,
+        Command::PageDown,
+        Command::LogTop,
+        Command::LogFollow,
+        Command::Build,
+        Command::RebuildSelected,
+        Command::Cancel,
+        Command::NextFailed,
+        Command::Search,
+        Command::SearchNext,
+        Command::SearchPrev,
+        Command::ToggleDetails,
+        Command::Edit,
+        Command::Help,
+        Command::Quit,
+        Command::Submit,
+        Command::Dismiss,
+        Command::ToggleScope,
+        Command::PreviousEditKind,
+        Command::NextEditKind,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Up => "up",
+            Command::Down => "down",
+            Command::Collapse => "collapse",
+            Command::Expand => "expand",
+            Command::Toggle => "toggle",
+            Command::FocusNext => "focus-next",
+            Command::PageUp => "page-up",
+            Command::PageDown => "page-down",
+            Command::LogTop => "log-top",
+            Command::LogFollow => "log-follow",
+            Command::Build => "build",
+            Command::RebuildSelected => "rebuild-selected",
+            Command::Cancel => "cancel",
+            Command::NextFailed => "next-failed",
+            Command::Search => "search",
+            Command::SearchNext => "search-next",
+            Command::SearchPrev => "search-prev",
+            Command::ToggleDetails => "toggle-details",
+            Command::Edit => "edit",
+            Command::Help => "help",
+            Command::Quit => "quit",
+            Command::Submit => "submit",
+            Command::Dismiss => "dismiss",
+            Command::ToggleScope => "toggle-scope",
+            Command::PreviousEditKind => "previous-edit-kind",
+            Command::NextEditKind => "next-edit-kind",
+        }
+    }
+
+    /// What the command does, as the help overlay says it.
+    pub fn description(self) -> &'static str {
+        match self {
+            Command::Up => "move up (log: scroll)",
+            Command::Down => "move down (log: scroll)",
+            Command::Collapse => "collapse / go to parent",
+            Command::Expand => "expand / go to child",
+            Command::Toggle => "expand or collapse",
+            Command::FocusNext => "focus units / log",
+            Command::PageUp => "log: page up",
+            Command::PageDown => "log: page down",
+            Command::LogTop => "log: first line",
+            Command::LogFollow => "log: follow the end",
+            Command::Build => "build everything",
+            Command::RebuildSelected => "rebuild unit + dependents",
+            Command::Cancel => "cancel the build",
+            Command::NextFailed => "next failed unit",
+            Command::Search => "search units / log",
+            Command::SearchNext => "next match",
+            Command::SearchPrev => "previous match",
+            Command::ToggleDetails => "unit details",
+            Command::Edit => "edit Cargo.dependencies.nix",
+            Command::Help => "this help",
+            Command::Quit => "quit",
+            Command::Submit => "confirm / save",
+            Command::Dismiss => "close / clear",
+            Command::ToggleScope => "all versions / this version",
+            Command::PreviousEditKind => "previous kind of change",
+            Command::NextEditKind => "next kind of change",
+        }
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is not a [`Command`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown command `{0}`")]
+pub struct UnknownCommand(pub String);
+
+impl FromStr for Command {
+    type Err = UnknownCommand;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Command::ALL
+            .into_iter()
+            .find(|command| command.name() == name)
+            .ok_or_else(|| UnknownCommand(name.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_round_trips_through_its_name() {
+        for command in Command::ALL {
+            assert_eq!(command.to_string().parse::<Command>(), Ok(command));
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<_> = Command::ALL.iter().map(|c| c.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Command::ALL.len());
+    }
+
+    #[test]
+    fn unknown_names_are_rejected() {
+        assert_eq!(
+            "rebuild-all".parse::<Command>(),
+            Err(UnknownCommand("rebuild-all".into()))
+        );
+    }
+}

@@ -1,0 +1,20 @@
+//! Events the shell feeds back into the app, besides terminal input and engine events.
+
+use crate::backend::plan_types::UnitId;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppEvent {
+    /// Result of an [`super::Effect::EditDeps`]: a summary of the change, or an error that
+    /// names `file:line:col`.
+    DepsSaved(Result<String, String>),
+    /// The current `Cargo.dependencies.nix` entry of a crate (empty when it has none).
+    DepsEntry { crate_name: String, text: String },
+    /// A suggested fix for a failed unit, shown above its log.
+    Diagnosis { unit: UnitId, text: String },
+    /// Something that stops the dashboard from being useful (no Nix, a broken manifest):
+    /// shown full-screen instead of the panes.
+    Fatal {
+        message: String,
+        hint: Option<String>,
+    },
+}

@@ -1,0 +1,406 @@
+//! A small, realistic build plan and build states for tests: a binary using serde (derive)
+//! and openssl-sys, with shared dependencies and build scripts.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ratatui::layout::Size;
+
+use crate::backend::plan_types::{
+    BuildPlan, Package, PackageSource, Profile, Unit, UnitDep, UnitId, UnitKind,
+};
+use crate::backend::state::{BuildState, LogBuffer, Phase, UnitState, UnitStatus};
+
+use super::state::AppState;
+
+const PACKAGES: &[(&str, &str)] = &[
+    ("demo", "0.1.0"),
+    ("serde", "1.0.228"),
+    ("serde_derive", "1.0.228"),
+    ("syn", "2.0.106"),
+    ("quote", "1.0.40"),
+    ("proc-macro2", "1.0.101"),
+    ("unicode-ident", "1.0.19"),
+    ("openssl-sys", "0.9.109"),
+    ("libc", "0.2.177"),
+    ("pkg-config", "0.3.32"),
+    ("cc", "1.2.41"),
+];
+
+/// A dependency as (package, kind label).
+type DepSpec = (&'static str, &'static str);
+
+/// (package, kind, dependencies).
+const UNITS: &[(&str, UnitKind, &[DepSpec])] = &[
+    (
+        "demo",
+        UnitKind::Bin,
+        &[("serde", "lib"), ("openssl-sys", "lib"), ("libc", "lib")],
+    ),
+    ("serde", UnitKind::Lib, &[("serde_derive", "proc-macro")]),
+    (
+        "serde_derive",
+        UnitKind::ProcMacro,
+        &[("syn", "lib"), ("quote", "lib"), ("proc-macro2", "lib")],
+    ),
+    (
+        "syn",
+        UnitKind::Lib,
+        &[
+            ("proc-macro2", "lib"),
+            ("quote", "lib"),
+            ("unicode-ident", "lib"),
+        ],
+    ),
+    ("quote", UnitKind::Lib, &[("proc-macro2", "lib")]),
+    (
+        "proc-macro2",
+        UnitKind::Lib,
+        &[
+            ("proc-macro2", "build-script run"),
+            ("unicode-ident", "lib"),
+        ],
+    ),
+    ("proc-macro2", UnitKind::BuildScript, &[]),
+    (
+        "proc-macro2",
+        UnitKind::BuildScriptRun,
+        &[("proc-macro2", "build script")],
+    ),
+    ("unicode-ident", UnitKind::Lib, &[]),
+    (
+        "openssl-sys",
+        UnitKind::Lib,
+        &[("openssl-sys", "build-script run"), ("libc", "lib")],
+    ),
+    (
+        "openssl-sys",
+        UnitKind::BuildScript,
+        &[("cc", "lib"), ("pkg-config", "lib")],
+    ),
+    (
+        "openssl-sys",
+        UnitKind::BuildScriptRun,
+        &[("openssl-sys", "build script")],
+    ),
+    ("libc", UnitKind::Lib, &[]),
+    ("pkg-config", UnitKind::Lib, &[]),
+    ("cc", UnitKind::Lib, &[]),
+];
+
+fn package_id(name: &str) -> String {
+    let version = PACKAGES
+        .iter()
+        .find(|(package, _)| *package == name)
+        .map_or("0.0.0", |(_, version)| version);
+    if name == "demo" {
+        format!("path+file:///src/demo#{version}")
+    } else {
+        format!("registry+https://github.com/rust-lang/crates.io-index#{name}@{version}")
+    }
+}
+
+fn find_unit(name: &str, kind_label: &str) -> UnitId {
+    UNITS
+        .iter()
+        .position(|(package, kind, _)| *package == name && kind.label() == kind_label)
+        .unwrap_or_else(|| panic!("fixture has no {name} {kind_label}"))
+}
+
+pub fn plan() -> BuildPlan {
+    let packages = PACKAGES
+        .iter()
+        .map(|(name, version)| {
+            let id = package_id(name);
+            let package = Package {
+                id: id.clone(),
+                name: (*name).into(),
+                version: (*version).into(),
+                manifest_dir: PathBuf::from(format!("/src/{name}-{version}")),
+                source: if *name == "demo" {
+                    PackageSource::Path
+                } else {
+                    PackageSource::Registry {
+                        checksum: format!("{:064x}", name.len()),
+                        crate_file: PathBuf::from(format!("{name}-{version}.crate")),
+                    }
+                },
+                links: (*name == "openssl-sys").then(|| "openssl".into()),
+                is_member: *name == "demo",
+            };
+            (id, package)
+        })
+        .collect::<BTreeMap<_, _>>();
+    let units = UNITS
+        .iter()
+        .map(|(name, kind, deps)| Unit {
+            key: format!(
+                "{name}-{}-{:016x}",
+                kind.label().replace(' ', "-"),
+                name.len()
+            ),
+            package: package_id(name),
+            kind: *kind,
+            target_name: match kind {
+                UnitKind::BuildScript | UnitKind::BuildScriptRun => "build-script-build".into(),
+                _ => name.replace('-', "_"),
+            },
+            crate_types: vec![match kind {
+                UnitKind::Bin | UnitKind::BuildScript => "bin".into(),
+                UnitKind::ProcMacro => "proc-macro".into(),
+                _ => "lib".into(),
+            }],
+            edition: "2021".into(),
+            src_path: PathBuf::from("src/lib.rs"),
+            features: match *name {
+                "serde" => vec!["default".into(), "derive".into(), "std".into()],
+                "openssl-sys" => vec![],
+                _ => vec!["default".into()],
+            },
+            profile: Profile {
+                name: "dev".into(),
+                opt_level: "0".into(),
+                lto: "false".into(),
+                codegen_units: None,
+                debuginfo: serde_json::json!(2),
+                debug_assertions: true,
+                overflow_checks: true,
+                panic: "unwind".into(),
+                strip: "none".into(),
+            },
+            deps: deps
+                .iter()
+                .map(|(dep, kind_label)| UnitDep {
+                    unit: find_unit(dep, kind_label),
+                    extern_crate_name: dep.replace('-', "_"),
+                })
+                .collect(),
+        })
+        .collect();
+    BuildPlan {
+        workspace_root: PathBuf::from("/src/demo"),
+        target_dir: PathBuf::from("/src/demo/target"),
+        profile_dir: "debug".into(),
+        rustc_version: "rustc 1.95.0".into(),
+        host_triple: "x86_64-unknown-linux-gnu".into(),
+        packages,
+        units,
+        roots: vec![0],
+    }
+}
+
+/// The unit of package `name` whose kind has the label `kind_label`.
+pub fn unit_named(plan: &BuildPlan, name: &str, kind_label: &str) -> UnitId {
+    plan.units
+        .iter()
+        .position(|unit| {
+            unit.kind.label() == kind_label
+                && plan
+                    .packages
+                    .get(&unit.package)
+                    .is_some_and(|p| p.name == name)
+        })
+        .unwrap_or_else(|| panic!("plan has no {name} {kind_label}"))
+}
+
+/// The dashboard right after planning: nothing built, the root expanded.
+pub fn planned(size: Size) -> AppState {
+    let plan = Arc::new(plan());
+    let units = plan
+        .units
+        .iter()
+        .enumerate()
+        .map(|(index, unit)| UnitState {
+            status: UnitStatus::Planned,
+            drv_path: Some(format!("/nix/store/{:0>32}-{}.drv", index, unit.key)),
+            out_path: Some(format!("/nix/store/{:a>32}-{}", index, unit.key)),
+            phase: None,
+            log: LogBuffer::default(),
+        })
+        .collect();
+    let mut state = AppState::new(size);
+    state.build = BuildState {
+        units,
+        plan: Some(plan.clone()),
+        ..BuildState::default()
+    };
+    state.tree.adopt_plan(&plan);
+    state
+}
+
+pub fn set_status(state: &mut AppState, name: &str, kind_label: &str, status: UnitStatus) {
+    let Some(plan) = state.build.plan.clone() else {
+        panic!("fixture state has a plan");
+    };
+    state.build.units[unit_named(&plan, name, kind_label)].status = status;
+}
+
+pub fn set_log(state: &mut AppState, name: &str, kind_label: &str, lines: &[&str]) {
+    let Some(plan) = state.build.plan.clone() else {
+        panic!("fixture state has a plan");
+    };
+    state.build.units[unit_named(&plan, name, kind_label)].log = LogBuffer {
+        lines: lines
+            .iter()
+            .map(|line| line.to_string())
+            .collect::<VecDeque<_>>(),
+        total: lines.len() as u64,
+    };
+}
+
+const CACHE: &str = "https://cache.nixos.org";
+
+/// A build 52 s in: units cached, substituted, built, and two building.
+pub fn mid_build(size: Size) -> AppState {
+    let mut state = planned(size);
+    state.now = Duration::from_secs(52);
+    state.build.phase = Phase::Building;
+    state.build.build_started = Some(Duration::from_secs(10));
+    let secs = Duration::from_secs_f64;
+    set_status(&mut state, "libc", "lib", UnitStatus::Cached);
+    set_status(&mut state, "pkg-config", "lib", UnitStatus::Cached);
+    set_status(
+        &mut state,
+        "unicode-ident",
+        "lib",
+        UnitStatus::Substituted { from: CACHE.into() },
+    );
+    set_status(
+        &mut state,
+        "quote",
+        "lib",
+        UnitStatus::Substituting { from: CACHE.into() },
+    );
+    set_status(
+        &mut state,
+        "proc-macro2",
+        "build script",
+        UnitStatus::Built { took: secs(1.4) },
+    );
+    set_status(
+        &mut state,
+        "proc-macro2",
+        "build-script run",
+        UnitStatus::Built { took: secs(0.3) },
+    );
+    set_status(
+        &mut state,
+        "proc-macro2",
+        "lib",
+        UnitStatus::Built { took: secs(2.1) },
+    );
+    set_status(
+        &mut state,
+        "cc",
+        "lib",
+        UnitStatus::Built { took: secs(4.2) },
+    );
+    set_status(
+        &mut state,
+        "syn",
+        "lib",
+        UnitStatus::Building {
+            machine: String::new(),
+            since: Duration::from_secs(40),
+        },
+    );
+    set_status(
+        &mut state,
+        "openssl-sys",
+        "build script",
+        UnitStatus::Building {
+            machine: "ssh://builder-arm".into(),
+            since: Duration::from_secs(47),
+        },
+    );
+    set_log(
+        &mut state,
+        "syn",
+        "lib",
+        &[
+            "Running phase: unpackPhase",
+            "unpacking source archive /nix/store/3x7…-syn-2.0.106.crate",
+            "Running phase: buildPhase",
+            "\x1b[1m\x1b[92m   Compiling\x1b[0m syn v2.0.106",
+        ],
+    );
+    state
+}
+
+/// The log of openssl-sys's build script failing for want of OpenSSL, as rustc and Cargo
+/// colour it.
+pub const OPENSSL_FAILURE_LOG: &[&str] = &[
+    "Running phase: buildPhase",
+    "running build script of openssl-sys 0.9.109",
+    "cargo:rerun-if-env-changed=X86_64_UNKNOWN_LINUX_GNU_OPENSSL_LIB_DIR",
+    "cargo:rerun-if-env-changed=OPENSSL_LIB_DIR",
+    "cargo:rerun-if-env-changed=OPENSSL_DIR",
+    "cargo:rerun-if-env-changed=PKG_CONFIG_PATH",
+    "  Could not find openssl via pkg-config:",
+    "  The pkg-config command could not be found.",
+    "",
+    "--- stderr",
+    "thread 'main' panicked at build/find_normal.rs:190:5:",
+    "",
+    "Could not find directory of OpenSSL installation, and this `-sys` crate cannot",
+    "proceed without this knowledge. If OpenSSL is installed and this crate had",
+    "trouble finding it, you can set the `OPENSSL_DIR` environment variable for the",
+    "compilation process.",
+    "",
+    "\x1b[1m\x1b[91merror\x1b[0m\x1b[1m: build script of openssl-sys v0.9.109 failed\x1b[0m",
+    "\x1b[1m\x1b[94mnote\x1b[0m: exit status 101",
+];
+
+/// A finished, failed build: openssl-sys's build script failed, its dependents were skipped.
+pub fn failed_build(size: Size) -> AppState {
+    let mut state = planned(size);
+    state.now = Duration::from_secs(95);
+    state.build.phase = Phase::Finished { success: false };
+    state.build.build_started = Some(Duration::from_secs(10));
+    state.build.build_finished = Some(Duration::from_secs(81));
+    let secs = Duration::from_secs_f64;
+    for (name, kind) in [
+        ("syn", "lib"),
+        ("quote", "lib"),
+        ("serde_derive", "proc-macro"),
+        ("serde", "lib"),
+        ("proc-macro2", "lib"),
+        ("proc-macro2", "build script"),
+        ("proc-macro2", "build-script run"),
+        ("openssl-sys", "build script"),
+    ] {
+        set_status(
+            &mut state,
+            name,
+            kind,
+            UnitStatus::Built { took: secs(3.5) },
+        );
+    }
+    for (name, kind) in [
+        ("libc", "lib"),
+        ("pkg-config", "lib"),
+        ("cc", "lib"),
+        ("unicode-ident", "lib"),
+    ] {
+        set_status(&mut state, name, kind, UnitStatus::Cached);
+    }
+    set_status(
+        &mut state,
+        "openssl-sys",
+        "build-script run",
+        UnitStatus::Failed {
+            exit_code: Some(101),
+        },
+    );
+    set_status(&mut state, "openssl-sys", "lib", UnitStatus::Skipped);
+    set_status(&mut state, "demo", "bin", UnitStatus::Skipped);
+    set_log(
+        &mut state,
+        "openssl-sys",
+        "build-script run",
+        OPENSSL_FAILURE_LOG,
+    );
+    state
+}

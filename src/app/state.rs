@@ -1,0 +1,182 @@
+//! AppState: everything the views draw, changed only by [`super::update`].
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use ratatui::layout::Size;
+
+use crate::backend::plan_types::{BuildPlan, Package, Unit, UnitId};
+use crate::backend::state::{BuildState, UnitState, UnitStatus};
+
+use super::editor::Editor;
+use super::effect::DepsEdit;
+use super::log_view::LogView;
+use super::tree::TreeView;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Focus {
+    #[default]
+    Tree,
+    Log,
+}
+
+/// What a search prompt searches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchTarget {
+    /// Units in the tree, by package name.
+    Units,
+    /// Lines of the selected unit's log.
+    Log,
+}
+
+/// A search query being typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchPrompt {
+    pub target: SearchTarget,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    Info,
+    Success,
+    Error,
+}
+
+/// A one-line message in the status bar, until the next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub text: String,
+}
+
+/// A problem shown full-screen instead of the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorScreen {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// A crate's `Cargo.dependencies.nix` entry, as the shell last read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepsEntry {
+    pub crate_name: String,
+    /// `None` while the shell is reading it; empty when the crate has no entry.
+    pub text: Option<String>,
+}
+
+/// A crate whose entry was just saved: the next rebuild command rebuilds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RebuildOffer {
+    pub crate_name: String,
+    /// `None`: every version of the crate.
+    pub version: Option<String>,
+}
+
+/// Which part of the UI receives keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Search,
+    Editor,
+    Help,
+    Error,
+}
+
+/// The whole state of the dashboard.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub build: BuildState,
+    /// Time since the session started, on the clock of the engine's durations. Views read
+    /// time only from here.
+    pub now: Duration,
+    pub screen: Size,
+    pub focus: Focus,
+    pub tree: TreeView,
+    pub log: LogView,
+    pub search: Option<SearchPrompt>,
+    pub editor: Option<Editor>,
+    pub show_help: bool,
+    pub show_details: bool,
+    pub error_screen: Option<ErrorScreen>,
+    pub deps_entry: Option<DepsEntry>,
+    /// Suggested fixes for failed units, shown above their logs.
+    pub diagnoses: BTreeMap<UnitId, String>,
+    pub notice: Option<Notice>,
+    pub rebuild_offer: Option<RebuildOffer>,
+    /// The edit sent to the shell whose result has not come back yet.
+    pub pending_edit: Option<DepsEdit>,
+    /// A build was asked for and the engine has not reported on it yet.
+    pub build_requested: bool,
+}
+
+impl AppState {
+    pub fn new(screen: Size) -> AppState {
+        AppState {
+            build: BuildState::default(),
+            now: Duration::ZERO,
+            screen,
+            focus: Focus::Tree,
+            tree: TreeView::default(),
+            log: LogView::default(),
+            search: None,
+            editor: None,
+            show_help: false,
+            show_details: false,
+            error_screen: None,
+            deps_entry: None,
+            diagnoses: BTreeMap::new(),
+            notice: None,
+            rebuild_offer: None,
+            pending_edit: None,
+            build_requested: false,
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        if self.error_screen.is_some() {
+            Mode::Error
+        } else if self.editor.is_some() {
+            Mode::Editor
+        } else if self.search.is_some() {
+            Mode::Search
+        } else if self.show_help {
+            Mode::Help
+        } else {
+            Mode::Normal
+        }
+    }
+
+    pub fn plan(&self) -> Option<&BuildPlan> {
+        self.build.plan.as_deref()
+    }
+
+    pub fn selected_unit(&self) -> Option<UnitId> {
+        self.tree.selected_unit()
+    }
+
+    /// The plan's description of a unit and of its package.
+    pub fn unit_info(&self, unit: UnitId) -> Option<(&Unit, &Package)> {
+        let plan = self.plan()?;
+        let unit = plan.units.get(unit)?;
+        Some((unit, plan.packages.get(&unit.package)?))
+    }
+
+    pub fn unit_state(&self, unit: UnitId) -> Option<&UnitState> {
+        self.build.units.get(unit)
+    }
+
+    pub fn status(&self, unit: UnitId) -> Option<&UnitStatus> {
+        self.unit_state(unit).map(|state| &state.status)
+    }
+
+    /// Whether the engine is busy (or about to be) with a build.
+    pub fn is_busy(&self) -> bool {
+        use crate::backend::state::Phase;
+        self.build_requested
+            || matches!(
+                self.build.phase,
+                Phase::Planning | Phase::Evaluating | Phase::Building
+            )
+    }
+}

@@ -1,0 +1,434 @@
+//! Key sequences through the keymap and `update`, checked by the effects and state they leave.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Size;
+
+use super::fixtures::{self, unit_named};
+use super::keymap::action_for_key;
+use super::*;
+use crate::backend::BackendEvent;
+use crate::backend::state::UnitStatus;
+
+const SCREEN: Size = Size::new(120, 36);
+
+fn press_code(state: &mut AppState, code: KeyCode) -> Vec<Effect> {
+    let key = KeyEvent::new(code, KeyModifiers::NONE);
+    match action_for_key(state.mode(), &key) {
+        Some(action) => update(state, action),
+        None => Vec::new(),
+    }
+}
+
+/// Types `keys` one character at a time, as a user would.
+fn press(state: &mut AppState, keys: &str) -> Vec<Effect> {
+    keys.chars()
+        .flat_map(|key| press_code(state, KeyCode::Char(key)))
+        .collect()
+}
+
+fn selected_name(state: &AppState) -> String {
+    let unit = state.selected_unit().expect("a unit is selected");
+    let (unit_plan, package) = state.unit_info(unit).expect("selected unit is in the plan");
+    format!("{} {}", package.name, unit_plan.kind.label())
+}
+
+#[test]
+fn f_selects_the_failed_unit_and_reveals_it() {
+    let mut state = fixtures::failed_build(SCREEN);
+    assert_eq!(selected_name(&state), "demo bin");
+    assert!(press(&mut state, "f").is_empty());
+    assert_eq!(selected_name(&state), "openssl-sys build-script run");
+    let plan = state.build.plan.clone().expect("plan");
+    let rows = tree::visible_rows(&plan, &state.tree.opened);
+    assert!(
+        rows.iter().any(|row| row.path == state.tree.selected),
+        "selection is visible"
+    );
+}
+
+#[test]
+fn f_without_failures_says_so() {
+    let mut state = fixtures::mid_build(SCREEN);
+    press(&mut state, "f");
+    assert_eq!(selected_name(&state), "demo bin");
+    assert_eq!(
+        state.notice.map(|notice| notice.text),
+        Some("No failed units".into())
+    );
+}
+
+#[test]
+fn typing_in_the_editor_and_enter_emits_the_edit() {
+    let mut state = fixtures::failed_build(SCREEN);
+    press(&mut state, "f");
+    let effects = press(&mut state, "e");
+    assert_eq!(
+        effects,
+        vec![Effect::LoadDepsEntry {
+            crate_name: "openssl-sys".into()
+        }]
+    );
+    assert!(
+        press(&mut state, "openssl").is_empty(),
+        "letters are typed, not commands"
+    );
+    let effects = press_code(&mut state, KeyCode::Enter);
+    assert_eq!(
+        effects,
+        vec![Effect::EditDeps(DepsEdit {
+            crate_name: "openssl-sys".into(),
+            version: None,
+            op: DepsOp::AddDep("openssl".into()),
+        })]
+    );
+    assert!(
+        press_code(&mut state, KeyCode::Enter).is_empty(),
+        "one save at a time"
+    );
+}
+
+#[test]
+fn the_editor_can_set_an_env_var_for_this_version_only() {
+    let mut state = fixtures::failed_build(SCREEN);
+    press(&mut state, "fe");
+    press_code(&mut state, KeyCode::Tab);
+    press_code(&mut state, KeyCode::Down);
+    press_code(&mut state, KeyCode::Down);
+    press(&mut state, "OPENSSL_DIRX");
+    press_code(&mut state, KeyCode::Backspace);
+    press(&mut state, "=/usr");
+    let effects = press_code(&mut state, KeyCode::Enter);
+    assert_eq!(
+        effects,
+        vec![Effect::EditDeps(DepsEdit {
+            crate_name: "openssl-sys".into(),
+            version: Some("0.9.109".into()),
+            op: DepsOp::SetEnv("OPENSSL_DIR".into(), "/usr".into()),
+        })]
+    );
+}
+
+#[test]
+fn invalid_input_is_refused_inline_without_an_effect() {
+    let mut state = fixtures::failed_build(SCREEN);
+    press(&mut state, "fe");
+    press(&mut state, "pkg-config openssl");
+    assert!(press_code(&mut state, KeyCode::Enter).is_empty());
+    let editor = state.editor.as_ref().expect("editor stays open");
+    assert_eq!(editor.error.as_deref(), Some("one package at a time"));
+}
+
+#[test]
+fn a_save_error_from_the_shell_shows_in_the_editor() {
+    let mut state = fixtures::failed_build(SCREEN);
+    press(&mut state, "feopenssl");
+    press_code(&mut state, KeyCode::Enter);
+    let error = "Cargo.dependencies.nix:3:17: unexpected `}`".to_owned();
+    update(
+        &mut state,
+        Action::App(AppEvent::DepsSaved(Err(error.clone()))),
+    );
+    let editor = state.editor.as_ref().expect("editor stays open");
+    assert_eq!(editor.error, Some(error));
+    assert_eq!(state.pending_edit, None, "the user may try again");
+}
+
+#[test]
+fn after_a_save_r_rebuilds_the_crate_and_its_dependents() {
+    let mut state = fixtures::failed_build(SCREEN);
+    press(&mut state, "feopenssl");
+    press_code(&mut state, KeyCode::Enter);
+    let effects = update(
+        &mut state,
+        Action::App(AppEvent::DepsSaved(Ok(
+            "added openssl to openssl-sys".into()
+        ))),
+    );
+    assert!(
+        state.editor.is_none(),
+        "a successful save closes the editor"
+    );
+    assert!(
+        effects.is_empty(),
+        "nothing shows the entry now: {effects:?}"
+    );
+    let plan = state.build.plan.clone().expect("plan");
+    let effects = press(&mut state, "r");
+    let mut openssl_units = vec![
+        unit_named(&plan, "openssl-sys", "lib"),
+        unit_named(&plan, "openssl-sys", "build script"),
+        unit_named(&plan, "openssl-sys", "build-script run"),
+    ];
+    openssl_units.sort_unstable();
+    assert_eq!(
+        effects,
+        vec![Effect::Build {
+            only: Some(openssl_units)
+        }]
+    );
+    assert!(
+        press(&mut state, "r").is_empty(),
+        "no second build while one is starting"
+    );
+}
+
+#[test]
+fn r_rebuilds_the_selected_unit() {
+    let mut state = fixtures::failed_build(SCREEN);
+    press(&mut state, "f");
+    let failed = state.selected_unit().expect("selected");
+    assert_eq!(
+        press(&mut state, "r"),
+        vec![Effect::Build {
+            only: Some(vec![failed])
+        }]
+    );
+}
+
+#[test]
+fn nothing_builds_until_asked_and_then_once() {
+    let mut state = AppState::new(SCREEN);
+    let plan = Arc::new(fixtures::plan());
+    for event in [BackendEvent::PlanningStarted, BackendEvent::Planned(plan)] {
+        assert!(update(&mut state, Action::Backend(event)).is_empty());
+    }
+    assert_eq!(
+        selected_name(&state),
+        "demo bin",
+        "the first root is selected"
+    );
+    assert_eq!(press(&mut state, "b"), vec![Effect::Build { only: None }]);
+    assert!(press(&mut state, "b").is_empty());
+    assert_eq!(press(&mut state, "c"), vec![Effect::Cancel]);
+    update(
+        &mut state,
+        Action::Backend(BackendEvent::Finished {
+            success: false,
+            exit_code: Some(1),
+        }),
+    );
+    assert!(press(&mut state, "c").is_empty(), "nothing left to cancel");
+    assert_eq!(press(&mut state, "b"), vec![Effect::Build { only: None }]);
+}
+
+#[test]
+fn q_and_ctrl_c_quit() {
+    let mut state = fixtures::planned(SCREEN);
+    assert_eq!(press(&mut state, "q"), vec![Effect::Quit]);
+    press(&mut state, "e");
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    let action = action_for_key(state.mode(), &ctrl_c).expect("bound");
+    assert_eq!(update(&mut state, action), vec![Effect::Quit]);
+}
+
+#[test]
+fn unit_search_selects_as_you_type_and_n_goes_on() {
+    let mut state = fixtures::planned(SCREEN);
+    press(&mut state, "/ssl");
+    assert_eq!(selected_name(&state), "openssl-sys lib");
+    press_code(&mut state, KeyCode::Enter);
+    assert_eq!(state.mode(), Mode::Normal);
+    press(&mut state, "n");
+    assert_eq!(selected_name(&state), "openssl-sys build-script run");
+    press(&mut state, "n");
+    assert_eq!(selected_name(&state), "openssl-sys build script");
+    press(&mut state, "n");
+    assert_eq!(selected_name(&state), "openssl-sys lib", "wraps around");
+    press(&mut state, "N");
+    assert_eq!(selected_name(&state), "openssl-sys build script");
+}
+
+#[test]
+fn a_search_without_match_keeps_the_selection() {
+    let mut state = fixtures::planned(SCREEN);
+    press(&mut state, "jj");
+    let before = state.tree.selected.clone();
+    press(&mut state, "/zzz");
+    assert_eq!(state.tree.selected, before);
+}
+
+#[test]
+fn log_search_finds_lines_and_paging_stops_following() {
+    let mut state = fixtures::failed_build(Size::new(80, 24));
+    press(&mut state, "f");
+    press_code(&mut state, KeyCode::Tab);
+    press(&mut state, "/openssl_dir");
+    press_code(&mut state, KeyCode::Enter);
+    let log = state.build.units[state.selected_unit().expect("selected")]
+        .log
+        .clone();
+    let log = &log;
+    let found = state.log.current_match_index(log).expect("a match");
+    assert!(log.lines[found].contains("OPENSSL_DIR"));
+    press(&mut state, "n");
+    let next = state.log.current_match_index(log).expect("a match");
+    assert!(next > found && log.lines[next].contains("OPENSSL_DIR"));
+
+    press_code(&mut state, KeyCode::End);
+    assert!(state.log.follow);
+    press_code(&mut state, KeyCode::PageUp);
+    assert!(!state.log.follow);
+    press_code(&mut state, KeyCode::PageDown);
+    assert!(state.log.follow, "paging back to the end follows again");
+}
+
+#[test]
+fn selecting_another_unit_follows_its_log_again() {
+    let mut state = fixtures::failed_build(Size::new(80, 24));
+    press(&mut state, "f");
+    press_code(&mut state, KeyCode::PageUp);
+    assert!(!state.log.follow);
+    press(&mut state, "k");
+    assert!(state.log.follow);
+}
+
+#[test]
+fn clicking_a_row_selects_it_and_clicking_again_toggles_it() {
+    let mut state = fixtures::planned(SCREEN);
+    let rows = crate::views::layout::panes(
+        ratatui::layout::Rect::new(0, 0, SCREEN.width, SCREEN.height),
+        &state,
+    )
+    .tree_rows();
+    // Rows: demo, libc, openssl-sys (which has dependencies), serde.
+    let second_row = rows.y + 2;
+    update(
+        &mut state,
+        Action::Click {
+            column: rows.x + 4,
+            row: second_row,
+        },
+    );
+    assert_eq!(state.tree.selected.len(), 2, "a child of the root");
+    let selected = state.tree.selected.clone();
+    update(
+        &mut state,
+        Action::Click {
+            column: rows.x + 4,
+            row: second_row,
+        },
+    );
+    assert!(state.tree.opened.contains(&selected));
+}
+
+#[test]
+fn the_wheel_scrolls_the_pane_under_the_pointer() {
+    let mut state = fixtures::failed_build(Size::new(80, 24));
+    press(&mut state, "f");
+    let log = crate::views::layout::panes(ratatui::layout::Rect::new(0, 0, 80, 24), &state).log;
+    update(
+        &mut state,
+        Action::Scroll {
+            column: log.x + 2,
+            row: log.y + 2,
+            lines: -3,
+        },
+    );
+    assert!(!state.log.follow);
+}
+
+#[test]
+fn an_engine_error_before_any_plan_shows_the_error_screen() {
+    let mut state = AppState::new(SCREEN);
+    update(
+        &mut state,
+        Action::Backend(BackendEvent::Error(
+            "failed to run nix-instantiate: No such file or directory (os error 2)".into(),
+        )),
+    );
+    assert_eq!(state.mode(), Mode::Error);
+    let hint = state
+        .error_screen
+        .as_ref()
+        .and_then(|error| error.hint.clone());
+    assert!(hint.is_some_and(|hint| hint.contains("Install Nix")));
+    assert_eq!(press(&mut state, "b"), vec![Effect::Build { only: None }]);
+    assert_eq!(state.mode(), Mode::Normal);
+}
+
+#[test]
+fn details_ask_for_the_deps_entry_once_per_crate() {
+    let mut state = fixtures::failed_build(SCREEN);
+    let load = |crate_name: &str| {
+        vec![Effect::LoadDepsEntry {
+            crate_name: crate_name.into(),
+        }]
+    };
+    assert_eq!(press(&mut state, "d"), load("demo"));
+    assert!(press(&mut state, "dd").is_empty(), "already asked for");
+    assert_eq!(press(&mut state, "f"), load("openssl-sys"));
+    update(
+        &mut state,
+        Action::App(AppEvent::DepsEntry {
+            crate_name: "openssl-sys".into(),
+            text: "deps.\"openssl-sys\" = [ pkg-config ];".into(),
+        }),
+    );
+    assert_eq!(selected_name(&state), "openssl-sys build-script run");
+    assert!(press(&mut state, "h").is_empty(), "same crate");
+    assert_eq!(selected_name(&state), "openssl-sys lib");
+    assert!(press(&mut state, "d").is_empty(), "hiding asks nothing");
+}
+
+#[test]
+fn help_opens_and_closes() {
+    let mut state = fixtures::planned(SCREEN);
+    press(&mut state, "?");
+    assert_eq!(state.mode(), Mode::Help);
+    assert!(
+        press(&mut state, "b").is_empty(),
+        "keys do not reach the dashboard"
+    );
+    press_code(&mut state, KeyCode::Esc);
+    assert_eq!(state.mode(), Mode::Normal);
+}
+
+#[test]
+fn a_failed_finish_points_at_f() {
+    let mut state = fixtures::failed_build(SCREEN);
+    state.build.phase = crate::backend::state::Phase::Building;
+    update(
+        &mut state,
+        Action::Backend(BackendEvent::Finished {
+            success: false,
+            exit_code: Some(1),
+        }),
+    );
+    let notice = state.notice.expect("a notice");
+    assert_eq!(notice.kind, NoticeKind::Error);
+    assert!(notice.text.contains("f jumps"), "{}", notice.text);
+    assert!(matches!(state.build.units[0].status, UnitStatus::Skipped));
+}
+
+#[test]
+fn selecting_another_crate_withdraws_the_rebuild_offer() {
+    let mut state = fixtures::failed_build(SCREEN);
+    press(&mut state, "feopenssl");
+    press_code(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Action::App(AppEvent::DepsSaved(Ok("saved".into()))),
+    );
+    press(&mut state, "h");
+    assert!(state.rebuild_offer.is_some(), "openssl-sys lib: same crate");
+    press(&mut state, "k");
+    assert_eq!(state.rebuild_offer, None);
+    let libc = state.selected_unit().expect("selected");
+    assert_eq!(
+        press(&mut state, "r"),
+        vec![Effect::Build {
+            only: Some(vec![libc])
+        }]
+    );
+}
+
+#[test]
+fn b_waits_for_planning_to_finish() {
+    let mut state = AppState::new(SCREEN);
+    update(&mut state, Action::Backend(BackendEvent::PlanningStarted));
+    assert!(press(&mut state, "b").is_empty());
+    let notice = state.notice.expect("a notice").text;
+    assert!(notice.starts_with("Still planning"), "{notice}");
+}

@@ -1,0 +1,214 @@
+//! The screen as text, for states built without a clock. Review changes with
+//! `INSTA_UPDATE=always cargo test --lib views` and read the `.snap` files.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Size;
+
+use crate::app::fixtures::{self, unit_named};
+use crate::app::keymap::action_for_key;
+use crate::app::{Action, AppEvent, AppState, update};
+use crate::backend::state::Phase;
+
+use super::render;
+
+fn screen(state: &AppState) -> String {
+    let Size { width, height } = state.screen;
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal
+        .draw(|frame| render(frame, state))
+        .expect("drawing to a test backend");
+    terminal.backend().to_string()
+}
+
+fn press(state: &mut AppState, keys: &str) {
+    for key in keys.chars() {
+        press_code(state, KeyCode::Char(key));
+    }
+}
+
+fn press_code(state: &mut AppState, code: KeyCode) {
+    let key = KeyEvent::new(code, KeyModifiers::NONE);
+    if let Some(action) = action_for_key(state.mode(), &key) {
+        update(state, action);
+    }
+}
+
+const DIAGNOSIS: &str = "openssl-sys could not find OpenSSL. Add the native library and pkg-config \
+to its entry: deps.\"openssl-sys\" = [ pkg-config openssl ];";
+
+#[test]
+fn planning_in_progress() {
+    let mut state = AppState::new(Size::new(100, 20));
+    state.build.phase = Phase::Planning;
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn planned_and_waiting_for_b() {
+    let mut state = fixtures::planned(Size::new(120, 30));
+    press(&mut state, "jjl");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn build_with_mixed_states() {
+    let mut state = fixtures::mid_build(Size::new(130, 34));
+    press(&mut state, "/syn");
+    press_code(&mut state, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn failure_with_its_log_and_diagnosis() {
+    let mut state = fixtures::failed_build(Size::new(130, 34));
+    let plan = state.build.plan.clone().expect("plan");
+    let failed = unit_named(&plan, "openssl-sys", "build-script run");
+    update(
+        &mut state,
+        Action::App(AppEvent::Diagnosis {
+            unit: failed,
+            text: DIAGNOSIS.into(),
+        }),
+    );
+    press(&mut state, "f");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn failure_with_details() {
+    let mut state = fixtures::failed_build(Size::new(140, 44));
+    press(&mut state, "fd");
+    update(
+        &mut state,
+        Action::App(AppEvent::DepsEntry {
+            crate_name: "openssl-sys".into(),
+            text: "deps.\"openssl-sys\" = [ pkg-config ];".into(),
+        }),
+    );
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn log_search_highlights_and_holds_position() {
+    let mut state = fixtures::failed_build(Size::new(100, 24));
+    press(&mut state, "f");
+    press_code(&mut state, KeyCode::Tab);
+    press(&mut state, "/openssl_dir");
+    press_code(&mut state, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn editor_with_a_validation_error() {
+    let mut state = fixtures::failed_build(Size::new(120, 34));
+    press(&mut state, "fe");
+    update(
+        &mut state,
+        Action::App(AppEvent::DepsEntry {
+            crate_name: "openssl-sys".into(),
+            text: "deps.\"openssl-sys\" = [ pkg-config ];".into(),
+        }),
+    );
+    press(&mut state, "openssl");
+    press_code(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Action::App(AppEvent::DepsSaved(Err(
+            "Cargo.dependencies.nix:4:31: unexpected `]`, expected an expression".into(),
+        ))),
+    );
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn editor_setting_an_env_var_for_one_version() {
+    let mut state = fixtures::failed_build(Size::new(80, 24));
+    press(&mut state, "fe");
+    press_code(&mut state, KeyCode::Tab);
+    press_code(&mut state, KeyCode::Down);
+    press_code(&mut state, KeyCode::Down);
+    press(&mut state, "OPENSSL_NO_VENDOR");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn saved_edit_offers_a_rebuild() {
+    let mut state = fixtures::failed_build(Size::new(120, 30));
+    press(&mut state, "feopenssl");
+    press_code(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Action::App(AppEvent::DepsSaved(Ok(
+            "added openssl to deps.\"openssl-sys\"".into(),
+        ))),
+    );
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn help_overlay() {
+    let mut state = fixtures::planned(Size::new(100, 30));
+    press(&mut state, "?");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn help_overlay_80x24() {
+    let mut state = fixtures::planned(Size::new(80, 24));
+    press(&mut state, "?");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn failure_at_80x24() {
+    let mut state = fixtures::failed_build(Size::new(80, 24));
+    let plan = state.build.plan.clone().expect("plan");
+    let failed = unit_named(&plan, "openssl-sys", "build-script run");
+    update(
+        &mut state,
+        Action::App(AppEvent::Diagnosis {
+            unit: failed,
+            text: DIAGNOSIS.into(),
+        }),
+    );
+    press(&mut state, "fd");
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn mid_build_at_80x24() {
+    let mut state = fixtures::mid_build(Size::new(80, 24));
+    press(&mut state, "/syn");
+    press_code(&mut state, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn error_screen_instead_of_a_crash() {
+    let mut state = AppState::new(Size::new(100, 24));
+    update(
+        &mut state,
+        Action::Backend(crate::backend::BackendEvent::Error(
+            "failed to run `nix-instantiate`: No such file or directory (os error 2)".into(),
+        )),
+    );
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    for (width, height) in [(1, 1), (12, 4), (30, 8)] {
+        let mut state = fixtures::failed_build(Size::new(width, height));
+        press(&mut state, "fde?");
+        screen(&state);
+    }
+}
+
+#[test]
+fn unit_search_prompt_while_typing() {
+    let mut state = fixtures::mid_build(Size::new(80, 24));
+    press(&mut state, "/open");
+    insta::assert_snapshot!(screen(&state));
+}

@@ -1,0 +1,168 @@
+//! The summary bar: build phase, units per state, cache hits, running jobs, elapsed time.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::AppState;
+use crate::backend::state::{Counters, Phase, UnitStatus};
+
+use super::layout::roomy;
+use super::{dim, unit_status};
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
+    let counts = count(state);
+    let total = state.build.units.len();
+    let mut headline = vec![Span::styled(
+        " libnix-tui ",
+        Style::new().fg(Color::Black).bg(Color::Cyan),
+    )];
+    if let Some(root) = root_name(state) {
+        headline.push(Span::styled(
+            format!(" {root}"),
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
+        headline.push(Span::styled(" │", dim()));
+    }
+    headline.push(Span::raw(" "));
+    headline.push(phase_span(state));
+
+    let mut facts = Vec::new();
+    let hits = counts.cached + counts.substituted;
+    if let Some(percent) = (hits * 100).checked_div(total) {
+        facts.push(format!("cache {hits}/{total} ({percent}%)"));
+    }
+    let jobs = counts.building + counts.substituting;
+    if jobs > 0 {
+        facts.push(format!("{jobs} job{}", if jobs == 1 { "" } else { "s" }));
+    }
+    if let Some(started) = state.build.build_started {
+        facts.push(match state.build.build_finished {
+            Some(finished) => unit_status::format_duration(finished.saturating_sub(started)),
+            None => unit_status::format_clock(state.now.saturating_sub(started)),
+        });
+    }
+    for fact in facts {
+        headline.push(Span::styled(" │ ", dim()));
+        headline.push(Span::raw(fact));
+    }
+
+    let lines = if roomy(frame.area()) && area.height >= 2 {
+        vec![Line::from(headline), Line::from(count_spans(&counts, true))]
+    } else {
+        let counts = count_spans(&counts, false);
+        if !counts.is_empty() {
+            headline.push(Span::styled(" │", dim()));
+            headline.extend(counts);
+        }
+        vec![Line::from(headline)]
+    };
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn root_name(state: &AppState) -> Option<String> {
+    let plan = state.plan()?;
+    let members: Vec<&str> = plan
+        .packages
+        .values()
+        .filter(|package| package.is_member)
+        .map(|package| package.name.as_str())
+        .collect();
+    match members.as_slice() {
+        [] => None,
+        [only] => Some((*only).to_owned()),
+        [first, rest @ ..] => Some(format!("{first} +{}", rest.len())),
+    }
+}
+
+fn phase_span(state: &AppState) -> Span<'static> {
+    let (text, color) = match state.build.phase {
+        Phase::Idle if state.build_requested => ("Starting…", Color::Yellow),
+        Phase::Idle if state.plan().is_some() => ("Ready: b builds", Color::Reset),
+        Phase::Idle => ("Idle", Color::Reset),
+        Phase::Planning => ("Planning…", Color::Yellow),
+        Phase::Evaluating => ("Evaluating…", Color::Yellow),
+        Phase::Building => ("Building", Color::Yellow),
+        Phase::Finished { success: true } => ("Finished", Color::Green),
+        Phase::Finished { success: false } => ("Failed", Color::Red),
+    };
+    Span::styled(text, Style::new().fg(color).add_modifier(Modifier::BOLD))
+}
+
+/// Units per state, counted from the units themselves.
+fn count(state: &AppState) -> Counters {
+    let mut counts = Counters::default();
+    for unit in &state.build.units {
+        let counter = match unit.status {
+            UnitStatus::Planned => &mut counts.planned,
+            UnitStatus::Cached => &mut counts.cached,
+            UnitStatus::Substituting { .. } => &mut counts.substituting,
+            UnitStatus::Substituted { .. } => &mut counts.substituted,
+            UnitStatus::Building { .. } => &mut counts.building,
+            UnitStatus::Built { .. } => &mut counts.built,
+            UnitStatus::Failed { .. } => &mut counts.failed,
+            UnitStatus::Skipped => &mut counts.skipped,
+        };
+        *counter += 1;
+    }
+    counts
+}
+
+/// `✔ 4 built  ● 2 cached …` when `words`, else `✔4 ●2 …` without the zeros.
+fn count_spans(counts: &Counters, words: bool) -> Vec<Span<'static>> {
+    use std::time::Duration;
+    let samples = [
+        (
+            UnitStatus::Built {
+                took: Duration::ZERO,
+            },
+            counts.built,
+            "built",
+        ),
+        (UnitStatus::Cached, counts.cached, "cached"),
+        (
+            UnitStatus::Substituted {
+                from: String::new(),
+            },
+            counts.substituted,
+            "substituted",
+        ),
+        (
+            UnitStatus::Substituting {
+                from: String::new(),
+            },
+            counts.substituting,
+            "fetching",
+        ),
+        (
+            UnitStatus::Building {
+                machine: String::new(),
+                since: Duration::ZERO,
+            },
+            counts.building,
+            "building",
+        ),
+        (
+            UnitStatus::Failed { exit_code: None },
+            counts.failed,
+            "failed",
+        ),
+        (UnitStatus::Skipped, counts.skipped, "skipped"),
+        (UnitStatus::Planned, counts.planned, "planned"),
+    ];
+    samples
+        .iter()
+        .filter(|(_, count, _)| words || *count > 0)
+        .map(|(status, count, word)| {
+            let style = Style::new().fg(unit_status::color(status));
+            let text = if words {
+                format!(" {} {count} {word} ", unit_status::icon(status))
+            } else {
+                format!(" {}{count}", unit_status::icon(status))
+            };
+            Span::styled(text, style)
+        })
+        .collect()
+}

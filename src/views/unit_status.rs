@@ -1,0 +1,112 @@
+//! How a unit's status looks wherever it is shown: icon, colour, words.
+
+use std::time::Duration;
+
+use ratatui::style::Color;
+
+use crate::backend::state::UnitStatus;
+
+pub fn icon(status: &UnitStatus) -> &'static str {
+    match status {
+        UnitStatus::Planned => "○",
+        UnitStatus::Cached => "●",
+        UnitStatus::Substituting { .. } => "↓",
+        UnitStatus::Substituted { .. } => "⇓",
+        UnitStatus::Building { .. } => "◐",
+        UnitStatus::Built { .. } => "✔",
+        UnitStatus::Failed { .. } => "✘",
+        UnitStatus::Skipped => "⊘",
+    }
+}
+
+pub fn color(status: &UnitStatus) -> Color {
+    match status {
+        UnitStatus::Planned | UnitStatus::Skipped => Color::DarkGray,
+        UnitStatus::Cached => Color::Blue,
+        UnitStatus::Substituting { .. } | UnitStatus::Substituted { .. } => Color::Cyan,
+        UnitStatus::Building { .. } => Color::Yellow,
+        UnitStatus::Built { .. } => Color::Green,
+        UnitStatus::Failed { .. } => Color::Red,
+    }
+}
+
+/// The status in a few words; `now` is the session clock, for running builds.
+pub fn describe(status: &UnitStatus, now: Duration) -> String {
+    match status {
+        UnitStatus::Planned => "planned".into(),
+        UnitStatus::Cached => "cached".into(),
+        UnitStatus::Substituting { from } => format!("fetching from {}", host(from)),
+        UnitStatus::Substituted { from } => format!("from {}", host(from)),
+        UnitStatus::Building { machine, since } => {
+            let took = format_clock(now.saturating_sub(*since));
+            if machine.is_empty() {
+                format!("building {took}")
+            } else {
+                format!("building {took} on {}", host(machine))
+            }
+        }
+        UnitStatus::Built { took } => format!("built in {}", format_duration(*took)),
+        UnitStatus::Failed {
+            exit_code: Some(code),
+        } => format!("failed (exit {code})"),
+        UnitStatus::Failed { exit_code: None } => "failed".into(),
+        UnitStatus::Skipped => "skipped".into(),
+    }
+}
+
+/// A store or machine URI without its scheme: `https://cache.nixos.org/` -> `cache.nixos.org`.
+fn host(uri: &str) -> &str {
+    let without_scheme = uri.split_once("://").map_or(uri, |(_, rest)| rest);
+    without_scheme.trim_end_matches('/')
+}
+
+/// A running clock, which changes once a second: `3s`, `42s`, `2m05s`.
+pub fn format_clock(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if seconds < 60 {
+        format!("{seconds}s")
+    } else {
+        format_duration(duration)
+    }
+}
+
+/// A finished duration: `3.5s`, `42s`, `2m05s`, `1h03m`.
+pub fn format_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if seconds < 10 {
+        format!("{:.1}s", duration.as_secs_f64())
+    } else if seconds < 60 {
+        format!("{seconds}s")
+    } else if seconds < 3600 {
+        format!("{}m{:02}s", seconds / 60, seconds % 60)
+    } else {
+        format!("{}h{:02}m", seconds / 3600, seconds % 3600 / 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(format_duration(Duration::from_millis(3456)), "3.5s");
+        assert_eq!(format_duration(Duration::from_secs(42)), "42s");
+        assert_eq!(format_duration(Duration::from_secs(125)), "2m05s");
+        assert_eq!(format_duration(Duration::from_secs(3780)), "1h03m");
+        assert_eq!(format_clock(Duration::from_millis(3456)), "3s");
+        assert_eq!(format_clock(Duration::from_secs(125)), "2m05s");
+    }
+
+    #[test]
+    fn running_builds_count_from_their_start() {
+        let status = UnitStatus::Building {
+            machine: "ssh-ng://builder/".into(),
+            since: Duration::from_secs(40),
+        };
+        assert_eq!(
+            describe(&status, Duration::from_secs(52)),
+            "building 12s on builder"
+        );
+    }
+}
