@@ -59,6 +59,8 @@ pub enum Command {
     RebuildSelected,
     Cancel,
     NextFailed,
+    /// Preview the selected failed unit's suggested fix; pressed again, apply it.
+    ApplyFix,
     Search,
     SearchNext,
     SearchPrev,
@@ -74,7 +76,7 @@ pub enum Command {
 }
 
 impl Command {
-    pub const ALL: [Command; 26] = [
+    pub const ALL: [Command; 27] = [
         Command::Up,
         Command::Down,
         Command::Collapse,
@@ -89,6 +91,7 @@ impl Command {
         Command::RebuildSelected,
         Command::Cancel,
         Command::NextFailed,
+        Command::ApplyFix,
         Command::Search,
         Command::SearchNext,
         Command::SearchPrev,
@@ -119,6 +122,7 @@ impl Command {
             Command::RebuildSelected => "rebuild-selected",
             Command::Cancel => "cancel",
             Command::NextFailed => "next-failed",
+            Command::ApplyFix => "apply-fix",
             Command::Search => "search",
             Command::SearchNext => "search-next",
             Command::SearchPrev => "search-prev",
@@ -151,6 +155,7 @@ impl Command {
             Command::RebuildSelected => "rebuild unit + dependents",
             Command::Cancel => "cancel the build",
             Command::NextFailed => "next failed unit",
+            Command::ApplyFix => "preview, then apply the suggested fix",
             Command::Search => "search units / log",
             Command::SearchNext => "next match",
             Command::SearchPrev => "previous match",

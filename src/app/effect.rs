@@ -37,6 +37,11 @@ pub enum DepsOp {
     RemoveDep(String),
     SetEnv(String, String),
     UnsetEnv(String),
+    /// Add a diagnosis' suggested packages and env vars (values are Nix string contents).
+    ApplySuggestion {
+        packages: Vec<String>,
+        envs: Vec<(String, String)>,
+    },
 }
 
 impl fmt::Display for DepsEdit {
@@ -46,6 +51,9 @@ impl fmt::Display for DepsEdit {
             DepsOp::RemoveDep(package) => write!(f, "remove {package} from ")?,
             DepsOp::SetEnv(name, value) => write!(f, "set {name}={value:?} for ")?,
             DepsOp::UnsetEnv(name) => write!(f, "unset {name} for ")?,
+            DepsOp::ApplySuggestion { packages, .. } => {
+                write!(f, "add the suggested {} to ", packages.join(" "))?
+            }
         }
         match &self.version {
             Some(version) => write!(f, "{} {version}", self.crate_name),

@@ -11,7 +11,8 @@ use ratatui::layout::Size;
 use crate::backend::plan_types::{
     BuildPlan, Package, PackageSource, Profile, Unit, UnitDep, UnitId, UnitKind,
 };
-use crate::backend::state::{BuildState, LogBuffer, Phase, UnitState, UnitStatus};
+use crate::backend::state::{BuildState, Counters, LogBuffer, Phase, UnitStatus};
+use crate::backend::{BackendEvent, UnitPaths};
 
 use super::state::AppState;
 
@@ -129,6 +130,8 @@ pub fn plan() -> BuildPlan {
                 },
                 links: (*name == "openssl-sys").then(|| "openssl".into()),
                 is_member: *name == "demo",
+                declared_features: Vec::new(),
+                metadata_env: BTreeMap::new(),
             };
             (id, package)
         })
@@ -208,24 +211,24 @@ pub fn unit_named(plan: &BuildPlan, name: &str, kind_label: &str) -> UnitId {
 /// The dashboard right after planning: nothing built, the root expanded.
 pub fn planned(size: Size) -> AppState {
     let plan = Arc::new(plan());
-    let units = plan
+    let paths = plan
         .units
         .iter()
         .enumerate()
-        .map(|(index, unit)| UnitState {
-            status: UnitStatus::Planned,
-            drv_path: Some(format!("/nix/store/{:0>32}-{}.drv", index, unit.key)),
-            out_path: Some(format!("/nix/store/{:a>32}-{}", index, unit.key)),
-            phase: None,
-            log: LogBuffer::default(),
+        .map(|(index, unit)| UnitPaths {
+            unit: index,
+            drv_path: format!("/nix/store/{:0>32}-{}.drv", index, unit.key),
+            out_path: format!("/nix/store/{:a>32}-{}", index, unit.key),
         })
         .collect();
     let mut state = AppState::new(size);
-    state.build = BuildState {
-        units,
-        plan: Some(plan.clone()),
-        ..BuildState::default()
-    };
+    state.build = BuildState::default();
+    state
+        .build
+        .apply(&BackendEvent::Planned(plan.clone()), Duration::ZERO);
+    state
+        .build
+        .apply(&BackendEvent::Instantiated(paths), Duration::ZERO);
     state.tree.adopt_plan(&plan);
     state
 }
@@ -235,6 +238,7 @@ pub fn set_status(state: &mut AppState, name: &str, kind_label: &str, status: Un
         panic!("fixture state has a plan");
     };
     state.build.units[unit_named(&plan, name, kind_label)].status = status;
+    state.build.counters = Counters::count(&state.build.units);
 }
 
 pub fn set_log(state: &mut AppState, name: &str, kind_label: &str, lines: &[&str]) {

@@ -62,6 +62,7 @@ pub const NORMAL_BINDINGS: &[Binding] = &[
     bind(&[KeyCode::Char('r')], "r", Command::RebuildSelected),
     bind(&[KeyCode::Char('c')], "c", Command::Cancel),
     bind(&[KeyCode::Char('f')], "f", Command::NextFailed),
+    bind(&[KeyCode::Char('a')], "a", Command::ApplyFix),
     bind(&[KeyCode::Char('/')], "/", Command::Search),
     bind(&[KeyCode::Char('n')], "n", Command::SearchNext),
     bind(&[KeyCode::Char('N')], "N", Command::SearchPrev),

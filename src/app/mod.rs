@@ -3,7 +3,6 @@
 //! the [`Effect`]s the shell carries out; [`run`] is the loop around it.
 
 mod action;
-mod apply_stand_in;
 mod editor;
 mod effect;
 mod event;

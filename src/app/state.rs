@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use ratatui::layout::Size;
 
+use crate::backend::diagnose::Suggestion;
 use crate::backend::plan_types::{BuildPlan, Package, Unit, UnitId};
 use crate::backend::state::{BuildState, UnitState, UnitStatus};
 
@@ -100,8 +101,12 @@ pub struct AppState {
     pub show_details: bool,
     pub error_screen: Option<ErrorScreen>,
     pub deps_entry: Option<DepsEntry>,
-    /// Suggested fixes for failed units, shown above their logs.
+    /// What went wrong with failed units, shown above their logs.
     pub diagnoses: BTreeMap<UnitId, String>,
+    /// The Cargo.dependencies.nix entry that should fix a failed unit, when one is known.
+    pub fixes: BTreeMap<UnitId, Suggestion>,
+    /// The unit whose fix was previewed: the next `a` applies it.
+    pub fix_preview: Option<UnitId>,
     pub notice: Option<Notice>,
     pub rebuild_offer: Option<RebuildOffer>,
     /// The edit sent to the shell whose result has not come back yet.
@@ -126,6 +131,8 @@ impl AppState {
             error_screen: None,
             deps_entry: None,
             diagnoses: BTreeMap::new(),
+            fixes: BTreeMap::new(),
+            fix_preview: None,
             notice: None,
             rebuild_offer: None,
             pending_edit: None,

@@ -5,14 +5,15 @@ use std::sync::Arc;
 use ratatui::layout::{Position, Rect, Size};
 
 use crate::backend::BackendEvent;
+use crate::backend::diagnose::diagnose;
+use crate::backend::last_build;
 use crate::backend::plan_types::UnitId;
 use crate::backend::state::{Phase, UnitStatus};
 use crate::views::layout::{self, Panes};
 
 use super::action::{Action, Command};
-use super::apply_stand_in::ApplyStandIn;
 use super::editor::Editor;
-use super::effect::Effect;
+use super::effect::{DepsEdit, DepsOp, Effect};
 use super::event::AppEvent;
 use super::state::{
     AppState, DepsEntry, ErrorScreen, Focus, Mode, Notice, NoticeKind, RebuildOffer, SearchPrompt,
@@ -169,6 +170,7 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
         Command::RebuildSelected => return rebuild(state),
         Command::Cancel => return cancel(state),
         Command::NextFailed => next_failed(state),
+        Command::ApplyFix => return apply_fix(state),
         Command::Search => {
             let target = match state.focus {
                 Focus::Tree => SearchTarget::Units,
@@ -552,8 +554,15 @@ fn backend_event(state: &mut AppState, event: BackendEvent) {
             notify(state, NoticeKind::Error, first_line);
         }
     }
+    if matches!(event, BackendEvent::PlanningStarted) {
+        // Unit ids belong to one plan.
+        state.diagnoses.clear();
+        state.fixes.clear();
+        state.fix_preview = None;
+    }
     let previous_plan = state.build.plan.clone();
-    state.build.apply(&event, state.now);
+    let changed = state.build.apply(&event, state.now);
+    diagnose_failures(state, &changed);
     if let Some(plan) = state.build.plan.clone()
         && !previous_plan.is_some_and(|previous| Arc::ptr_eq(&previous, &plan))
     {
@@ -563,6 +572,74 @@ fn backend_event(state: &mut AppState, event: BackendEvent) {
     if let BackendEvent::Finished { success, .. } = event {
         announce_finish(state, success);
     }
+}
+
+/// A diagnosis, and a fix when one is known, for every unit that just failed.
+fn diagnose_failures(state: &mut AppState, changed: &[UnitId]) {
+    let Some(plan) = state.build.plan.clone() else {
+        return;
+    };
+    for &unit in changed {
+        if !matches!(state.build.units[unit].status, UnitStatus::Failed { .. }) {
+            continue;
+        }
+        let log = last_build::plain_log(&state.build, unit);
+        let Some(diagnosis) = diagnose(&plan.package_of(unit).name, &log) else {
+            continue;
+        };
+        let mut text = format!("{} ({})", diagnosis.cause, diagnosis.crate_name);
+        if let Some(evidence) = diagnosis.evidence.first() {
+            text.push_str(&format!("\n{evidence}"));
+        }
+        match diagnosis.suggestion {
+            Some(suggestion) => {
+                text.push_str(&format!("\nfix: {}", suggestion.as_nix()));
+                state.fixes.insert(unit, suggestion);
+            }
+            None => {
+                state.fixes.remove(&unit);
+            }
+        }
+        state.diagnoses.insert(unit, text);
+    }
+}
+
+/// `a`: the first press previews the selected unit's fix, the second applies it.
+fn apply_fix(state: &mut AppState) -> Vec<Effect> {
+    let Some(unit) = state.selected_unit() else {
+        return Vec::new();
+    };
+    let Some(suggestion) = state.fixes.get(&unit).cloned() else {
+        notify(state, NoticeKind::Info, "No known fix for this unit");
+        return Vec::new();
+    };
+    if state.pending_edit.is_some() {
+        notify(state, NoticeKind::Info, "An edit is being saved");
+        return Vec::new();
+    }
+    if state.fix_preview != Some(unit) {
+        state.fix_preview = Some(unit);
+        notify(
+            state,
+            NoticeKind::Info,
+            format!(
+                "a again adds to Cargo.dependencies.nix: {}",
+                suggestion.as_nix().replace('\n', " ")
+            ),
+        );
+        return Vec::new();
+    }
+    state.fix_preview = None;
+    let edit = DepsEdit {
+        crate_name: suggestion.crate_name,
+        version: None,
+        op: DepsOp::ApplySuggestion {
+            packages: suggestion.packages,
+            envs: suggestion.envs,
+        },
+    };
+    state.pending_edit = Some(edit.clone());
+    vec![Effect::EditDeps(edit)]
 }
 
 fn announce_finish(state: &mut AppState, success: bool) {

@@ -199,6 +199,14 @@ fn nothing_builds_until_asked_and_then_once() {
         "demo bin",
         "the first root is selected"
     );
+    assert!(press(&mut state, "b").is_empty(), "still preparing");
+    for event in [
+        BackendEvent::EvaluationStarted,
+        BackendEvent::Instantiated(Vec::new()),
+        BackendEvent::AlreadyValid(Vec::new()),
+    ] {
+        assert!(update(&mut state, Action::Backend(event)).is_empty());
+    }
     assert_eq!(press(&mut state, "b"), vec![Effect::Build { only: None }]);
     assert!(press(&mut state, "b").is_empty());
     assert_eq!(press(&mut state, "c"), vec![Effect::Cancel]);

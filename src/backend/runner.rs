@@ -275,9 +275,12 @@ pub async fn realise(
         "internal-json".into(),
     ]);
     args.push("-v".into());
-    if let Some(jobs) = request.nix.jobs {
-        args.extend(["--max-jobs".into(), jobs.to_string()]);
-    }
+    // Like Cargo, use every core unless told otherwise (Nix's own default is one job).
+    let jobs = request
+        .nix
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
+    args.extend(["--max-jobs".into(), jobs.to_string()]);
     if request.nix.keep_going {
         args.push("--keep-going".into());
     }

@@ -113,6 +113,15 @@ pub struct Counters {
 }
 
 impl Counters {
+    /// Counts `units` from scratch (the reducer keeps its counters up to date without this).
+    pub fn count(units: &[UnitState]) -> Counters {
+        let mut counters = Counters::default();
+        for unit in units {
+            *counters.of_mut(&unit.status) += 1;
+        }
+        counters
+    }
+
     /// The counter of units in `status`.
     fn of_mut(&mut self, status: &UnitStatus) -> &mut usize {
         match status {
@@ -227,6 +236,8 @@ impl BuildState {
                 }
             }
             BackendEvent::AlreadyValid(units) => {
+                // The last step of preparing a session: nothing runs until a build starts.
+                self.phase = Phase::Idle;
                 for &unit in units {
                     self.set_status(unit, UnitStatus::Cached, &mut changed);
                 }
@@ -656,11 +667,7 @@ mod tests {
 
     /// Counters computed from scratch.
     fn recount(state: &BuildState) -> Counters {
-        let mut counters = Counters::default();
-        for unit in &state.units {
-            *counters.of_mut(&unit.status) += 1;
-        }
-        counters
+        Counters::count(&state.units)
     }
 
     struct Run {

@@ -131,6 +131,7 @@ fn empty_log_text(status: &UnitStatus) -> &'static str {
         UnitStatus::Built { .. } => "The build printed nothing.",
         UnitStatus::Failed { .. } => "The build failed without output; `nix log` may know more.",
         UnitStatus::Skipped => "Not built: a dependency failed.",
+        UnitStatus::Interrupted => "The build was stopped before it finished.",
     }
 }
 

@@ -13,7 +13,7 @@ use super::layout::roomy;
 use super::{dim, unit_status};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
-    let counts = count(state);
+    let counts = state.build.counters;
     let total = state.build.units.len();
     let mut headline = vec![Span::styled(
         " libnix-tui ",
@@ -91,25 +91,6 @@ fn phase_span(state: &AppState) -> Span<'static> {
     Span::styled(text, Style::new().fg(color).add_modifier(Modifier::BOLD))
 }
 
-/// Units per state, counted from the units themselves.
-fn count(state: &AppState) -> Counters {
-    let mut counts = Counters::default();
-    for unit in &state.build.units {
-        let counter = match unit.status {
-            UnitStatus::Planned => &mut counts.planned,
-            UnitStatus::Cached => &mut counts.cached,
-            UnitStatus::Substituting { .. } => &mut counts.substituting,
-            UnitStatus::Substituted { .. } => &mut counts.substituted,
-            UnitStatus::Building { .. } => &mut counts.building,
-            UnitStatus::Built { .. } => &mut counts.built,
-            UnitStatus::Failed { .. } => &mut counts.failed,
-            UnitStatus::Skipped => &mut counts.skipped,
-        };
-        *counter += 1;
-    }
-    counts
-}
-
 /// `✔ 4 built  ● 2 cached …` when `words`, else `✔4 ●2 …` without the zeros.
 fn count_spans(counts: &Counters, words: bool) -> Vec<Span<'static>> {
     use std::time::Duration;
@@ -151,10 +132,12 @@ fn count_spans(counts: &Counters, words: bool) -> Vec<Span<'static>> {
         ),
         (UnitStatus::Skipped, counts.skipped, "skipped"),
         (UnitStatus::Planned, counts.planned, "planned"),
+        (UnitStatus::Interrupted, counts.interrupted, "interrupted"),
     ];
     samples
         .iter()
-        .filter(|(_, count, _)| words || *count > 0)
+        // Interruptions are rare: shown only when there are some.
+        .filter(|(status, count, _)| *count > 0 || (words && *status != UnitStatus::Interrupted))
         .map(|(status, count, word)| {
             let style = Style::new().fg(unit_status::color(status));
             let text = if words {

@@ -16,6 +16,7 @@ pub fn icon(status: &UnitStatus) -> &'static str {
         UnitStatus::Built { .. } => "✔",
         UnitStatus::Failed { .. } => "✘",
         UnitStatus::Skipped => "⊘",
+        UnitStatus::Interrupted => "◌",
     }
 }
 
@@ -27,6 +28,7 @@ pub fn color(status: &UnitStatus) -> Color {
         UnitStatus::Building { .. } => Color::Yellow,
         UnitStatus::Built { .. } => Color::Green,
         UnitStatus::Failed { .. } => Color::Red,
+        UnitStatus::Interrupted => Color::Magenta,
     }
 }
 
@@ -51,6 +53,7 @@ pub fn describe(status: &UnitStatus, now: Duration) -> String {
         } => format!("failed (exit {code})"),
         UnitStatus::Failed { exit_code: None } => "failed".into(),
         UnitStatus::Skipped => "skipped".into(),
+        UnitStatus::Interrupted => "interrupted".into(),
     }
 }
 
