@@ -86,6 +86,10 @@ compileUnit() {
   for dep in $depRuns; do readDirectives "$dep/output" dep; done
   for dep in $externs; do directiveArgs+=(--extern "$dep"); done
   for dep in $libDirs; do directiveArgs+=(-L "dependency=$dep"); done
+  # Incremental state lives outside the store (host mode, local crates, as Cargo does).
+  if [ -n "${incrementalDir:-}" ] && mkdir -p "$incrementalDir" 2>/dev/null && [ -w "$incrementalDir" ]; then
+    directiveArgs+=(-C "incremental=$incrementalDir")
+  fi
   case "$targetKind" in
     bin | example | build-script)
       mkdir -p "$out/bin"

@@ -69,6 +69,7 @@ let
     depRuns = map unitAt u.depRuns;
     inherit (u) targetKind targetName;
     passLinkLib = flag u.passLinkLib;
+    incrementalDir = if u.incrementalDir == null then "" else u.incrementalDir;
   };
 
   mkUnit =

@@ -178,10 +178,11 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 impl Toolchain {
     /// Describe the toolchain the derivations will use, probing the host where needed.
     pub fn detect(mode: ToolchainMode, plan: &BuildPlan) -> Result<Self, NixgenError> {
-        let cfg = command_stdout("rustc", &["--print", "cfg"])?
-            .lines()
-            .map(str::to_string)
-            .collect();
+        // One rustc run for both: the sysroot line comes first.
+        let printed = command_stdout("rustc", &["--print", "sysroot", "--print", "cfg"])?;
+        let mut lines = printed.lines();
+        let sysroot = PathBuf::from(lines.next().unwrap_or_default().trim());
+        let cfg = lines.map(str::to_string).collect();
         let mut identity = plan.rustc_version.clone();
         if let Ok(salt) = std::env::var(REBUILD_SALT_VAR) {
             identity.push_str(&format!("rebuild salt: {salt}\n"));
@@ -195,7 +196,6 @@ impl Toolchain {
             cfg,
         };
         if mode == ToolchainMode::Host {
-            let sysroot = PathBuf::from(command_stdout("rustc", &["--print", "sysroot"])?.trim());
             let rustc = sysroot.join("bin/rustc");
             let cargo = sysroot.join("bin/cargo");
             toolchain.rustc = Some(rustc);
@@ -526,8 +526,20 @@ fn unit_json(plan: &BuildPlan, toolchain: &Toolchain, id: UnitId) -> Value {
         "ownRun": own_run,
         "depRuns": dep_runs,
         "passLinkLib": matches!(unit.kind, UnitKind::Lib | UnitKind::ProcMacro) || !package_has_lib,
+        "incrementalDir": incremental_dir(plan, toolchain, id),
         "extern": extern_file(unit),
     })
+}
+
+/// Where a unit keeps rustc's incremental state between builds, when Cargo would compile
+/// it incrementally. Host mode only: builders there run without a sandbox and may write it;
+/// the builder skips it when the directory is not writable (e.g. under build users).
+fn incremental_dir(plan: &BuildPlan, toolchain: &Toolchain, id: UnitId) -> Option<PathBuf> {
+    let unit = &plan.units[id];
+    (toolchain.mode == ToolchainMode::Host
+        && unit.profile.incremental
+        && plan.package_of(id).is_member)
+        .then(|| libnix_dir(plan).join("incremental").join(&unit.key))
 }
 
 fn package_json(plan: &BuildPlan, package: &Package) -> Value {

@@ -145,6 +145,8 @@ struct GraphProfile {
     overflow_checks: bool,
     panic: String,
     strip: serde_json::Value,
+    #[serde(default)]
+    incremental: bool,
 }
 
 #[derive(Deserialize)]
@@ -170,12 +172,21 @@ struct LockedPackage {
 /// Run Cargo and build the plan for `options`. Cargo may download crates here (it needs
 /// their manifests); the Nix builds that follow need no network.
 pub fn plan(options: &CargoOptions) -> Result<BuildPlan, PlanError> {
-    let metadata = cargo_metadata(options)?;
-    let graph = unit_graph(options)?;
-    let toolchain = host_rustc()?;
+    // Three independent questions to Cargo and rustc: ask them at once.
+    let (metadata, graph, toolchain) = std::thread::scope(|scope| {
+        let metadata = scope.spawn(|| cargo_metadata(options));
+        let graph = scope.spawn(|| unit_graph(options));
+        let toolchain = host_rustc();
+        (joined(metadata.join()), joined(graph.join()), toolchain)
+    });
+    let (metadata, graph, toolchain) = (metadata?, graph?, toolchain?);
     let lock_path = metadata.workspace_root.join("Cargo.lock");
     let checksums = read_checksums(lock_path.as_std_path())?;
     assemble(options, &metadata, graph, checksums, toolchain)
+}
+
+fn joined<T>(result: std::thread::Result<T>) -> T {
+    result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 fn run_cargo(args: &[String], bootstrap: bool) -> Result<Vec<u8>, PlanError> {
@@ -319,6 +330,7 @@ fn profile_of(graph: GraphProfile) -> Profile {
         overflow_checks: graph.overflow_checks,
         panic: graph.panic,
         strip: strip.to_lowercase(),
+        incremental: graph.incremental,
     }
 }
 

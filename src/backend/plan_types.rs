@@ -118,4 +118,6 @@ pub struct Profile {
     pub panic: String,
     /// `none`, `debuginfo` or `symbols`.
     pub strip: String,
+    /// Cargo would compile this unit incrementally (dev profile, local package).
+    pub incremental: bool,
 }
