@@ -172,6 +172,7 @@ pub fn plan() -> BuildPlan {
                 overflow_checks: true,
                 panic: "unwind".into(),
                 strip: "none".into(),
+                incremental: false,
             },
             deps: deps
                 .iter()

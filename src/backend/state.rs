@@ -569,6 +569,7 @@ mod tests {
             overflow_checks: true,
             panic: "unwind".into(),
             strip: "none".into(),
+            incremental: false,
         };
         Arc::new(BuildPlan {
             workspace_root: PathBuf::from("/w"),
