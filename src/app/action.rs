@@ -155,7 +155,7 @@ impl Command {
             Command::RebuildSelected => "rebuild unit + dependents",
             Command::Cancel => "cancel the build",
             Command::NextFailed => "next failed unit",
-            Command::ApplyFix => "preview, then apply the suggested fix",
+            Command::ApplyFix => "preview, apply the fix",
             Command::Search => "search units / log",
             Command::SearchNext => "next match",
             Command::SearchPrev => "previous match",
