@@ -206,3 +206,63 @@ fn nixpkgs_mode_builds_against_a_stand_in_nixpkgs() {
         run_cargo_built(project.path(), "app")
     );
 }
+
+/// A git dependency builds from Cargo's checkout (no network: the repository is local).
+#[test]
+fn git_dependency_builds_from_cargos_checkout() {
+    let repo = tempfile::tempdir().expect("temp dir");
+    let salt = unique_salt();
+    std::fs::create_dir_all(repo.path().join("src")).expect("src dir");
+    std::fs::write(
+        repo.path().join("Cargo.toml"),
+        "[package]\nname = \"gitdep\"\nversion = \"0.4.0\"\nedition = \"2021\"\n",
+    )
+    .expect("manifest");
+    std::fs::write(
+        repo.path().join("src/lib.rs"),
+        format!("pub fn hello() -> &'static str {{ \"from git {salt}\" }}\n"),
+    )
+    .expect("lib");
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .args(["-c", "user.email=test@example.com", "-c", "user.name=test"])
+            .args(args)
+            .current_dir(repo.path())
+            .status()
+            .expect("run git");
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "gitdep"]);
+
+    let project = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(project.path().join("src")).expect("src dir");
+    std::fs::write(
+        project.path().join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"gituser\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\ngitdep = {{ git = \"file://{}\" }}\n\n[workspace]\n",
+            repo.path().display()
+        ),
+    )
+    .expect("manifest");
+    std::fs::write(
+        project.path().join("src/main.rs"),
+        "fn main() { println!(\"{}\", gitdep::hello()); }\n",
+    )
+    .expect("main");
+
+    let run = build(project.path(), &[]);
+    assert!(run.output.status.success(), "{}", run.stderr());
+    assert!(
+        run.with_status("built")
+            .contains(&("gitdep".into(), "lib".into())),
+        "{:?}",
+        run.outcomes()
+    );
+    assert_eq!(
+        run_nix_built(project.path(), "gituser").trim(),
+        format!("from git {salt}")
+    );
+}
