@@ -266,3 +266,24 @@ fn git_dependency_builds_from_cargos_checkout() {
         format!("from git {salt}")
     );
 }
+
+/// Cargo's flags reach Cargo's planning unchanged: the binaries match for each.
+#[test]
+fn release_and_feature_flags_build_what_cargo_builds() {
+    let project = copy_fixture("workspace");
+    for (flags, profile, expected) in [
+        (&["--release"][..], "release", "profile release"),
+        (&["--no-default-features"][..], "debug", "hello, nix"),
+        (&["--features", "unused"][..], "debug", "HELLO, NIX"),
+    ] {
+        let run = build(project.path(), flags);
+        assert!(run.output.status.success(), "{flags:?}: {}", run.stderr());
+        let nix = run_nix_built_profile(project.path(), profile, "app");
+        assert!(nix.contains(expected), "{flags:?}: {nix}");
+        assert_eq!(
+            nix,
+            run_cargo_built_with(project.path(), "app", flags),
+            "{flags:?}"
+        );
+    }
+}

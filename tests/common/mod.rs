@@ -125,7 +125,16 @@ pub fn build(project: &Path, extra: &[&str]) -> BuildRun {
 
 /// stdout of a binary built by libnix-tui into `target/libnix/debug/bin`.
 pub fn run_nix_built(project: &Path, bin: &str) -> String {
-    let path = project.join("target/libnix/debug/bin").join(bin);
+    run_nix_built_profile(project, "debug", bin)
+}
+
+/// stdout of a binary built by libnix-tui into `target/libnix/<profile>/bin`.
+pub fn run_nix_built_profile(project: &Path, profile: &str, bin: &str) -> String {
+    let path = project
+        .join("target/libnix")
+        .join(profile)
+        .join("bin")
+        .join(bin);
     let output = Command::new(&path)
         .output()
         .unwrap_or_else(|e| panic!("run {}: {e}", path.display()));
@@ -135,8 +144,15 @@ pub fn run_nix_built(project: &Path, bin: &str) -> String {
 
 /// stdout of the same binary built and run by Cargo.
 pub fn run_cargo_built(project: &Path, package: &str) -> String {
+    run_cargo_built_with(project, package, &[])
+}
+
+/// stdout of the binary built and run by Cargo with extra `cargo run` flags.
+pub fn run_cargo_built_with(project: &Path, package: &str, flags: &[&str]) -> String {
     let output = Command::new(env!("CARGO"))
-        .args(["run", "-q", "-p", package, "--manifest-path"])
+        .args(["run", "-q", "-p", package])
+        .args(flags)
+        .arg("--manifest-path")
         .arg(project.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", project.join("target/cargo"))
         .output()
