@@ -663,3 +663,143 @@ fn write_if_changed(path: &Path, content: &[u8]) -> Result<(), NixgenError> {
         source,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::backend::plan_types::{Profile, UnitDep};
+
+    fn profile() -> Profile {
+        Profile {
+            name: "release".into(),
+            opt_level: "3".into(),
+            lto: "fat".into(),
+            codegen_units: Some(1),
+            debuginfo: Value::from("line-tables-only"),
+            debug_assertions: false,
+            overflow_checks: false,
+            panic: "abort".into(),
+            strip: "symbols".into(),
+            incremental: false,
+        }
+    }
+
+    fn package(is_member: bool) -> Package {
+        Package {
+            id: "pkg".into(),
+            name: "my-crate".into(),
+            version: "1.2.3-beta.1".into(),
+            manifest_dir: PathBuf::from("/src/my-crate"),
+            source: PackageSource::Path,
+            links: None,
+            is_member,
+            declared_features: vec!["default".into(), "extra".into()],
+            metadata_env: BTreeMap::new(),
+        }
+    }
+
+    fn unit(kind: UnitKind, crate_types: &[&str]) -> Unit {
+        Unit {
+            key: "my-crate-1.2.3-lib-0123456789abcdef".into(),
+            package: "pkg".into(),
+            kind,
+            target_name: "my-crate".into(),
+            crate_types: crate_types.iter().map(|t| t.to_string()).collect(),
+            edition: "2021".into(),
+            src_path: PathBuf::from("src/lib.rs"),
+            features: vec!["default".into()],
+            profile: profile(),
+            deps: Vec::<UnitDep>::new(),
+        }
+    }
+
+    fn has_pair(args: &[String], flag: &str, value: &str) -> bool {
+        args.windows(2).any(|w| w[0] == flag && w[1] == value)
+    }
+
+    #[test]
+    fn profile_settings_become_rustc_flags() {
+        let args = static_rustc_args(&unit(UnitKind::Lib, &["lib"]), &package(true));
+        for (flag, value) in [
+            ("--crate-name", "my_crate"),
+            ("--crate-type", "lib"),
+            ("-C", "opt-level=3"),
+            ("-C", "panic=abort"),
+            ("-C", "lto"),
+            ("-C", "codegen-units=1"),
+            ("-C", "debuginfo=line-tables-only"),
+            ("-C", "debug-assertions=off"),
+            ("-C", "overflow-checks=off"),
+            ("-C", "strip=symbols"),
+            ("--cfg", "feature=\"default\""),
+            (
+                "--check-cfg",
+                "cfg(feature, values(\"default\", \"extra\"))",
+            ),
+            ("-C", "metadata=0123456789abcdef"),
+            ("-C", "extra-filename=-0123456789abcdef"),
+        ] {
+            assert!(
+                has_pair(&args, flag, value),
+                "{flag} {value} missing: {args:?}"
+            );
+        }
+        assert!(args.contains(&"--edition=2021".to_string()));
+        assert!(
+            !args.contains(&"--cap-lints".to_string()),
+            "a member's lints count"
+        );
+    }
+
+    #[test]
+    fn dependencies_cap_lints_and_proc_macros_see_proc_macro() {
+        let args = static_rustc_args(&unit(UnitKind::ProcMacro, &["proc-macro"]), &package(false));
+        assert!(has_pair(&args, "--cap-lints", "allow"), "{args:?}");
+        assert!(has_pair(&args, "--extern", "proc_macro"), "{args:?}");
+        assert!(
+            !has_pair(&args, "-C", "panic=abort"),
+            "proc-macros always unwind: {args:?}"
+        );
+    }
+
+    #[test]
+    fn binaries_keep_their_name_and_build_scripts_theirs() {
+        let bin = static_rustc_args(&unit(UnitKind::Bin, &["bin"]), &package(true));
+        assert!(
+            !bin.iter().any(|a| a.starts_with("extra-filename")),
+            "{bin:?}"
+        );
+        let script = static_rustc_args(&unit(UnitKind::BuildScript, &["bin"]), &package(true));
+        assert!(has_pair(&script, "--crate-name", "build_script_build"));
+        assert!(
+            !script.iter().any(|a| a.starts_with("feature=")),
+            "build scripts read features from the environment: {script:?}"
+        );
+    }
+
+    #[test]
+    fn extern_files_follow_the_crate_type() {
+        assert_eq!(
+            extern_file(&unit(UnitKind::Lib, &["lib"])).as_deref(),
+            Some("lib/libmy_crate-0123456789abcdef.rlib")
+        );
+        assert_eq!(
+            extern_file(&unit(UnitKind::ProcMacro, &["proc-macro"])).as_deref(),
+            Some("lib/libmy_crate-0123456789abcdef.so")
+        );
+        assert_eq!(extern_file(&unit(UnitKind::Lib, &["cdylib"])), None);
+        assert_eq!(extern_file(&unit(UnitKind::Bin, &["bin"])), None);
+    }
+
+    #[test]
+    fn package_env_splits_the_version_as_cargo_does() {
+        let env = package_env(&package(true));
+        assert_eq!(env["CARGO_PKG_VERSION"], "1.2.3-beta.1");
+        assert_eq!(env["CARGO_PKG_VERSION_MAJOR"], "1");
+        assert_eq!(env["CARGO_PKG_VERSION_MINOR"], "2");
+        assert_eq!(env["CARGO_PKG_VERSION_PATCH"], "3");
+        assert_eq!(env["CARGO_PKG_VERSION_PRE"], "beta.1");
+    }
+}
