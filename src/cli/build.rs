@@ -99,7 +99,7 @@ pub async fn drive(
 /// `libnix-tui build`.
 pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
     let request = args.request();
-    let printer = Printer::new(args.message_format);
+    let printer = Printer::new(args.message_format, args.verbose);
     runtime()?.block_on(async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (cancel_tx, cancel_rx) = watch::channel(false);
@@ -133,13 +133,16 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
 struct Printer {
     format: MessageFormat,
     color: bool,
+    /// List cached units one by one (Cargo's `-v` shows its fresh units too).
+    verbose: bool,
 }
 
 impl Printer {
-    fn new(format: MessageFormat) -> Self {
+    fn new(format: MessageFormat, verbose: bool) -> Self {
         Printer {
             format,
             color: std::io::stderr().is_terminal(),
+            verbose,
         }
     }
 
@@ -170,6 +173,19 @@ impl Printer {
             }
             _ => {}
         }
+        if let (BackendEvent::AlreadyValid(units), MessageFormat::Human) = (event, self.format)
+            && !self.verbose
+            && !units.is_empty()
+        {
+            self.status_line(
+                "Cached",
+                32,
+                &format!(
+                    "{} units already in the Nix store (-v lists them)",
+                    units.len()
+                ),
+            );
+        }
         if let (BackendEvent::Planned(plan), MessageFormat::Human) = (event, self.format) {
             self.status_line(
                 "Planned",
@@ -193,7 +209,8 @@ impl Printer {
     fn human_unit(&self, state: &BuildState, plan: &BuildPlan, unit: UnitId) {
         let title = unit_title(plan, unit);
         match &state.units[unit].status {
-            UnitStatus::Cached => self.status_line("Cached", 32, &title),
+            UnitStatus::Cached if self.verbose => self.status_line("Cached", 32, &title),
+            UnitStatus::Cached => {}
             UnitStatus::Substituting { from } => {
                 self.status_line("Substituting", 36, &format!("{title} from {from}"))
             }

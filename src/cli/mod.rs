@@ -143,6 +143,9 @@ pub struct BuildArgs {
     /// Output format of `build`
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
+    /// Also list the units that were already in the store
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }
 
 impl BuildArgs {
