@@ -158,7 +158,12 @@ linkTarget() {
     path="${spec#*=}"
     case "$link" in
       bin/*) ln -s "$path/$link" "$out/$link" ;;
-      lib) for file in "$path"/lib/*; do ln -sf "$file" "$out/lib/"; done ;;
+      # Uplifted as Cargo does: libfoo-<metadata hash>.so -> libfoo.so.
+      lib)
+        for file in "$path"/lib/*; do
+          ln -sf "$file" "$out/lib/$(basename "$file" | sed -E 's/-[0-9a-f]{16}(\.[a-z]+)$/\1/')"
+        done
+        ;;
     esac
   done
 }

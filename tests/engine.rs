@@ -353,3 +353,19 @@ fn interrupt_stops_nix_and_its_builders() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert!(!builder_running(), "the builder outlived the interrupt");
 }
+
+/// A root library is reachable under Cargo's names: its rlib and its cdylib.
+#[test]
+fn root_libraries_are_uplifted_under_cargos_names() {
+    let project = copy_fixture("workspace");
+    let run = build(project.path(), &["-p", "greet"]);
+    assert!(run.output.status.success(), "{}", run.stderr());
+    let lib = project.path().join("target/libnix/debug/lib");
+    for file in ["libgreet.rlib", "libgreet.so"] {
+        assert!(
+            lib.join(file).exists(),
+            "{file} missing in {}",
+            lib.display()
+        );
+    }
+}
