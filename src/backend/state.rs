@@ -543,7 +543,7 @@ impl BuildState {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::BTreeMap;
     use std::path::PathBuf;
 
@@ -552,13 +552,13 @@ mod tests {
     use super::*;
     use crate::backend::UnitPaths;
     use crate::backend::events::parse_line;
-    use crate::backend::plan_types::{Profile, Unit, UnitDep, UnitKind};
+    use crate::backend::plan_types::{Package, PackageSource, Profile, Unit, UnitDep, UnitKind};
 
     /// Units by name (as the derivations are named) and direct dependencies.
-    type PlanUnits = [(&'static str, &'static [UnitId])];
+    pub(crate) type PlanUnits = [(&'static str, &'static [UnitId])];
 
     /// A plan whose units are named like the derivations of the recorded streams.
-    fn plan(units: &PlanUnits) -> Arc<BuildPlan> {
+    pub(crate) fn plan(units: &PlanUnits) -> Arc<BuildPlan> {
         let profile = Profile {
             name: "dev".into(),
             opt_level: "0".into(),
@@ -577,7 +577,24 @@ mod tests {
             profile_dir: "debug".into(),
             rustc_version: "rustc 1.95.0".into(),
             host_triple: "x86_64-unknown-linux-gnu".into(),
-            packages: BTreeMap::new(),
+            // Each unit is its own package, named like its derivation.
+            packages: units
+                .iter()
+                .map(|(name, _)| {
+                    let package = Package {
+                        id: (*name).into(),
+                        name: (*name).into(),
+                        version: "1.0.0".into(),
+                        manifest_dir: PathBuf::from("/w").join(name),
+                        source: PackageSource::Path,
+                        links: None,
+                        is_member: true,
+                        declared_features: Vec::new(),
+                        metadata_env: BTreeMap::new(),
+                    };
+                    ((*name).to_string(), package)
+                })
+                .collect(),
             units: units
                 .iter()
                 .map(|(name, deps)| Unit {
@@ -603,21 +620,21 @@ mod tests {
         })
     }
 
-    const CHAIN: &PlanUnits = &[
+    pub(crate) const CHAIN: &PlanUnits = &[
         ("crate-a-0.1.0", &[]),
         ("crate-b-0.2.0", &[0]),
         ("app-1.0.0", &[0, 1]),
     ];
-    const KEEPGOING: &PlanUnits = &[
+    pub(crate) const KEEPGOING: &PlanUnits = &[
         ("fail-one-1.0", &[]),
         ("fail-two-1.0", &[]),
         ("good-1.0", &[]),
         ("needs-f1-1.0", &[0]),
         ("top-1.0", &[0, 1, 2, 3]),
     ];
-    const FAIL: &PlanUnits = &[("ok-dep-1.0", &[]), ("broken-crate-0.3.0", &[0])];
+    pub(crate) const FAIL: &PlanUnits = &[("ok-dep-1.0", &[]), ("broken-crate-0.3.0", &[0])];
 
-    fn fixture(name: &str) -> String {
+    pub(crate) fn fixture(name: &str) -> String {
         let path = format!(
             "{}/tests/fixtures/nix-2.8/{name}",
             env!("CARGO_MANIFEST_DIR")
@@ -677,8 +694,13 @@ mod tests {
         history: Vec<Vec<UnitStatus>>,
     }
 
-    /// Replays a whole session over `lines`, checking the counters after every event.
-    fn replay(lines: &str, units: &PlanUnits, already_valid: &[UnitId], success: bool) -> Run {
+    /// The engine's events for a whole session whose Nix log is `lines`.
+    pub(crate) fn session_events(
+        lines: &str,
+        units: &PlanUnits,
+        already_valid: &[UnitId],
+        success: bool,
+    ) -> Vec<BackendEvent> {
         let plan = plan(units);
         let mut events = vec![
             BackendEvent::PlanningStarted,
@@ -697,6 +719,12 @@ mod tests {
             success,
             exit_code: Some(if success { 0 } else { 1 }),
         });
+        events
+    }
+
+    /// Replays a whole session over `lines`, checking the counters after every event.
+    fn replay(lines: &str, units: &PlanUnits, already_valid: &[UnitId], success: bool) -> Run {
+        let events = session_events(lines, units, already_valid, success);
         let mut state = BuildState::default();
         let mut history = vec![Vec::new(); units.len()];
         for (step, event) in events.iter().enumerate() {

@@ -212,3 +212,61 @@ fn unit_search_prompt_while_typing() {
     press(&mut state, "/open");
     insta::assert_snapshot!(screen(&state));
 }
+
+/// Recorded Nix 2.8 streams from the shared folder, driven through the app's `update`
+/// exactly as the engine would send them: the states, counts and summary bar that result.
+#[test]
+fn recorded_nix_streams_drive_the_dashboard() {
+    use crate::app::{Action, update};
+    use crate::backend::state::tests::{CHAIN, FAIL, KEEPGOING, fixture, session_events};
+    use crate::backend::state::{Counters, UnitStatus};
+
+    let cases = [
+        (
+            "28-chain-success-v.jsonl",
+            CHAIN,
+            true,
+            "✔ 3 built",
+            [3, 0, 0],
+        ),
+        (
+            "28-keepgoing-2fail-v.jsonl",
+            KEEPGOING,
+            false,
+            "✘ 2 failed",
+            [1, 2, 2],
+        ),
+        ("28-fail-v.jsonl", FAIL, false, "✘ 1 failed", [1, 1, 0]),
+    ];
+    for (stream, units, success, summary, [built, failed, skipped]) in cases {
+        let mut state = AppState::new(Size::new(120, 30));
+        for event in session_events(&fixture(stream), units, &[], success) {
+            update(&mut state, Action::Backend(event));
+        }
+        let counters = state.build.counters;
+        assert_eq!(counters, Counters::count(&state.build.units), "{stream}");
+        assert_eq!(
+            (counters.built, counters.failed, counters.skipped),
+            (built, failed, skipped),
+            "{stream}: {:?}",
+            state
+                .build
+                .units
+                .iter()
+                .map(|u| &u.status)
+                .collect::<Vec<_>>()
+        );
+        let drawn = screen(&state);
+        assert!(drawn.contains(summary), "{stream}: {drawn}");
+        let failed_units = state
+            .build
+            .units
+            .iter()
+            .filter(|u| matches!(u.status, UnitStatus::Failed { .. }))
+            .count();
+        assert_eq!(failed_units, failed, "{stream}");
+        if !success {
+            assert!(drawn.contains("Failed"), "{stream}: {drawn}");
+        }
+    }
+}
