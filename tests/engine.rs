@@ -369,3 +369,27 @@ fn root_libraries_are_uplifted_under_cargos_names() {
         );
     }
 }
+
+/// A member nested inside the root package's directory is not part of the root's source:
+/// editing it rebuilds only its own units.
+#[test]
+fn editing_a_nested_member_does_not_rebuild_the_root_package() {
+    let project = copy_fixture("nested");
+    let first = build(project.path(), &["--workspace"]);
+    assert!(first.output.status.success(), "{}", first.stderr());
+    append(
+        &project.path().join("tool/src/main.rs"),
+        &format!("// {}\n", unique_salt()),
+    );
+    let second = build(project.path(), &["--workspace"]);
+    assert!(second.output.status.success(), "{}", second.stderr());
+    assert_eq!(
+        second.with_status("built"),
+        vec![("tool".into(), "bin".into())]
+    );
+    assert!(
+        second
+            .with_status("cached")
+            .contains(&("top".into(), "bin".into()))
+    );
+}
