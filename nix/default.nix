@@ -7,13 +7,17 @@
   # "host": the host's rustc and cc (impure, for a bare Nix binary); "nixpkgs": pure.
   toolchain ? "host",
   nixpkgs ? <nixpkgs>,
+  # nixpkgs mode: a package set to use instead of importing `nixpkgs` (flakes pass theirs).
+  pkgs ? null,
+  # Set by an exported build system: where relative package paths in plan.json start.
+  projectRoot ? null,
 }:
 let
   plan = builtins.fromJSON (builtins.readFile planFile);
 
   tc =
     if toolchain == "nixpkgs" then
-      import ./nixpkgs.nix { inherit plan nixpkgs; }
+      import ./nixpkgs.nix { inherit nixpkgs pkgs; }
     else
       import ./host.nix { inherit plan; };
 
@@ -29,13 +33,15 @@ let
       tar -xzf "$crate" -C "$out" --strip-components=1
     '';
 
-  excluded = exclude: path: builtins.any (dir: path == dir) exclude;
+  sourcePath = path: if projectRoot == null then /. + path else projectRoot + "/${path}";
+
+  excluded = exclude: path: builtins.any (dir: path == toString (sourcePath dir)) exclude;
 
   pathSource =
     package:
     builtins.path {
       name = "${package.name}-${package.version}-src";
-      path = /. + package.source.path;
+      path = sourcePath package.source.path;
       filter =
         path: type:
         !(excluded package.source.exclude path)

@@ -1,32 +1,36 @@
 # Pure toolchain from nixpkgs. The surface used is kept small: stdenv.mkDerivation,
 # runCommand, fetchurl, rustc and cargo.
-{ plan, nixpkgs }:
+{
+  nixpkgs,
+  # A package set to use as is (a flake's); otherwise `nixpkgs` is imported.
+  pkgs ? null,
+}:
 let
-  pkgs = import nixpkgs { };
+  packageSet = if pkgs == null then import nixpkgs { } else pkgs;
 in
 {
-  inherit pkgs;
+  pkgs = packageSet;
 
-  runScript = pkgs.runCommand;
+  runScript = packageSet.runCommand;
 
   mkUnitDerivation =
     attrs:
-    pkgs.stdenv.mkDerivation (
+    packageSet.stdenv.mkDerivation (
       builtins.removeAttrs attrs [ "nativeDeps" ]
       // {
         # stdenv places deps as it always does: bin/ on PATH, pkg-config paths via
         # pkg-config's setup hook, lib/ and include/ via the cc wrapper.
-        nativeBuildInputs = [ pkgs.rustc ] ++ attrs.nativeDeps;
+        nativeBuildInputs = [ packageSet.rustc ] ++ attrs.nativeDeps;
         buildInputs = attrs.nativeDeps;
         buildCommand = "source ${./builder.sh}";
-        RUSTC = "${pkgs.rustc}/bin/rustc";
-        CARGO = "${pkgs.cargo}/bin/cargo";
+        RUSTC = "${packageSet.rustc}/bin/rustc";
+        CARGO = "${packageSet.cargo}/bin/cargo";
       }
     );
 
   fetchCrate =
     source:
-    pkgs.fetchurl {
+    packageSet.fetchurl {
       inherit (source) name url sha256;
     };
 }

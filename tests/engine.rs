@@ -393,3 +393,66 @@ fn editing_a_nested_member_does_not_rebuild_the_root_package() {
             .contains(&("top".into(), "bin".into()))
     );
 }
+
+/// `export` writes a build system that plain `nix-build` builds, without libnix-tui, in
+/// nixpkgs mode (here against the stand-in of nixpkgs' surface).
+#[test]
+fn exported_build_system_builds_with_plain_nix_build() {
+    let project = copy_fixture("workspace");
+    let export = libnix_tui()
+        .args(["export", "--manifest-path"])
+        .arg(project.path().join("Cargo.toml"))
+        .output()
+        .expect("run export");
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(project.path().join("libnix-build/plan.json")).expect("exported plan"),
+    )
+    .expect("plan json");
+    let sources: Vec<&str> = plan["packages"]
+        .as_object()
+        .expect("packages")
+        .values()
+        .filter_map(|p| p["source"]["path"].as_str())
+        .collect();
+    assert_eq!(sources.len(), 5, "{sources:?}");
+    assert!(
+        sources.iter().all(|path| !path.starts_with('/')),
+        "sources must travel with the project: {sources:?}"
+    );
+    let sysroot = std::process::Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .expect("rustc --print sysroot");
+    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_string();
+    let result = project.path().join("result");
+    let build = std::process::Command::new("nix-build")
+        .arg(project.path().join("libnix-build"))
+        .args(["-A", "target", "-o"])
+        .arg(&result)
+        .arg("-I")
+        .arg(format!("nixpkgs={}", fixture("fake-nixpkgs").display()))
+        .args(["--option", "sandbox", "false"])
+        .args(["--option", "build-users-group", ""])
+        .args(["--option", "substituters", ""])
+        .env("LIBNIX_TEST_HOST_RUSTC", format!("{sysroot}/bin/rustc"))
+        .env("LIBNIX_TEST_HOST_CARGO", format!("{sysroot}/bin/cargo"))
+        .output()
+        .expect("run nix-build");
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let output = std::process::Command::new(result.join("bin/app"))
+        .output()
+        .expect("run the exported build's app");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        run_cargo_built(project.path(), "app")
+    );
+}

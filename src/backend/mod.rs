@@ -2,6 +2,7 @@
 
 pub mod diagnose;
 pub mod events;
+pub mod export;
 pub mod last_build;
 pub mod nixgen;
 pub mod overrides;

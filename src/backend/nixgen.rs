@@ -148,6 +148,40 @@ pub enum NixgenError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("crate `{package}`: {message}")]
+    NotExportable { package: String, message: String },
+}
+
+/// How plan.json names the directories of path and git packages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourcePaths {
+    /// Absolute paths on this machine: what the engine's own builds use.
+    Absolute,
+    /// Relative to the workspace root, resolved by the Nix library against its
+    /// `projectRoot`: an exported build system (in `out_dir`, left out of every source)
+    /// that travels with the project.
+    Exported { root: PathBuf, out_dir: PathBuf },
+}
+
+impl SourcePaths {
+    fn render(&self, package: &Package, dir: &Path) -> Result<String, NixgenError> {
+        match self {
+            SourcePaths::Absolute => Ok(dir.display().to_string()),
+            SourcePaths::Exported { root, .. } => match dir.strip_prefix(root) {
+                Ok(relative) if relative.as_os_str().is_empty() => Ok(".".to_string()),
+                Ok(relative) => Ok(relative.display().to_string()),
+                Err(_) => Err(NixgenError::NotExportable {
+                    package: format!("{} v{}", package.name, package.version),
+                    message: format!(
+                        "its source {} is outside the workspace {}; an exported build can only \
+                         use crates.io crates and sources inside the workspace",
+                        dir.display(),
+                        root.display()
+                    ),
+                }),
+            },
+        }
+    }
 }
 
 fn command_stdout(program: &str, args: &[&str]) -> Result<String, NixgenError> {
@@ -183,7 +217,12 @@ impl Toolchain {
         let mut lines = printed.lines();
         let sysroot = PathBuf::from(lines.next().unwrap_or_default().trim());
         let cfg = lines.map(str::to_string).collect();
-        let mut identity = plan.rustc_version.clone();
+        // In nixpkgs mode the toolchain is a derivation input already; the host's rustc
+        // must not make derivations differ between machines.
+        let mut identity = match mode {
+            ToolchainMode::Host => plan.rustc_version.clone(),
+            ToolchainMode::Nixpkgs => "nixpkgs".to_string(),
+        };
         if let Ok(salt) = std::env::var(REBUILD_SALT_VAR) {
             identity.push_str(&format!("rebuild salt: {salt}\n"));
         }
@@ -542,7 +581,11 @@ fn incremental_dir(plan: &BuildPlan, toolchain: &Toolchain, id: UnitId) -> Optio
         .then(|| libnix_dir(plan).join("incremental").join(&unit.key))
 }
 
-fn package_json(plan: &BuildPlan, package: &Package) -> Value {
+fn package_json(
+    plan: &BuildPlan,
+    package: &Package,
+    paths: &SourcePaths,
+) -> Result<Value, NixgenError> {
     let source = match &package.source {
         PackageSource::Registry {
             checksum,
@@ -567,30 +610,49 @@ fn package_json(plan: &BuildPlan, package: &Package) -> Value {
                     dir.starts_with(&package.manifest_dir) && *dir != package.manifest_dir
                 })
                 .collect();
-            let mut exclude: Vec<PathBuf> = nested.iter().map(|d| d.to_path_buf()).collect();
-            exclude.push(plan.target_dir.clone());
+            let mut exclude = Vec::new();
+            let out_dir = match paths {
+                SourcePaths::Exported { out_dir, .. } => Some(out_dir.as_path()),
+                SourcePaths::Absolute => None,
+            };
+            for dir in nested
+                .into_iter()
+                .chain([plan.target_dir.as_path()])
+                .chain(out_dir)
+            {
+                // A target dir outside the workspace cannot be inside a package anyway.
+                if let Ok(rendered) = paths.render(package, dir) {
+                    exclude.push(rendered);
+                }
+            }
             json!({
                 "type": "path",
-                "path": package.manifest_dir,
+                "path": paths.render(package, &package.manifest_dir)?,
                 "exclude": exclude,
             })
         }
     };
-    json!({
+    Ok(json!({
         "name": package.name,
         "version": package.version,
         "source": source,
-    })
+    }))
 }
 
 /// The whole generated plan.json document.
-pub fn plan_json(plan: &BuildPlan, toolchain: &Toolchain) -> Value {
-    let packages: BTreeMap<&str, Value> = plan
+pub fn plan_json(
+    plan: &BuildPlan,
+    toolchain: &Toolchain,
+    paths: &SourcePaths,
+) -> Result<Value, NixgenError> {
+    let mut packages = BTreeMap::new();
+    for package in plan
         .packages
         .values()
         .filter(|p| plan.units.iter().any(|u| u.package == p.id))
-        .map(|p| (p.id.as_str(), package_json(plan, p)))
-        .collect();
+    {
+        packages.insert(package.id.as_str(), package_json(plan, package, paths)?);
+    }
     let units: Vec<Value> = (0..plan.units.len())
         .map(|id| unit_json(plan, toolchain, id))
         .collect();
@@ -602,14 +664,14 @@ pub fn plan_json(plan: &BuildPlan, toolchain: &Toolchain) -> Value {
             json!({ "unit": id, "link": root_link(unit) })
         })
         .collect();
-    json!({
+    Ok(json!({
         "generated": GENERATED_MARKER,
         "toolchain": toolchain,
         "profile": plan.profile_dir,
         "packages": packages,
         "units": units,
         "roots": roots,
-    })
+    }))
 }
 
 /// What a root unit contributes to `target/libnix/<profile>`: `bin/<name>` or its lib dir.
@@ -633,7 +695,8 @@ pub fn write(plan: &BuildPlan, toolchain: &Toolchain) -> Result<PathBuf, NixgenE
         path: dir.join("nix"),
         source,
     })?;
-    let json = serde_json::to_vec_pretty(&plan_json(plan, toolchain)).unwrap_or_default();
+    let json = serde_json::to_vec_pretty(&plan_json(plan, toolchain, &SourcePaths::Absolute)?)
+        .unwrap_or_default();
     write_if_changed(&dir.join("plan.json"), &json)?;
     Ok(lib_dir.join("default.nix"))
 }
