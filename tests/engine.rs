@@ -168,29 +168,16 @@ fn works_as_a_cargo_subcommand() {
 #[test]
 fn nixpkgs_mode_builds_against_a_stand_in_nixpkgs() {
     let project = copy_fixture("workspace");
-    let sysroot = std::process::Command::new("rustc")
-        .args(["--print", "sysroot"])
-        .output()
-        .expect("rustc --print sysroot");
-    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_string();
-    let output = libnix_tui()
-        .arg("build")
-        .arg("--manifest-path")
-        .arg(project.path().join("Cargo.toml"))
-        .args(["--message-format", "json"])
-        // The stand-in runs host tools, as host mode does.
-        .args(["--option", "sandbox", "false"])
-        .args(["--option", "build-users-group", ""])
-        .args(["--option", "substituters", ""])
-        .env(
-            "NIX_PATH",
-            format!("nixpkgs={}", fixture("fake-nixpkgs").display()),
-        )
-        .env("LIBNIX_TEST_HOST_RUSTC", format!("{sysroot}/bin/rustc"))
-        .env("LIBNIX_TEST_HOST_CARGO", format!("{sysroot}/bin/cargo"))
-        .env("LIBNIX_TUI_REBUILD_SALT", unique_salt())
-        .output()
-        .expect("run libnix-tui");
+    let output = with_stand_in_nixpkgs(
+        libnix_tui()
+            .arg("build")
+            .arg("--manifest-path")
+            .arg(project.path().join("Cargo.toml"))
+            .args(["--message-format", "json"]),
+    )
+    .env("LIBNIX_TUI_REBUILD_SALT", unique_salt())
+    .output()
+    .expect("run libnix-tui");
     assert!(
         output.status.success(),
         "{}",
@@ -424,25 +411,15 @@ fn exported_build_system_builds_with_plain_nix_build() {
         sources.iter().all(|path| !path.starts_with('/')),
         "sources must travel with the project: {sources:?}"
     );
-    let sysroot = std::process::Command::new("rustc")
-        .args(["--print", "sysroot"])
-        .output()
-        .expect("rustc --print sysroot");
-    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_string();
     let result = project.path().join("result");
-    let build = std::process::Command::new("nix-build")
-        .arg(project.path().join("libnix-build"))
-        .args(["-A", "target", "-o"])
-        .arg(&result)
-        .arg("-I")
-        .arg(format!("nixpkgs={}", fixture("fake-nixpkgs").display()))
-        .args(["--option", "sandbox", "false"])
-        .args(["--option", "build-users-group", ""])
-        .args(["--option", "substituters", ""])
-        .env("LIBNIX_TEST_HOST_RUSTC", format!("{sysroot}/bin/rustc"))
-        .env("LIBNIX_TEST_HOST_CARGO", format!("{sysroot}/bin/cargo"))
-        .output()
-        .expect("run nix-build");
+    let build = with_stand_in_nixpkgs(
+        std::process::Command::new("nix-build")
+            .arg(project.path().join("libnix-build"))
+            .args(["-A", "target", "-o"])
+            .arg(&result),
+    )
+    .output()
+    .expect("run nix-build");
     assert!(
         build.status.success(),
         "{}",

@@ -258,6 +258,23 @@ pub async fn prepare(
     })
 }
 
+/// [`prepare`], telling the consumers about a failure as a finished build would: an
+/// `Error` with the reason, then `Finished`.
+pub async fn prepare_or_report(
+    request: &BuildRequest,
+    events: &UnboundedSender<BackendEvent>,
+) -> Result<Prepared, RunError> {
+    let prepared = prepare(request, events).await;
+    if let Err(error) = &prepared {
+        let _ = events.send(BackendEvent::Error(error.to_string()));
+        let _ = events.send(BackendEvent::Finished {
+            success: false,
+            exit_code: None,
+        });
+    }
+    prepared
+}
+
 /// Realise the whole target (`only: None`) or the given units and their dependents.
 /// Stops Nix with SIGINT, which stops its builders, when `cancel` turns true.
 pub async fn realise(

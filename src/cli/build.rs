@@ -82,17 +82,7 @@ pub async fn drive(
     events: mpsc::UnboundedSender<BackendEvent>,
     cancel: watch::Receiver<bool>,
 ) -> Result<bool, RunError> {
-    let prepared = match runner::prepare(&request, &events).await {
-        Ok(prepared) => prepared,
-        Err(error) => {
-            let _ = events.send(BackendEvent::Error(error.to_string()));
-            let _ = events.send(BackendEvent::Finished {
-                success: false,
-                exit_code: None,
-            });
-            return Err(error);
-        }
-    };
+    let prepared = runner::prepare_or_report(&request, &events).await?;
     runner::realise(&request, &prepared, only.as_deref(), &events, cancel).await
 }
 

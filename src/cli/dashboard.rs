@@ -156,16 +156,8 @@ fn spawn_session(
             ),
             _ => None,
         };
-        let prepared = match runner::prepare(&request, &events).await {
-            Ok(prepared) => prepared,
-            Err(error) => {
-                let _ = events.send(BackendEvent::Error(error.to_string()));
-                let _ = events.send(BackendEvent::Finished {
-                    success: false,
-                    exit_code: None,
-                });
-                return;
-            }
+        let Ok(prepared) = runner::prepare_or_report(&request, &events).await else {
+            return;
         };
         *lock(&last_plan) = Some(prepared.plan.clone());
         if let Session::Build(_) = session {

@@ -164,3 +164,24 @@ pub fn run_cargo_built_with(project: &Path, package: &str, flags: &[&str]) -> St
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// `command` (libnix-tui or nix-build) against the stand-in of nixpkgs in
+/// tests/fixtures/fake-nixpkgs, found on NIX_PATH. The stand-in builds with host tools, so
+/// it needs what host mode needs: no sandbox, no build users, no substituters.
+pub fn with_stand_in_nixpkgs(command: &mut Command) -> &mut Command {
+    let sysroot = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .expect("rustc --print sysroot");
+    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_string();
+    command
+        .args(["--option", "sandbox", "false"])
+        .args(["--option", "build-users-group", ""])
+        .args(["--option", "substituters", ""])
+        .env(
+            "NIX_PATH",
+            format!("nixpkgs={}", fixture("fake-nixpkgs").display()),
+        )
+        .env("LIBNIX_TEST_HOST_RUSTC", format!("{sysroot}/bin/rustc"))
+        .env("LIBNIX_TEST_HOST_CARGO", format!("{sysroot}/bin/cargo"))
+}
