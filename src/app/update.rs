@@ -543,6 +543,9 @@ fn backend_event(state: &mut AppState, event: BackendEvent) {
     ) {
         state.build_requested = false;
     }
+    if let BackendEvent::Warning(message) = &event {
+        notify(state, NoticeKind::Info, format!("warning: {message}"));
+    }
     if let BackendEvent::Error(message) = &event {
         if state.build.plan.is_none() {
             state.error_screen = Some(ErrorScreen {

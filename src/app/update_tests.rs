@@ -440,3 +440,19 @@ fn b_waits_for_planning_to_finish() {
     let notice = state.notice.expect("a notice").text;
     assert!(notice.starts_with("Still planning"), "{notice}");
 }
+
+#[test]
+fn engine_warnings_show_in_the_status_line() {
+    let mut state = fixtures::planned(SCREEN);
+    update(
+        &mut state,
+        Action::Backend(BackendEvent::Warning(
+            "Cargo.dependencies.nix:3:5: no crate `opensl-sys` in the graph; did you mean `openssl-sys`?".into(),
+        )),
+    );
+    let notice = state.notice.as_ref().expect("a notice");
+    assert!(
+        notice.text.contains("did you mean `openssl-sys`"),
+        "{notice:?}"
+    );
+}
