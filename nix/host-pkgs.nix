@@ -12,19 +12,24 @@ let
       bins ? [ ],
       modules ? [ ],
       libs ? [ ],
+      # Linked when the host has them; what nixpkgs' package also gives but Debian's
+      # package of the same name may not (`python`), or another Debian package does.
+      optionalBins ? [ ],
+      optionalModules ? [ ],
       debian,
     }:
     let
-      drv = runScript "host-${name}" { inherit bins modules libs debian; } ''
+      drv = runScript "host-${name}" { inherit bins modules libs optionalBins optionalModules debian; } ''
         mkdir -p "$out/bin" "$out/lib/pkgconfig"
         missing() { echo "libnix-tui: $1 is not installed on this host (Debian package: $debian)" >&2; exit 1; }
-        for bin in $bins; do
-          found=
+        link_bin() {
           for dir in /usr/local/bin /usr/bin /bin; do
-            if [ -x "$dir/$bin" ]; then ln -s "$dir/$bin" "$out/bin/$bin"; found=1; break; fi
+            if [ -x "$dir/$1" ]; then ln -s "$dir/$1" "$out/bin/$1"; return 0; fi
           done
-          [ -n "$found" ] || missing "$bin"
-        done
+          return 1
+        }
+        for bin in $bins; do link_bin "$bin" || missing "$bin"; done
+        for bin in $optionalBins; do link_bin "$bin" || true; done
         pcdirs="/usr/local/lib/pkgconfig /usr/lib/$(uname -m)-linux-gnu/pkgconfig /usr/lib/pkgconfig /usr/share/pkgconfig"
         link_module() {
           [ -e "$out/lib/pkgconfig/$1.pc" ] && return 0
@@ -40,6 +45,7 @@ let
           return 1
         }
         for module in $modules; do link_module "$module" || missing "pkg-config module $module"; done
+        for module in $optionalModules; do link_module "$module" || true; done
         for lib in $libs; do
           found=
           for dir in /usr/local/lib /usr/lib/$(uname -m)-linux-gnu /usr/lib /usr/lib/llvm-*/lib; do
@@ -64,11 +70,12 @@ let
     pkg-config = { bins = [ "pkg-config" "pkgconf" ]; debian = "pkg-config"; };
     cmake = { bins = [ "cmake" ]; debian = "cmake"; };
     protobuf = { bins = [ "protoc" ]; debian = "protobuf-compiler"; };
-    capnproto = { bins = [ "capnp" ]; modules = [ "capnp" ]; debian = "capnproto libcapnp-dev"; };
+    # capnp.pc is in libcapnp-dev, which build scripts that only run `capnp` do not need.
+    capnproto = { bins = [ "capnp" ]; optionalModules = [ "capnp" ]; debian = "capnproto libcapnp-dev"; };
     flatbuffers = { bins = [ "flatc" ]; debian = "flatbuffers-compiler"; };
     perl = { bins = [ "perl" ]; debian = "perl"; };
     # Debian's python3 has no `python` (python-is-python3 adds it).
-    python3 = { bins = [ "python3" ]; debian = "python3"; };
+    python3 = { bins = [ "python3" ]; optionalBins = [ "python" ]; debian = "python3"; };
     gnumake = { bins = [ "make" "gmake" ]; debian = "make"; };
     coreutils = {
       bins = [ "mkdir" "cp" "ln" "mv" "rm" "cat" "chmod" "install" "touch" "ls" ];
@@ -94,8 +101,8 @@ let
     sqlite = { modules = [ "sqlite3" ]; debian = "libsqlite3-dev"; };
     zlib = { modules = [ "zlib" ]; debian = "zlib1g-dev"; };
     zstd = { modules = [ "libzstd" ]; debian = "libzstd-dev"; };
-    # Debian 12's libbz2-dev ships no bzip2.pc.
-    bzip2 = { libs = [ "bz2" ]; debian = "libbz2-dev"; };
+    # Debian 12's libbz2-dev ships no bzip2.pc (later ones do).
+    bzip2 = { libs = [ "bz2" ]; optionalModules = [ "bzip2" ]; debian = "libbz2-dev"; };
     xz = { modules = [ "liblzma" ]; debian = "liblzma-dev"; };
     lz4 = { libs = [ "lz4" ]; debian = "liblz4-dev"; };
     snappy = { libs = [ "snappy" ]; debian = "libsnappy-dev"; };

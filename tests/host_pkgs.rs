@@ -11,15 +11,6 @@ use libnix_tui::backend::nixgen::ToolchainMode;
 use libnix_tui::backend::project::pkgs_expression;
 use serde::Deserialize;
 
-/// Names the knowledge base lists for an attribute that its host package deliberately
-/// leaves out, as `(attribute, module or executable)`.
-const HOST_GAPS: &[(&str, &str)] = &[
-    // Debian 12's libbz2-dev ships no bzip2.pc; host `bzip2` checks for libbz2.so instead.
-    ("bzip2", "bzip2"),
-    // Debian's python3 installs no `python` (python-is-python3 does).
-    ("python3", "python"),
-];
-
 /// What host-pkgs gives for one attribute path; `None` when the path is no derivation.
 #[derive(Debug, Deserialize)]
 struct HostPackage {
@@ -28,6 +19,10 @@ struct HostPackage {
     bins: Vec<String>,
     modules: Vec<String>,
     libs: Vec<String>,
+    #[serde(rename = "optionalBins")]
+    optional_bins: Vec<String>,
+    #[serde(rename = "optionalModules")]
+    optional_modules: Vec<String>,
     debian: String,
 }
 
@@ -94,6 +89,8 @@ let
       bins = found.bins or [ ];
       modules = found.modules or [ ];
       libs = found.libs or [ ];
+      optionalBins = found.optionalBins or [ ];
+      optionalModules = found.optionalModules or [ ];
       debian = found.debian or "";
     }} else null;
 in {{
@@ -212,39 +209,33 @@ fn host_packages_name_every_debian_package_the_table_names() {
 #[test]
 fn host_packages_expose_the_modules_and_executables_the_table_says_they_provide() {
     let host = host_packages();
-    let is_gap = |packages: &[String], name: &str| {
-        HOST_GAPS
-            .iter()
-            .any(|(attr, gap)| *gap == name && packages.iter().any(|p| p == attr))
-    };
     let [modules, _, _, tools] = kb().provider_tables();
-    let modules_of: fn(&HostPackage) -> Vec<&str> =
-        |p| p.modules.iter().map(String::as_str).collect();
-    let bins_of: fn(&HostPackage) -> Vec<&str> = |p| p.bins.iter().map(String::as_str).collect();
+    let modules_of: fn(&HostPackage) -> Vec<&str> = |p| {
+        p.modules
+            .iter()
+            .chain(&p.optional_modules)
+            .map(String::as_str)
+            .collect()
+    };
+    let bins_of: fn(&HostPackage) -> Vec<&str> = |p| {
+        p.bins
+            .iter()
+            .chain(&p.optional_bins)
+            .map(String::as_str)
+            .collect()
+    };
     let mut problems = Vec::new();
     for ((table, providers), field) in [(modules, modules_of), (tools, bins_of)] {
         for provider in providers {
             let given = union(&host, &provider.packages, field);
             for name in &provider.names {
-                if !given.contains(name.as_str()) && !is_gap(&provider.packages, name) {
+                if !given.contains(name.as_str()) {
                     problems.push(format!(
                         "{table} {name}: not in host {:?}",
                         provider.packages
                     ));
                 }
             }
-        }
-    }
-    for (attr, name) in HOST_GAPS {
-        let package = host.get(*attr).expect("a gap names a suggested attribute");
-        if modules_of(package)
-            .into_iter()
-            .chain(bins_of(package))
-            .any(|n| n == *name)
-        {
-            problems.push(format!(
-                "{attr}: {name} is listed, so it is no gap any more"
-            ));
         }
     }
     assert_no_problems(problems);
