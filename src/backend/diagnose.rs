@@ -3,13 +3,17 @@
 //!
 //! The matchers look for the messages of the tools themselves (pkg-config, openssl-sys,
 //! bindgen, the linker, cmake, prost-build, the shell), not for Cargo's framing around them,
-//! so they work on a Nix builder's log as well as on `cargo build` output. What to install
-//! comes from the reviewed table in `data/native-deps.toml` ([`KnowledgeBase`]).
+//! so they work on the engine's unit logs (build-script stderr before the echoed `cargo:`
+//! directives, `Running rustc ...` lines, Nix's error line last) as well as on
+//! `cargo build` output. What to install comes from the reviewed table in
+//! `data/native-deps.toml` ([`KnowledgeBase`]).
 
 mod knowledge_base;
 
 use std::collections::BTreeMap;
 use std::fmt;
+
+use super::events::strip_ansi;
 
 pub use knowledge_base::{CrateEntry, KnowledgeBase, KnowledgeBaseError, Provider, Source};
 
@@ -166,22 +170,48 @@ struct Findings {
 impl Findings {
     fn scan(log: &[String]) -> Self {
         let mut findings = Findings::default();
+        // Quoted only once the log shows a build script failed, which Cargo says before
+        // the script's stderr and the engine's builder after it.
+        let mut panic_lines: Vec<(usize, String)> = Vec::new();
+        let mut matched_lines: Vec<(usize, String)> = Vec::new();
         let mut panic_message_follows = false;
-        for raw in log {
+        for (index, raw) in log.iter().enumerate() {
             let line = strip_ansi(raw);
             let line = line.trim();
             if line.is_empty() {
                 continue;
             }
-            let panicked = line.contains("panicked at");
-            let mut matched = findings.match_line(line);
-            if findings.build_script_failed && (panicked || panic_message_follows) {
+            let relayed = Relayed::parse(line);
+            let message = relayed.as_ref().map_or(line, |relayed| relayed.message);
+            let mut matched = findings.match_line(message);
+            if let Some(Relayed {
+                error: true,
+                crate_name,
+                ..
+            }) = relayed
+            {
+                findings.build_script_failed = true;
+                if let Some(name) = crate_name {
+                    findings
+                        .crate_named_by_build_script
+                        .get_or_insert(name.to_string());
+                }
                 matched = true;
             }
-            panic_message_follows = panicked;
+            let panicked = message.contains("panicked at");
             if matched {
-                push_unique(&mut findings.evidence, line.to_string());
+                matched_lines.push((index, message.to_string()));
+            } else if panicked || panic_message_follows {
+                panic_lines.push((index, message.to_string()));
             }
+            panic_message_follows = panicked;
+        }
+        if findings.build_script_failed {
+            matched_lines.append(&mut panic_lines);
+            matched_lines.sort_by_key(|(index, _)| *index);
+        }
+        for (_, line) in matched_lines {
+            push_unique(&mut findings.evidence, line);
         }
         findings
     }
@@ -391,6 +421,50 @@ fn remedy_for(
     Some(remedy)
 }
 
+/// A message a build script passed through Cargo: the `cargo:warning=`, `cargo::warning=`
+/// or `cargo::error=` directive itself, or the `warning: NAME@VERSION: ...` /
+/// `error: NAME@VERSION: ...` line Cargo and the engine's builder echo it as. Both forms
+/// reach the log, so the message is matched and quoted once, without the framing.
+struct Relayed<'a> {
+    message: &'a str,
+    /// `cargo::error=`: the build fails even when the script exits 0.
+    error: bool,
+    /// The crate named by an echo.
+    crate_name: Option<&'a str>,
+}
+
+impl<'a> Relayed<'a> {
+    fn parse(line: &'a str) -> Option<Self> {
+        for (directive, error) in [
+            ("cargo::error=", true),
+            ("cargo::warning=", false),
+            ("cargo:warning=", false),
+        ] {
+            if let Some(message) = line.strip_prefix(directive) {
+                return Some(Relayed {
+                    message,
+                    error,
+                    crate_name: None,
+                });
+            }
+        }
+        let (level, rest) = line.split_once(": ")?;
+        let error = match level {
+            "error" => true,
+            "warning" => false,
+            _ => return None,
+        };
+        let (speaker, message) = rest.split_once(": ")?;
+        let (crate_name, version) = speaker.split_once('@')?;
+        let is_version = version.starts_with(|c: char| c.is_ascii_digit());
+        (is_name(crate_name) && is_name(version) && is_version).then_some(Relayed {
+            message,
+            error,
+            crate_name: Some(crate_name),
+        })
+    }
+}
+
 fn is_pkg_config(tool: &str) -> bool {
     tool == "pkg-config" || tool == "pkgconf"
 }
@@ -462,7 +536,7 @@ fn missing_link_libs(line: &str) -> Vec<String> {
             };
             let name: String = name_start
                 .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+'))
+                .take_while(|c| is_name_char(*c))
                 .collect();
             let lib = if verbatim {
                 library_of_file_name(&name)
@@ -539,16 +613,21 @@ fn last_word_after<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     (head.ends_with(prefix) && !word.is_empty()).then_some(word)
 }
 
-/// The word after each `marker` in `text`, without surrounding quotes, when it is a name.
+/// The name right after each `marker` in `text`, past an opening quote and up to the first
+/// character a name cannot hold: a closing quote, or the `\n` escape of a message quoted
+/// inside a panic's `Err("...")`.
 fn words_after(text: &str, marker: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut rest = text;
     while let Some(index) = rest.find(marker) {
         rest = &rest[index + marker.len()..];
-        let word = rest.split_whitespace().next().unwrap_or("");
-        let word = word.trim_matches(|c| matches!(c, '\'' | '"' | '`'));
-        if is_name(word) {
-            push_unique(&mut words, word.to_string());
+        let word: String = rest
+            .trim_start_matches(['\'', '"', '`'])
+            .chars()
+            .take_while(|c| is_name_char(*c))
+            .collect();
+        if is_name(&word) {
+            push_unique(&mut words, word);
         }
     }
     words
@@ -582,33 +661,11 @@ fn first_name(candidates: &[&str]) -> Option<String> {
 
 /// Crate, module, library and program names: no spaces, quotes or escapes.
 fn is_name(text: &str) -> bool {
-    !text.is_empty()
-        && text.len() <= 128
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+'))
+    !text.is_empty() && text.len() <= 128 && text.chars().all(is_name_char)
 }
 
-fn strip_ansi(line: &str) -> std::borrow::Cow<'_, str> {
-    if !line.contains('\u{1b}') {
-        return std::borrow::Cow::Borrowed(line);
-    }
-    let mut plain = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c != '\u{1b}' {
-            plain.push(c);
-            continue;
-        }
-        if chars.next() == Some('[') {
-            for code in chars.by_ref() {
-                if ('@'..='~').contains(&code) {
-                    break;
-                }
-            }
-        }
-    }
-    std::borrow::Cow::Owned(plain)
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+')
 }
 
 fn push_unique(list: &mut Vec<String>, item: String) {

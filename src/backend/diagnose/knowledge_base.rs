@@ -128,9 +128,9 @@ impl KnowledgeBase {
         find_provider(&self.tools, executable)
     }
 
-    /// Every provider table with its name, for consistency checks.
-    #[cfg(test)]
-    pub(super) fn provider_tables(&self) -> [(&'static str, &[Provider]); 4] {
+    /// Every provider table with its name (`pkg_config_module`, `link_library`, `header`,
+    /// `tool`), for checks that walk the whole table.
+    pub fn provider_tables(&self) -> [(&'static str, &[Provider]); 4] {
         [
             ("pkg_config_module", &self.pkg_config_modules),
             ("link_library", &self.link_libraries),

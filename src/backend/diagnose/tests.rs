@@ -260,15 +260,153 @@ fn positive_cases() -> Vec<Expected> {
     ]
 }
 
-const NEGATIVE_FIXTURES: [&str; 3] = [
+/// Logs captured through the engine itself (`libnix-tui build`, host mode), where a
+/// builder sees only the tools and packages its Cargo.dependencies.nix entry gives it.
+fn engine_cases() -> Vec<Expected> {
+    let pkg_config_missing = || Cause::MissingTool {
+        tool: "pkg-config".into(),
+    };
+    vec![
+        Expected {
+            fixture: "engine-openssl-sys.log",
+            failing_crate: "openssl-sys",
+            cause: Cause::MissingOpenSsl,
+            crate_name: "openssl-sys",
+            packages: &["pkg-config", "openssl"],
+            envs: &[],
+            debian: &["pkg-config", "libssl-dev"],
+        },
+        Expected {
+            fixture: "engine-openssl-src.log",
+            failing_crate: "cap-openssl-src",
+            cause: Cause::MissingTool {
+                tool: "perl".into(),
+            },
+            crate_name: "cap-openssl-src",
+            packages: &["perl"],
+            envs: &[],
+            debian: &["perl"],
+        },
+        Expected {
+            fixture: "engine-alsa-sys.log",
+            failing_crate: "alsa-sys",
+            cause: Cause::MissingPkgConfigPackage {
+                name: "alsa".into(),
+            },
+            crate_name: "alsa-sys",
+            packages: &["pkg-config", "alsa-lib"],
+            envs: &[],
+            debian: &["pkg-config", "libasound2-dev"],
+        },
+        Expected {
+            fixture: "engine-alsa-sys-no-pkg-config.log",
+            failing_crate: "alsa-sys",
+            cause: pkg_config_missing(),
+            crate_name: "alsa-sys",
+            packages: &["pkg-config", "alsa-lib"],
+            envs: &[],
+            debian: &["pkg-config", "libasound2-dev"],
+        },
+        Expected {
+            fixture: "engine-libudev-sys.log",
+            failing_crate: "libudev-sys",
+            cause: pkg_config_missing(),
+            crate_name: "libudev-sys",
+            packages: &["pkg-config", "udev"],
+            envs: &[],
+            debian: &["pkg-config", "libudev-dev"],
+        },
+        Expected {
+            fixture: "engine-libdbus-sys.log",
+            failing_crate: "libdbus-sys",
+            cause: pkg_config_missing(),
+            crate_name: "libdbus-sys",
+            packages: &["pkg-config", "dbus"],
+            envs: &[],
+            debian: &["pkg-config", "libdbus-1-dev"],
+        },
+        Expected {
+            fixture: "engine-glib-sys.log",
+            failing_crate: "glib-sys",
+            cause: pkg_config_missing(),
+            crate_name: "glib-sys",
+            packages: &["pkg-config", "glib"],
+            envs: &[],
+            debian: &["pkg-config", "libglib2.0-dev"],
+        },
+        Expected {
+            fixture: "engine-clang-sys.log",
+            failing_crate: "clang-sys",
+            cause: Cause::MissingLibclang,
+            crate_name: "clang-sys",
+            packages: &["llvmPackages.libclang"],
+            envs: &[LIBCLANG_PATH],
+            debian: &["libclang-dev"],
+        },
+        Expected {
+            fixture: "engine-libz-ng-sys.log",
+            failing_crate: "libz-ng-sys",
+            cause: Cause::MissingCmake,
+            crate_name: "libz-ng-sys",
+            packages: &["cmake"],
+            envs: &[],
+            debian: &["cmake"],
+        },
+        Expected {
+            fixture: "engine-prost-build.log",
+            failing_crate: "cap-prost",
+            cause: Cause::MissingProtoc,
+            crate_name: "cap-prost",
+            packages: &["protobuf"],
+            envs: &[("PROTOC", "${pkgs.protobuf}/bin/protoc")],
+            debian: &["protobuf-compiler"],
+        },
+        Expected {
+            fixture: "engine-capnpc.log",
+            failing_crate: "cap-capnp",
+            cause: Cause::MissingTool {
+                tool: "capnp".into(),
+            },
+            crate_name: "cap-capnp",
+            packages: &["capnproto"],
+            envs: &[],
+            debian: &["capnproto"],
+        },
+        Expected {
+            fixture: "engine-pcap.log",
+            failing_crate: "cap-pcap",
+            cause: Cause::MissingLinkLib { lib: "pcap".into() },
+            crate_name: "cap-pcap",
+            packages: &["libpcap"],
+            envs: &[],
+            debian: &["libpcap-dev"],
+        },
+        Expected {
+            fixture: "engine-linker-cc-missing.log",
+            failing_crate: "cap-linker",
+            cause: Cause::MissingLinker {
+                linker: "cc".into(),
+            },
+            crate_name: "cap-linker",
+            packages: &["stdenv.cc"],
+            envs: &[],
+            debian: &["gcc", "g++"],
+        },
+    ]
+}
+
+const NEGATIVE_FIXTURES: [&str; 6] = [
     "negative-user-compile-error.log",
     "negative-build-script-assert.log",
     "negative-warnings-only.log",
+    "engine-negative-user-compile-error.log",
+    "engine-negative-build-script-assert.log",
+    "engine-negative-build-script-cargo-error.log",
 ];
 
 #[test]
 fn every_positive_fixture_gives_the_expected_cause_crate_and_suggestion() {
-    for case in positive_cases() {
+    for case in positive_cases().into_iter().chain(engine_cases()) {
         let diagnosis = diagnose(case.failing_crate, &fixture(case.fixture))
             .unwrap_or_else(|| panic!("{}: no diagnosis", case.fixture));
         assert_eq!(diagnosis.cause, case.cause, "{}", case.fixture);
@@ -324,6 +462,13 @@ fn a_compile_error_or_a_warning_only_log_gives_no_diagnosis() {
         None
     );
     assert_eq!(
+        diagnose(
+            "cap-usercode",
+            &fixture("engine-negative-user-compile-error.log")
+        ),
+        None
+    );
+    assert_eq!(
         diagnose("cap-warning", &fixture("negative-warnings-only.log")),
         None
     );
@@ -331,23 +476,101 @@ fn a_compile_error_or_a_warning_only_log_gives_no_diagnosis() {
 
 #[test]
 fn a_build_script_assert_is_reported_without_a_suggestion() {
-    let diagnosis = diagnose("cap-assert", &fixture("negative-build-script-assert.log"))
-        .expect("a failed build script is still worth naming");
+    for fixture_name in [
+        "negative-build-script-assert.log",
+        "engine-negative-build-script-assert.log",
+    ] {
+        let diagnosis = diagnose("cap-assert", &fixture(fixture_name))
+            .expect("a failed build script is still worth naming");
+        assert_eq!(diagnosis.cause, Cause::BuildScriptFailed, "{fixture_name}");
+        assert_eq!(diagnosis.crate_name, "cap-assert", "{fixture_name}");
+        assert_eq!(diagnosis.suggestion, None, "{fixture_name}");
+        assert!(diagnosis.debian_packages.is_empty(), "{fixture_name}");
+        assert!(
+            diagnosis
+                .evidence
+                .contains(&"rows.txt must list at least one row".to_string()),
+            "{fixture_name}: {:?}",
+            diagnosis.evidence
+        );
+    }
+}
+
+#[test]
+fn a_cargo_error_directive_fails_the_build_script_without_a_suggestion() {
+    let diagnosis = diagnose(
+        "cap-cargo-error",
+        &fixture("engine-negative-build-script-cargo-error.log"),
+    )
+    .expect("a build script that reported an error failed");
     assert_eq!(diagnosis.cause, Cause::BuildScriptFailed);
-    assert_eq!(diagnosis.crate_name, "cap-assert");
+    assert_eq!(diagnosis.crate_name, "cap-cargo-error");
     assert_eq!(diagnosis.suggestion, None);
-    assert!(diagnosis.debian_packages.is_empty());
-    assert!(
-        diagnosis
-            .evidence
-            .contains(&"rows.txt must list at least one row".to_string())
+    assert_eq!(
+        diagnosis.evidence,
+        strings(&["libfrob 2.0 or newer is required, found 1.4"])
     );
+}
+
+#[test]
+fn an_echoed_error_names_the_crate_whose_build_script_said_it() {
+    let diagnosis = diagnose(
+        "app",
+        &lines("error: frob-sys@1.2.0+2.4: libfrob 2.0 or newer is required"),
+    )
+    .expect("diagnosis");
+    assert_eq!(diagnosis.cause, Cause::BuildScriptFailed);
+    assert_eq!(diagnosis.crate_name, "frob-sys");
+    let not_an_echo = lines("error: could not find `Cargo.toml` in `/tmp` or any parent directory");
+    assert_eq!(diagnose("app", &not_an_echo), None);
+}
+
+#[test]
+fn engine_logs_quote_each_message_once_and_never_the_rustc_command() {
+    for case in engine_cases() {
+        let diagnosis = diagnose(case.failing_crate, &fixture(case.fixture)).expect("diagnosis");
+        let mut seen = BTreeSet::new();
+        for line in &diagnosis.evidence {
+            assert!(seen.insert(line), "{}: {line} twice", case.fixture);
+            assert!(
+                !line.starts_with("Running rustc") && !line.starts_with("cargo:"),
+                "{}: {line}",
+                case.fixture
+            );
+        }
+    }
+    let openssl = diagnose("openssl-sys", &fixture("engine-openssl-sys.log")).expect("diagnosis");
+    let could_not_find = openssl
+        .evidence
+        .iter()
+        .filter(|line| line.contains("Could not find directory of OpenSSL installation"))
+        .count();
+    assert_eq!(could_not_find, 2, "{:?}", openssl.evidence);
+}
+
+#[test]
+fn the_engine_captures_come_from_at_least_ten_crates_io_crates() {
+    const HEADER: &str = "# Captured with libnix-tui build (Nix 2.8, host mode) from ";
+    let mut crates = BTreeSet::new();
+    for case in engine_cases() {
+        let path = fixture_dir().join(case.fixture);
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let source = text
+            .strip_prefix(HEADER)
+            .and_then(|rest| rest.split(':').next())
+            .unwrap_or_else(|| panic!("{}: header", case.fixture));
+        if !source.contains("no crates.io crate") {
+            crates.insert(source.to_string());
+        }
+    }
+    assert!(crates.len() >= 10, "{crates:?}");
 }
 
 #[test]
 fn every_fixture_file_is_covered_by_a_test() {
     let tested: BTreeSet<String> = positive_cases()
         .iter()
+        .chain(&engine_cases())
         .map(|case| case.fixture.to_string())
         .chain(NEGATIVE_FIXTURES.iter().map(|name| name.to_string()))
         .collect();
