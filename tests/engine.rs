@@ -20,7 +20,10 @@ fn fixture_workspace_builds_through_nix_like_cargo() {
     );
     let nix = run_nix_built(project.path(), "app");
     assert_eq!(nix, run_cargo_built(project.path(), "app"));
-    assert!(nix.contains("hello-from-native / answer 42"), "{nix}");
+    assert!(
+        nix.contains("hello-from-native / answer 42 / shout true / cfg true"),
+        "{nix}"
+    );
 }
 
 #[test]

@@ -340,10 +340,9 @@ fn static_rustc_args(unit: &Unit, package: &Package) -> Vec<String> {
     if profile.strip == "debuginfo" || profile.strip == "symbols" {
         args.extend(["-C".into(), format!("strip={}", profile.strip)]);
     }
-    if unit.kind != UnitKind::BuildScript {
-        for feature in &unit.features {
-            args.extend(["--cfg".into(), format!("feature=\"{feature}\"")]);
-        }
+    // Build scripts too: `#[cfg(feature = "vendored")]` in build.rs is common.
+    for feature in &unit.features {
+        args.extend(["--cfg".into(), format!("feature=\"{feature}\"")]);
     }
     args.extend(["--check-cfg".into(), "cfg(docsrs,test)".into()]);
     let values: Vec<String> = package
@@ -837,8 +836,8 @@ mod tests {
         let script = static_rustc_args(&unit(UnitKind::BuildScript, &["bin"]), &package(true));
         assert!(has_pair(&script, "--crate-name", "build_script_build"));
         assert!(
-            !script.iter().any(|a| a.starts_with("feature=")),
-            "build scripts read features from the environment: {script:?}"
+            has_pair(&script, "--cfg", "feature=\"default\""),
+            "build scripts are compiled with their package's features: {script:?}"
         );
     }
 

@@ -103,7 +103,10 @@ impl BuildRun {
 }
 
 pub fn libnix_tui() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_libnix-tui"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_libnix-tui"));
+    // The projects under test keep their own target dirs, whatever the test runner uses.
+    command.env_remove("CARGO_TARGET_DIR");
+    command
 }
 
 /// `libnix-tui build --message-format json` in `project`.
