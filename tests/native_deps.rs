@@ -53,3 +53,36 @@ fn an_unknown_package_name_is_an_evaluation_error_naming_the_file_and_line() {
     assert!(stderr.contains("no-such-package"), "{stderr}");
     assert!(stderr.contains("Cargo.dependencies.nix:3"), "{stderr}");
 }
+
+#[test]
+fn a_failing_native_dependency_shows_its_own_log_and_doctor_repeats_it() {
+    let project = copy_fixture("native-pkgconfig");
+    let salt = unique_salt();
+    std::fs::write(
+        project.path().join("Cargo.dependencies.nix"),
+        format!(
+            "{{ pkgs }}: {{\n  deps = {{\n    \"uses-native\" = [ (pkgs.runCommandCC \"broken-native-lib\" {{ }} ''\n      \
+             echo 'native lib {salt} failed on purpose' >&2\n      exit 1\n    '') ];\n  }};\n}}\n"
+        ),
+    )
+    .expect("write deps file");
+    let run = build(project.path(), &[]);
+    assert!(!run.output.status.success());
+    let stderr = run.stderr();
+    assert!(stderr.contains("broken-native-lib"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("native lib {salt} failed on purpose")),
+        "the failing dependency's log is not shown: {stderr}"
+    );
+    let doctor = libnix_tui()
+        .args(["doctor", "--manifest-path"])
+        .arg(project.path().join("Cargo.toml"))
+        .output()
+        .expect("run doctor");
+    assert!(!doctor.status.success());
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    assert!(
+        said.contains(&format!("native lib {salt} failed on purpose")),
+        "{said}"
+    );
+}

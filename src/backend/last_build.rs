@@ -15,6 +15,17 @@ pub struct LastBuild {
     pub generated: String,
     pub workspace_root: PathBuf,
     pub failures: Vec<FailedUnit>,
+    /// Failed derivations that are not units: a native dependency's own build (a host
+    /// package, an inline derivation), a crate download.
+    #[serde(default)]
+    pub other_failures: Vec<OtherFailure>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OtherFailure {
+    pub drv_path: String,
+    pub message: String,
+    pub log_tail: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -54,7 +65,11 @@ pub fn plain_log(state: &BuildState, unit: UnitId) -> Vec<String> {
 }
 
 impl LastBuild {
-    pub fn from_state(plan: &BuildPlan, state: &BuildState) -> Self {
+    pub fn from_state(
+        plan: &BuildPlan,
+        state: &BuildState,
+        other_failures: Vec<OtherFailure>,
+    ) -> Self {
         let failures = state
             .units
             .iter()
@@ -75,6 +90,7 @@ impl LastBuild {
             generated: GENERATED_MARKER.to_string(),
             workspace_root: plan.workspace_root.clone(),
             failures,
+            other_failures,
         }
     }
 

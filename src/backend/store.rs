@@ -139,6 +139,19 @@ pub fn seed_crates(plan: &BuildPlan, store_args: &[String]) -> Result<usize, Sto
     Ok(files.len())
 }
 
+/// The last `lines` lines of a derivation's build log, as Nix kept it (empty when there is
+/// none). For failures of derivations that are not units, whose logs nobody followed.
+pub fn build_log_tail(drv_path: &str, lines: usize, store_args: &[String]) -> Vec<String> {
+    let mut command = Command::new("nix-store");
+    command.args(store_args).args(["--read-log", drv_path]);
+    let log = run(command).unwrap_or_default();
+    let all: Vec<&str> = log.lines().collect();
+    all[all.len().saturating_sub(lines)..]
+        .iter()
+        .map(|line| line.to_string())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

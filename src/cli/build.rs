@@ -11,10 +11,11 @@ use super::{BuildArgs, MessageFormat, PlanFormat};
 use crate::backend::BackendEvent;
 use crate::backend::diagnose::{Diagnosis, diagnose};
 use crate::backend::events::{BuildFailure, NixEvent, strip_ansi};
-use crate::backend::last_build::{LastBuild, plain_log};
+use crate::backend::last_build::{LastBuild, OtherFailure, plain_log};
 use crate::backend::plan_types::{BuildPlan, UnitId};
 use crate::backend::runner::{self, BuildRequest, RunError};
 use crate::backend::state::{BuildState, UnitStatus};
+use crate::backend::store::build_log_tail;
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
@@ -109,7 +110,7 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
         let result = session.await?;
         printer.summary(&state, started.elapsed());
         if let Some(plan) = &state.plan {
-            LastBuild::from_state(plan, &state).save(plan)?;
+            LastBuild::from_state(plan, &state, printer.other_failures).save(plan)?;
         }
         Ok(match result {
             Ok(true) => 0,
@@ -125,6 +126,7 @@ struct Printer {
     color: bool,
     /// List cached units one by one (Cargo's `-v` shows its fresh units too).
     verbose: bool,
+    other_failures: Vec<OtherFailure>,
 }
 
 impl Printer {
@@ -133,6 +135,7 @@ impl Printer {
             format,
             color: std::io::stderr().is_terminal(),
             verbose,
+            other_failures: Vec::new(),
         }
     }
 
@@ -151,16 +154,26 @@ impl Printer {
             // Whatever Nix printed outside its JSON log (usage errors, warnings).
             BackendEvent::Nix(NixEvent::Raw(line)) => eprintln!("{line}"),
             // Errors and warnings that no unit's output already shows.
-            BackendEvent::Nix(NixEvent::Msg(msg)) if msg.level <= 1 => {
-                let shown_with_a_unit = match msg.build_failure() {
-                    Some(BuildFailure::DependenciesFailed { .. }) => true,
-                    Some(failure) => state.unit_for_drv(failure.drv_path()).is_some(),
-                    None => false,
-                };
-                if !shown_with_a_unit {
-                    eprintln!("{}", strip_ansi(&msg.msg));
+            BackendEvent::Nix(NixEvent::Msg(msg)) if msg.level <= 1 => match msg.build_failure() {
+                Some(BuildFailure::DependenciesFailed { .. }) => {}
+                Some(failure) if state.unit_for_drv(failure.drv_path()).is_some() => {}
+                // A derivation outside the crate graph (a native dependency's own build):
+                // nobody followed its log, so show its end.
+                Some(failure) => {
+                    let message = strip_ansi(&msg.msg);
+                    eprintln!("{message}");
+                    let log_tail = build_log_tail(failure.drv_path(), 15, &[]);
+                    for line in &log_tail {
+                        eprintln!("  {line}");
+                    }
+                    self.other_failures.push(OtherFailure {
+                        drv_path: failure.drv_path().to_string(),
+                        message,
+                        log_tail,
+                    });
                 }
-            }
+                None => eprintln!("{}", strip_ansi(&msg.msg)),
+            },
             _ => {}
         }
         if let (BackendEvent::AlreadyValid(units), MessageFormat::Human) = (event, self.format)

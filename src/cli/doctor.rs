@@ -20,9 +20,18 @@ pub fn run(args: &BuildArgs, fix: bool) -> anyhow::Result<i32> {
         return Ok(1);
     }
     let last = LastBuild::load(&record)?;
+    for other in &last.other_failures {
+        println!("{}", other.message);
+        for line in &other.log_tail {
+            println!("    {line}");
+        }
+    }
     if last.failures.is_empty() {
-        println!("The last build had no failures.");
-        return Ok(0);
+        if last.other_failures.is_empty() {
+            println!("The last build had no failures.");
+            return Ok(0);
+        }
+        return Ok(1);
     }
     for failure in &last.failures {
         let title = format!(
