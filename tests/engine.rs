@@ -436,3 +436,33 @@ fn exported_build_system_builds_with_plain_nix_build() {
         run_cargo_built(project.path(), "app")
     );
 }
+
+/// RUSTFLAGS and the rustflags of Cargo's config reach every rustc call, as with Cargo.
+#[test]
+fn rustflags_from_the_environment_and_cargo_config_reach_rustc() {
+    let project = copy_fixture("workspace");
+    let flagged = |run: &BuildRun| {
+        assert!(run.output.status.success(), "{}", run.stderr());
+        run_nix_built(project.path(), "app").contains("rustflags reached the crate")
+    };
+    assert!(!flagged(&build(project.path(), &[])));
+
+    let with_env = build_with(project.path(), &[], |command| {
+        command.env("RUSTFLAGS", "--cfg libnix_test_flag");
+    });
+    assert!(flagged(&with_env), "RUSTFLAGS was ignored");
+
+    std::fs::create_dir_all(project.path().join(".cargo")).expect(".cargo");
+    std::fs::write(
+        project.path().join(".cargo/config.toml"),
+        "[build]\nrustflags = [\"--cfg\", \"libnix_test_flag\"]\n",
+    )
+    .expect("config");
+    let with_config = build_with(project.path(), &[], |command| {
+        command.current_dir(project.path());
+    });
+    assert!(
+        flagged(&with_config),
+        "the config's build.rustflags was ignored"
+    );
+}

@@ -283,7 +283,18 @@ fn on_off(flag: bool) -> &'static str {
     if flag { "on" } else { "off" }
 }
 
-/// rustc's arguments that depend only on the plan (no store paths).
+/// rustc's arguments that depend only on the plan (no store paths), with the user's
+/// rustflags and linker last, as Cargo passes them.
+fn rustc_args(plan: &BuildPlan, unit: &Unit, package: &Package) -> Vec<String> {
+    let mut args = static_rustc_args(unit, package);
+    if let Some(linker) = &plan.linker {
+        args.extend(["-C".into(), format!("linker={linker}")]);
+    }
+    args.extend(plan.rustflags.iter().cloned());
+    args
+}
+
+/// rustc's arguments that follow from the unit and its profile alone.
 fn static_rustc_args(unit: &Unit, package: &Package) -> Vec<String> {
     let profile = &unit.profile;
     let mut args = vec![
@@ -440,7 +451,10 @@ fn unit_env(plan: &BuildPlan, toolchain: &Toolchain, id: UnitId) -> BTreeMap<Str
             let debug = unit.profile.debuginfo != 0 && unit.profile.debuginfo != "none";
             env.insert("DEBUG".into(), debug.to_string());
             env.insert("PROFILE".into(), profile_env_name(plan).into());
-            env.insert("CARGO_ENCODED_RUSTFLAGS".into(), String::new());
+            env.insert(
+                "CARGO_ENCODED_RUSTFLAGS".into(),
+                plan.rustflags.join("\u{1f}"),
+            );
             for feature in &unit.features {
                 let name = feature.to_uppercase().replace('-', "_");
                 env.insert(format!("CARGO_FEATURE_{name}"), "1".into());
@@ -557,7 +571,7 @@ fn unit_json(plan: &BuildPlan, toolchain: &Toolchain, id: UnitId) -> Value {
         "package": unit.package,
         "targetKind": target_kind,
         "targetName": unit.target_name,
-        "rustcArgs": static_rustc_args(unit, package),
+        "rustcArgs": rustc_args(plan, unit, package),
         "env": env,
         "externs": externs,
         "libDeps": libs,

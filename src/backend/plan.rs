@@ -172,17 +172,85 @@ struct LockedPackage {
 /// Run Cargo and build the plan for `options`. Cargo may download crates here (it needs
 /// their manifests); the Nix builds that follow need no network.
 pub fn plan(options: &CargoOptions) -> Result<BuildPlan, PlanError> {
-    // Three independent questions to Cargo and rustc: ask them at once.
-    let (metadata, graph, toolchain) = std::thread::scope(|scope| {
+    // Independent questions to Cargo and rustc: ask them at once.
+    let (metadata, graph, toolchain, config) = std::thread::scope(|scope| {
         let metadata = scope.spawn(|| cargo_metadata(options));
         let graph = scope.spawn(|| unit_graph(options));
+        let config = scope.spawn(cargo_config);
         let toolchain = host_rustc();
-        (joined(metadata.join()), joined(graph.join()), toolchain)
+        (
+            joined(metadata.join()),
+            joined(graph.join()),
+            toolchain,
+            joined(config.join()),
+        )
     });
     let (metadata, graph, toolchain) = (metadata?, graph?, toolchain?);
+    let flags = CompileFlags::from_environment(&config, &toolchain.host_triple);
     let lock_path = metadata.workspace_root.join("Cargo.lock");
     let checksums = read_checksums(lock_path.as_std_path())?;
-    assemble(options, &metadata, graph, checksums, toolchain)
+    assemble(options, &metadata, graph, checksums, toolchain, flags)
+}
+
+/// Cargo's merged configuration (`.cargo/config.toml` files and `CARGO_*` variables), as
+/// JSON; `Null` when Cargo cannot tell (the flags then come from the environment only).
+fn cargo_config() -> serde_json::Value {
+    let args = [
+        "-Z".to_string(),
+        "unstable-options".to_string(),
+        "config".to_string(),
+        "get".to_string(),
+        "--format".to_string(),
+        "json".to_string(),
+    ];
+    run_cargo(&args, true)
+        .ok()
+        .and_then(|stdout| serde_json::from_slice(&stdout).ok())
+        .unwrap_or_default()
+}
+
+/// Flags Cargo adds to every rustc call that its unit graph does not show.
+struct CompileFlags {
+    rustflags: Vec<String>,
+    linker: Option<String>,
+}
+
+impl CompileFlags {
+    /// Cargo's order: CARGO_ENCODED_RUSTFLAGS, else RUSTFLAGS, else the config's
+    /// `target.<host>.rustflags`, else `build.rustflags`.
+    fn from_environment(config: &serde_json::Value, host: &str) -> Self {
+        let from_config = |value: &serde_json::Value| -> Option<Vec<String>> {
+            match value {
+                serde_json::Value::String(s) => {
+                    Some(s.split_whitespace().map(str::to_string).collect())
+                }
+                serde_json::Value::Array(items) => Some(
+                    items
+                        .iter()
+                        .filter_map(|item| item.as_str().map(str::to_string))
+                        .collect(),
+                ),
+                _ => None,
+            }
+        };
+        let encoded = std::env::var("CARGO_ENCODED_RUSTFLAGS")
+            .ok()
+            .filter(|flags| !flags.is_empty())
+            .map(|flags| flags.split('\x1f').map(str::to_string).collect());
+        let plain = std::env::var("RUSTFLAGS")
+            .ok()
+            .map(|flags| flags.split_whitespace().map(str::to_string).collect());
+        let target = &config["target"][host];
+        let rustflags = encoded
+            .or(plain)
+            .or_else(|| from_config(&target["rustflags"]))
+            .or_else(|| from_config(&config["build"]["rustflags"]))
+            .unwrap_or_default();
+        CompileFlags {
+            rustflags,
+            linker: target["linker"].as_str().map(str::to_string),
+        }
+    }
 }
 
 fn joined<T>(result: std::thread::Result<T>) -> T {
@@ -353,6 +421,7 @@ fn assemble(
     graph: UnitGraph,
     checksums: HashMap<(String, String), String>,
     toolchain: HostRustc,
+    flags: CompileFlags,
 ) -> Result<BuildPlan, PlanError> {
     let members: Vec<&str> = metadata
         .workspace_members
@@ -470,6 +539,8 @@ fn assemble(
         profile_dir: options.profile_dir(),
         rustc_version: toolchain.version,
         host_triple: toolchain.host_triple,
+        rustflags: flags.rustflags,
+        linker: flags.linker,
         packages,
         units,
         roots: graph.roots,

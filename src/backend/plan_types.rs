@@ -18,6 +18,11 @@ pub struct BuildPlan {
     /// `rustc -vV` of the toolchain every unit is compiled with.
     pub rustc_version: String,
     pub host_triple: String,
+    /// Extra rustc flags for every unit, from where Cargo takes them:
+    /// CARGO_ENCODED_RUSTFLAGS, RUSTFLAGS, or the `rustflags` of Cargo's config.
+    pub rustflags: Vec<String>,
+    /// `target.<host>.linker` from Cargo's config.
+    pub linker: Option<String>,
     /// Keyed by Cargo's package id.
     pub packages: BTreeMap<String, Package>,
     pub units: Vec<Unit>,

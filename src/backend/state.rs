@@ -577,6 +577,8 @@ pub(crate) mod tests {
             profile_dir: "debug".into(),
             rustc_version: "rustc 1.95.0".into(),
             host_triple: "x86_64-unknown-linux-gnu".into(),
+            rustflags: Vec::new(),
+            linker: None,
             // Each unit is its own package, named like its derivation.
             packages: units
                 .iter()

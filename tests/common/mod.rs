@@ -111,14 +111,20 @@ pub fn libnix_tui() -> Command {
 
 /// `libnix-tui build --message-format json` in `project`.
 pub fn build(project: &Path, extra: &[&str]) -> BuildRun {
-    let output = libnix_tui()
+    build_with(project, extra, |_| {})
+}
+
+/// [`build`], with the command adjusted first (environment, working directory).
+pub fn build_with(project: &Path, extra: &[&str], adjust: impl FnOnce(&mut Command)) -> BuildRun {
+    let mut command = libnix_tui();
+    command
         .arg("build")
         .arg("--manifest-path")
         .arg(project.join("Cargo.toml"))
         .args(["--message-format", "json"])
-        .args(extra)
-        .output()
-        .expect("run libnix-tui");
+        .args(extra);
+    adjust(&mut command);
+    let output = command.output().expect("run libnix-tui");
     let messages = String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str(line).ok())
