@@ -175,9 +175,13 @@ fn quoted(text: &str) -> String {
 
 /// Opens the dashboard on `project`. When it exits, the shell prints its exit status and
 /// whether the terminal is still in raw mode, then waits to be read.
+///
+/// The project gets its own target dir, as a user's would: a `CARGO_TARGET_DIR` inherited
+/// from `cargo test` would make the tests running at once share `libnix/plan.json`.
 fn open_dashboard(name: &str, project: &Path) -> Pane {
     let script = format!(
-        "{} tui {}; echo EXIT=$?; \
+        "unset CARGO_TARGET_DIR CARGO_BUILD_TARGET_DIR; \
+         {} tui {}; echo EXIT=$?; \
          if stty -a | grep -Eq -- '(^| )-(icanon|echo)( |;|$)'; then echo TTY=raw; else echo TTY=cooked; fi; \
          sleep 600",
         quoted(env!("CARGO_BIN_EXE_libnix-tui")),
