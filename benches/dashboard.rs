@@ -16,6 +16,7 @@ use libnix_tui::backend::events::parse_line;
 use libnix_tui::backend::plan_types::{
     BuildPlan, Package, PackageSource, Profile, Unit, UnitDep, UnitId, UnitKind,
 };
+use libnix_tui::backend::state::LOG_LINES_KEPT_IN_TOTAL;
 use libnix_tui::backend::{BackendEvent, UnitPaths};
 use libnix_tui::views;
 use ratatui::Terminal;
@@ -130,6 +131,7 @@ impl Report {
         assert!(self.screen.contains("Failed"), "{}", self.screen);
         let logged: u64 = self.state.build.units.iter().map(|u| u.log.total).sum();
         assert!(logged >= self.nix_lines / 2, "log lines were lost");
+        assert!(self.lines_kept <= LOG_LINES_KEPT_IN_TOTAL);
     }
 }
 
