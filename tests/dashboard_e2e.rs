@@ -207,6 +207,12 @@ fn build_until_openssl_fails(pane: &Pane) {
         screen.contains(r#"fix: deps."openssl-sys" = [ pkg-config openssl ];"#),
         "the diagnosis suggests the fix:\n{screen}"
     );
+    assert!(
+        screen
+            .lines()
+            .any(|line| line.contains("openssl-sys") && line.contains("build-script run ✘ failed")),
+        "f selects openssl-sys's build-script run, whose log is titled so:\n{screen}"
+    );
     let log = below(&screen, "build-script run ✘ failed");
     assert!(
         log.contains("failed to run custom build command for `openssl-sys"),
