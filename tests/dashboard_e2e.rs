@@ -5,7 +5,6 @@ mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -23,23 +22,23 @@ const POLL: Duration = Duration::from_millis(200);
 /// The line the editor writes for openssl-sys once both packages are added.
 const FIXED_ENTRY: &str = r#""openssl-sys" = [ pkg-config openssl ];"#;
 
-/// A detached tmux session on a server of its own (its own socket, no user config), so tests
-/// running in parallel never see each other's panes. The server is killed on drop.
+/// A detached tmux session on a server of its own (its own socket in a private temp dir, no
+/// user config), so tests running in parallel never see each other's panes. The server is
+/// killed, and its socket removed, on drop.
 struct Pane {
-    socket: String,
+    socket_dir: tempfile::TempDir,
     session: String,
 }
 
 impl Pane {
     /// Runs `script` with `sh -c` in a new `WIDTH`x`HEIGHT` pane.
     fn start(name: &str, script: &str) -> Pane {
-        static STARTED: AtomicUsize = AtomicUsize::new(0);
+        let socket_dir = tempfile::Builder::new()
+            .prefix("libnix-e2e-tmux-")
+            .tempdir()
+            .unwrap_or_else(|e| panic!("temp dir for the tmux socket: {e}"));
         let pane = Pane {
-            socket: format!(
-                "libnix-e2e-{}-{}-{name}",
-                std::process::id(),
-                STARTED.fetch_add(1, Ordering::SeqCst)
-            ),
+            socket_dir,
             session: name.to_owned(),
         };
         let (width, height) = (WIDTH.to_string(), HEIGHT.to_string());
@@ -66,7 +65,9 @@ impl Pane {
 
     fn tmux(&self, args: &[&str]) -> Output {
         Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .arg("-S")
+            .arg(self.socket_dir.path().join("socket"))
+            .args(["-f", "/dev/null"])
             .args(args)
             .output()
             .unwrap_or_else(|e| panic!("run tmux (scripts/setup.sh installs it): {e}"))
