@@ -7,7 +7,7 @@ use common::*;
 
 #[test]
 fn doctor_fix_adds_the_missing_native_dep_and_the_rebuild_succeeds() {
-    let project = copy_fixture_from_demo();
+    let project = copy_demo_without_deps();
     let failed = build(project.path(), &[]);
     assert!(!failed.output.status.success());
     let failure = failed
@@ -57,11 +57,4 @@ fn doctor_without_a_recorded_build_says_what_to_do() {
         .expect("run doctor");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("run `libnix-tui build` first"));
-}
-
-/// The bundled demo as shipped: without the entry a user may have added while trying it.
-fn copy_fixture_from_demo() -> tempfile::TempDir {
-    let project = copy_project(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo"));
-    let _ = std::fs::remove_file(project.path().join("Cargo.dependencies.nix"));
-    project
 }

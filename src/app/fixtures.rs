@@ -162,18 +162,7 @@ pub fn plan() -> BuildPlan {
                 "openssl-sys" => vec![],
                 _ => vec!["default".into()],
             },
-            profile: Profile {
-                name: "dev".into(),
-                opt_level: "0".into(),
-                lto: "false".into(),
-                codegen_units: None,
-                debuginfo: serde_json::json!(2),
-                debug_assertions: true,
-                overflow_checks: true,
-                panic: "unwind".into(),
-                strip: "none".into(),
-                incremental: false,
-            },
+            profile: Profile::dev(),
             deps: deps
                 .iter()
                 .map(|(dep, kind_label)| UnitDep {

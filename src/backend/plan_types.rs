@@ -126,3 +126,21 @@ pub struct Profile {
     /// Cargo would compile this unit incrementally (dev profile, local package).
     pub incremental: bool,
 }
+
+impl Profile {
+    /// Cargo's built-in `dev` profile as the unit graph reports it for a dependency.
+    pub fn dev() -> Profile {
+        Profile {
+            name: "dev".into(),
+            opt_level: "0".into(),
+            lto: "false".into(),
+            codegen_units: None,
+            debuginfo: serde_json::Value::from(2),
+            debug_assertions: true,
+            overflow_checks: true,
+            panic: "unwind".into(),
+            strip: "none".into(),
+            incremental: false,
+        }
+    }
+}

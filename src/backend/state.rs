@@ -53,6 +53,16 @@ pub enum UnitStatus {
 /// How many lines a [`LogBuffer`] keeps.
 pub const LOG_LINES_KEPT: usize = 10_000;
 
+/// How many log lines a [`BuildState`] keeps across all its units (a line costs about 100
+/// bytes). Without it a build of 2,000 units could keep 20 million lines.
+///
+/// Past it, the longest logs of units that are neither failed nor building lose their
+/// oldest lines, all down to one common length, until the total is three quarters of the
+/// cap (so trimming runs once per many lines). The logs of failed and running units (what
+/// the user reads, and what diagnosis reads) are cut the same way only when they alone
+/// take more than that. A unit's [`LogBuffer::total`] still counts every line.
+pub const LOG_LINES_KEPT_IN_TOTAL: usize = 200_000;
+
 /// Bounded tail of a unit's log; the full log stays available from `nix log`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogBuffer {
@@ -70,6 +80,42 @@ impl LogBuffer {
         self.lines.push_back(line);
         self.total += 1;
     }
+
+    /// Drops the oldest lines beyond `kept`, and the room they took.
+    fn keep_last(&mut self, kept: usize) {
+        let dropped = self.lines.len().saturating_sub(kept);
+        if dropped > 0 {
+            self.lines.drain(..dropped);
+            self.lines.shrink_to_fit();
+        }
+    }
+}
+
+/// Hands memory freed in the heap back to the system. Trimming the logs frees tens of
+/// thousands of small lines scattered among the kept ones; glibc keeps such memory resident,
+/// and the process grew with the stream (115 MiB after 8 million lines, for 14 MiB kept)
+/// instead of staying near what it keeps (32 MiB).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim has no preconditions; it only returns free pages to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// The longest length `level` such that cutting every one of `lengths` down to it keeps at
+/// most `budget` lines in all; `None` when they fit as they are.
+fn common_length(lengths: &mut [usize], budget: usize) -> Option<usize> {
+    lengths.sort_unstable();
+    let mut left = budget;
+    for (index, &length) in lengths.iter().enumerate() {
+        let remaining = lengths.len() - index;
+        if length.saturating_mul(remaining) > left {
+            return Some(left / remaining);
+        }
+        left -= length;
+    }
+    None
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +218,9 @@ pub struct BuildState {
     dependents: Vec<Vec<UnitId>>,
     /// Nix's build counter, once it has reported.
     build_outcomes: Option<BuildOutcomes>,
+    /// At least the lines kept in all logs: the last count plus the lines pushed since.
+    /// When it passes [`LOG_LINES_KEPT_IN_TOTAL`] the logs are trimmed.
+    log_lines_kept: usize,
 }
 
 /// What an open activity means to the reducer.
@@ -297,6 +346,7 @@ impl BuildState {
         self.drv_to_unit.clear();
         self.activities.clear();
         self.build_outcomes = None;
+        self.log_lines_kept = 0;
         self.plan = Some(Arc::clone(plan));
     }
 
@@ -426,6 +476,10 @@ impl BuildState {
                 let unit = *unit;
                 if let Some(line) = result.fields.str(0) {
                     self.units[unit].log.push(line.to_owned());
+                    self.log_lines_kept += 1;
+                    if self.log_lines_kept > LOG_LINES_KEPT_IN_TOTAL {
+                        self.trim_logs();
+                    }
                 }
             }
             (
@@ -525,6 +579,45 @@ impl BuildState {
         }
     }
 
+    /// Brings the lines kept in all logs down to three quarters of
+    /// [`LOG_LINES_KEPT_IN_TOTAL`]: first from the longest logs of units that are neither
+    /// failed nor building, then, if those alone cannot make room, from the longest of all.
+    fn trim_logs(&mut self) {
+        let target = LOG_LINES_KEPT_IN_TOTAL / 4 * 3;
+        let is_protected = |unit: &UnitState| {
+            matches!(
+                unit.status,
+                UnitStatus::Failed { .. } | UnitStatus::Building { .. }
+            )
+        };
+        let protected: usize = self
+            .units
+            .iter()
+            .filter(|unit| is_protected(unit))
+            .map(|unit| unit.log.lines.len())
+            .sum();
+        let budget = target.saturating_sub(protected);
+        let mut lengths: Vec<usize> = self
+            .units
+            .iter()
+            .filter(|unit| !is_protected(unit))
+            .map(|unit| unit.log.lines.len())
+            .collect();
+        if let Some(level) = common_length(&mut lengths, budget) {
+            for unit in self.units.iter_mut().filter(|unit| !is_protected(unit)) {
+                unit.log.keep_last(level);
+            }
+        }
+        let mut lengths: Vec<usize> = self.units.iter().map(|unit| unit.log.lines.len()).collect();
+        if let Some(level) = common_length(&mut lengths, target) {
+            for unit in &mut self.units {
+                unit.log.keep_last(level);
+            }
+        }
+        self.log_lines_kept = self.units.iter().map(|unit| unit.log.lines.len()).sum();
+        release_freed_memory();
+    }
+
     /// The one place a unit's status changes, so that `counters` stay exact.
     fn set_status(&mut self, unit: UnitId, status: UnitStatus, changed: &mut Vec<UnitId>) {
         let Some(state) = self.units.get_mut(unit) else {
@@ -551,26 +644,15 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::backend::UnitPaths;
-    use crate::backend::events::parse_line;
+    use crate::backend::events::{Field, Fields, parse_line};
     use crate::backend::plan_types::{Package, PackageSource, Profile, Unit, UnitDep, UnitKind};
 
     /// Units by name (as the derivations are named) and direct dependencies.
-    pub(crate) type PlanUnits = [(&'static str, &'static [UnitId])];
+    pub(crate) type PlanUnits<'a> = [(&'a str, &'a [UnitId])];
 
     /// A plan whose units are named like the derivations of the recorded streams.
     pub(crate) fn plan(units: &PlanUnits) -> Arc<BuildPlan> {
-        let profile = Profile {
-            name: "dev".into(),
-            opt_level: "0".into(),
-            lto: "false".into(),
-            codegen_units: None,
-            debuginfo: serde_json::Value::from(2),
-            debug_assertions: true,
-            overflow_checks: true,
-            panic: "unwind".into(),
-            strip: "none".into(),
-            incremental: false,
-        };
+        let profile = Profile::dev();
         Arc::new(BuildPlan {
             workspace_root: PathBuf::from("/w"),
             target_dir: PathBuf::from("/w/target"),
@@ -1273,6 +1355,131 @@ pub(crate) mod tests {
         assert_eq!(log.lines.len(), LOG_LINES_KEPT);
         assert_eq!(log.total, LOG_LINES_KEPT as u64 + 5);
         assert_eq!(log.lines.front().map(String::as_str), Some("line 5"));
+    }
+
+    /// A log line for build activity `id`, as the parser makes it.
+    fn log_line_event(id: ActivityId, line: String) -> BackendEvent {
+        BackendEvent::Nix(NixEvent::Result(ActivityResult {
+            id,
+            kind: ResultType::BuildLogLine,
+            fields: Fields(vec![Field::Str(line)]),
+        }))
+    }
+
+    fn nix(state: &mut BuildState, line: &str) {
+        state.apply(&BackendEvent::Nix(parse_line(line)), Duration::ZERO);
+    }
+
+    /// Logs `count` lines `<id>: <n>` for activity `id`, checking the cap after each.
+    fn log_lines(state: &mut BuildState, id: ActivityId, count: usize) {
+        for n in 0..count {
+            state.apply(&log_line_event(id, format!("{id}: {n}")), Duration::ZERO);
+            assert!(kept_in_total(state) <= LOG_LINES_KEPT_IN_TOTAL);
+        }
+    }
+
+    fn kept_in_total(state: &BuildState) -> usize {
+        state.units.iter().map(|unit| unit.log.lines.len()).sum()
+    }
+
+    #[test]
+    fn common_length_is_the_highest_level_that_fits() {
+        assert_eq!(common_length(&mut [8000, 100, 5000], 6000), Some(2950));
+        assert_eq!(common_length(&mut [8000, 100, 5000], 13_100), None);
+        assert_eq!(common_length(&mut [8000, 100, 5000], 13_099), Some(7999));
+        assert_eq!(common_length(&mut [3, 3], 1), Some(0));
+        assert_eq!(common_length(&mut [], 0), None);
+    }
+
+    #[test]
+    fn logs_are_capped_in_total_by_trimming_the_longest_finished_ones() {
+        let finished = LOG_LINES_KEPT_IN_TOTAL / LOG_LINES_KEPT + 5;
+        let names: Vec<String> = (0..finished).map(|n| format!("done-{n}")).collect();
+        let units: Vec<(&str, &[UnitId])> = ["failed", "small", "live"]
+            .into_iter()
+            .chain(names.iter().map(String::as_str))
+            .map(|name| (name, &[][..]))
+            .collect();
+        let (mut state, _) = synthetic(&units, &[]);
+
+        nix(&mut state, &build_start(1, "failed", ""));
+        log_lines(&mut state, 1, LOG_LINES_KEPT);
+        nix(
+            &mut state,
+            r#"@nix {"action":"msg","level":0,"msg":"error: builder for '/nix/store/failed.drv' failed with exit code 1"}"#,
+        );
+        nix(&mut state, r#"@nix {"action":"stop","id":1}"#);
+        nix(&mut state, &build_start(2, "small", ""));
+        log_lines(&mut state, 2, 100);
+        nix(&mut state, r#"@nix {"action":"stop","id":2}"#);
+        nix(&mut state, &build_start(3, "live", ""));
+        log_lines(&mut state, 3, 5000);
+        for (index, name) in names.iter().enumerate() {
+            let id = 10 + index as u64;
+            nix(&mut state, &build_start(id, name, ""));
+            log_lines(&mut state, id, LOG_LINES_KEPT);
+            nix(
+                &mut state,
+                &format!(r#"@nix {{"action":"stop","id":{id}}}"#),
+            );
+        }
+
+        assert_eq!(
+            state.units[0].status,
+            UnitStatus::Failed { exit_code: Some(1) }
+        );
+        assert_eq!(
+            state.units[0].log.lines.len(),
+            LOG_LINES_KEPT,
+            "failed: intact"
+        );
+        assert_eq!(state.units[2].log.lines.len(), 5000, "running: intact");
+        assert_eq!(state.units[1].log.lines.len(), 100, "short: intact");
+        let done = &state.units[3..];
+        let mut trimmed: Vec<usize> = done
+            .iter()
+            .map(|unit| unit.log.lines.len())
+            .filter(|&len| len < LOG_LINES_KEPT)
+            .collect();
+        trimmed.dedup();
+        assert_eq!(trimmed.len(), 1, "cut to one common length: {trimmed:?}");
+        assert!(trimmed[0] > 100);
+        let first = &done[0].log;
+        assert_eq!(first.total, LOG_LINES_KEPT as u64);
+        assert_eq!(
+            first.lines.back().map(String::as_str),
+            Some(format!("10: {}", LOG_LINES_KEPT - 1).as_str()),
+            "the newest lines stay"
+        );
+    }
+
+    #[test]
+    fn running_logs_are_trimmed_too_when_they_alone_are_too_many() {
+        let jobs = LOG_LINES_KEPT_IN_TOTAL / LOG_LINES_KEPT + 1;
+        let names: Vec<String> = (0..jobs).map(|n| format!("job-{n}")).collect();
+        let units: Vec<(&str, &[UnitId])> =
+            names.iter().map(|name| (name.as_str(), &[][..])).collect();
+        let starts: Vec<String> = names
+            .iter()
+            .enumerate()
+            .map(|(index, name)| build_start(index as u64 + 1, name, ""))
+            .collect();
+        let (mut state, _) = synthetic(&units, &starts);
+        for _ in 0..LOG_LINES_KEPT {
+            for id in 1..=jobs as u64 {
+                log_lines(&mut state, id, 1);
+            }
+        }
+        let lengths: Vec<usize> = state
+            .units
+            .iter()
+            .map(|unit| unit.log.lines.len())
+            .collect();
+        assert!(
+            lengths.iter().all(|&len| len < LOG_LINES_KEPT),
+            "{lengths:?}"
+        );
+        assert!(lengths.iter().max().unwrap_or(&0) - lengths.iter().min().unwrap_or(&0) <= 1);
     }
 
     #[test]

@@ -42,10 +42,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
 
     let log = &unit_state.log;
     if log.lines.is_empty() {
-        let placeholder = Line::styled(
-            empty_log_text(&unit_state.status),
-            dim().add_modifier(Modifier::ITALIC),
-        );
+        let text = if log.total > 0 {
+            // Dropped to keep the dashboard's memory bounded (see LOG_LINES_KEPT_IN_TOTAL).
+            "Its log was dropped to save memory; `nix log` has all of it."
+        } else {
+            empty_log_text(&unit_state.status)
+        };
+        let placeholder = Line::styled(text, dim().add_modifier(Modifier::ITALIC));
         frame.render_widget(Paragraph::new(placeholder).block(block), area);
         return;
     }
@@ -147,7 +150,36 @@ fn styled_line(raw: &str) -> Line<'static> {
 
 #[cfg(test)]
 mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::layout::Size;
+
     use super::*;
+    use crate::app::fixtures;
+    use crate::backend::state::LogBuffer;
+
+    #[test]
+    fn a_log_dropped_to_save_memory_says_so() {
+        let mut state = fixtures::planned(Size::new(100, 12));
+        let root = state.selected_unit().expect("the root is selected");
+        state.build.units[root].status = UnitStatus::Built {
+            took: std::time::Duration::from_secs(1),
+        };
+        state.build.units[root].log = LogBuffer {
+            lines: Default::default(),
+            total: 42,
+        };
+        let mut terminal = Terminal::new(TestBackend::new(100, 12)).expect("test terminal");
+        terminal
+            .draw(|frame| render(frame, frame.area(), &state))
+            .expect("drawing to a test backend");
+        let screen = terminal.backend().to_string();
+        assert!(
+            screen.contains("Its log was dropped to save memory"),
+            "{screen}"
+        );
+        assert!(!screen.contains("printed nothing"), "{screen}");
+    }
 
     #[test]
     fn ansi_colours_become_styles() {

@@ -194,3 +194,19 @@ pub fn with_stand_in_nixpkgs(command: &mut Command) -> &mut Command {
         .env("LIBNIX_TEST_HOST_RUSTC", format!("{sysroot}/bin/rustc"))
         .env("LIBNIX_TEST_HOST_CARGO", format!("{sysroot}/bin/cargo"))
 }
+
+/// The bundled demo project, as the dashboard opens it.
+pub fn demo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("demo")
+}
+
+/// A private copy of the demo project without its target dir and without any
+/// Cargo.dependencies.nix, so openssl-sys fails until a test adds its native deps.
+pub fn copy_demo_without_deps() -> tempfile::TempDir {
+    let dir = copy_project(&demo());
+    let deps_file = dir.path().join("Cargo.dependencies.nix");
+    if deps_file.exists() {
+        std::fs::remove_file(&deps_file).expect("remove the demo's Cargo.dependencies.nix");
+    }
+    dir
+}
