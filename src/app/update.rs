@@ -655,10 +655,19 @@ fn announce_finish(state: &mut AppState, success: bool) {
             .iter()
             .filter(|unit| matches!(unit.status, UnitStatus::Failed { .. }))
             .count();
-        let text = if failed > 0 {
-            format!("Build failed: {failed} unit(s) failed — f jumps to the next one")
-        } else {
-            "Build failed".to_owned()
+        // Without a failed unit the reason is in the engine's messages (an evaluation
+        // error, a native dependency's own build): say it, or it is seen nowhere.
+        let reason = state
+            .build
+            .messages
+            .iter()
+            .rev()
+            .find(|m| m.contains("error"))
+            .and_then(|m| m.lines().find(|line| line.contains("error")));
+        let text = match (failed, reason) {
+            (0, Some(reason)) => format!("Build failed: {}", reason.trim()),
+            (0, None) => "Build failed".to_owned(),
+            _ => format!("Build failed: {failed} unit(s) failed — f jumps to the next one"),
         };
         notify(state, NoticeKind::Error, text);
     }

@@ -456,3 +456,25 @@ fn engine_warnings_show_in_the_status_line() {
         "{notice:?}"
     );
 }
+
+#[test]
+fn a_failure_outside_any_unit_is_named_in_the_status_line() {
+    let mut state = fixtures::planned(SCREEN);
+    for event in [
+        BackendEvent::BuildStarted,
+        BackendEvent::Error(
+            "Nix could not evaluate the build:\nerror: undefined variable 'no-such-package'".into(),
+        ),
+        BackendEvent::Finished {
+            success: false,
+            exit_code: Some(1),
+        },
+    ] {
+        update(&mut state, Action::Backend(event));
+    }
+    let notice = state.notice.as_ref().expect("a notice");
+    assert!(
+        notice.text.contains("undefined variable 'no-such-package'"),
+        "{notice:?}"
+    );
+}

@@ -702,7 +702,7 @@ pub fn libnix_dir(plan: &BuildPlan) -> PathBuf {
 
 /// Write plan.json and the Nix library into `<target>/libnix`, touching files only when
 /// their content changes. Returns the path of the library's entry point.
-pub fn write(plan: &BuildPlan, toolchain: &Toolchain) -> Result<PathBuf, NixgenError> {
+pub fn write(plan: &BuildPlan, toolchain: &Toolchain) -> Result<Written, NixgenError> {
     let dir = libnix_dir(plan);
     let lib_dir = write_library(&dir).map_err(|source| NixgenError::Io {
         path: dir.join("nix"),
@@ -710,8 +710,29 @@ pub fn write(plan: &BuildPlan, toolchain: &Toolchain) -> Result<PathBuf, NixgenE
     })?;
     let json = serde_json::to_vec_pretty(&plan_json(plan, toolchain, &SourcePaths::Absolute)?)
         .unwrap_or_default();
+    // Sessions of workspaces sharing a target dir (CARGO_TARGET_DIR) run side by side:
+    // each evaluates its own plan, named by its content.
+    let plan_file = dir
+        .join("plans")
+        .join(format!("{}.json", super::plan::short_hash(&json)));
+    if let Some(plans) = plan_file.parent() {
+        std::fs::create_dir_all(plans).map_err(|source| NixgenError::Io {
+            path: plans.to_path_buf(),
+            source,
+        })?;
+    }
+    write_if_changed(&plan_file, &json)?;
     write_if_changed(&dir.join("plan.json"), &json)?;
-    Ok(lib_dir.join("default.nix"))
+    Ok(Written {
+        entry: lib_dir.join("default.nix"),
+        plan_file,
+    })
+}
+
+/// What [`write`] wrote: the library's entry point and the plan to evaluate with it.
+pub struct Written {
+    pub entry: PathBuf,
+    pub plan_file: PathBuf,
 }
 
 /// Write the static Nix library into `<libnix_dir>/nix`; returns that directory.
@@ -728,7 +749,8 @@ fn replace_if_changed(path: &Path, content: &[u8]) -> std::io::Result<()> {
     if std::fs::read(path).ok().as_deref() == Some(content) {
         return Ok(());
     }
-    let tmp = path.with_extension("tmp");
+    // Unique per process: another session may be writing the same file.
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, content)?;
     std::fs::rename(&tmp, path)
 }

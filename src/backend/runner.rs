@@ -123,15 +123,12 @@ impl NixOptions {
     }
 }
 
-fn nix_file_args(entry: &Path, plan: &BuildPlan, mode: ToolchainMode) -> Vec<String> {
+fn nix_file_args(written: &nixgen::Written, plan: &BuildPlan, mode: ToolchainMode) -> Vec<String> {
     let mut args = vec![
-        entry.display().to_string(),
+        written.entry.display().to_string(),
         "--argstr".into(),
         "planFile".into(),
-        nixgen::libnix_dir(plan)
-            .join("plan.json")
-            .display()
-            .to_string(),
+        written.plan_file.display().to_string(),
         "--argstr".into(),
         "toolchain".into(),
         match mode {
@@ -199,7 +196,7 @@ pub async fn prepare(
         .unwrap_or(ToolchainMode::Host);
     check_deps_file(&plan, events);
     let toolchain = Toolchain::detect(mode, &plan)?;
-    let entry = nixgen::write(&plan, &toolchain)?;
+    let written = nixgen::write(&plan, &toolchain)?;
     store::seed_crates(&plan, &request.nix.store_args())?;
 
     let _ = events.send(BackendEvent::EvaluationStarted);
@@ -214,7 +211,7 @@ pub async fn prepare(
             "-A",
             "paths",
         ])
-        .args(nix_file_args(&entry, &plan, mode));
+        .args(nix_file_args(&written, &plan, mode));
     let output = command.output().await.map_err(|source| RunError::Spawn {
         command: "nix-instantiate".into(),
         source,
