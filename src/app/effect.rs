@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::backend::last_build::LastBuild;
 use crate::backend::plan_types::UnitId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +19,8 @@ pub enum Effect {
     LoadDepsEntry {
         crate_name: String,
     },
+    /// Keep the finished build's failures for `libnix-tui doctor`.
+    RecordBuild(Box<LastBuild>),
     Quit,
 }
 

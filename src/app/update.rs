@@ -6,7 +6,7 @@ use ratatui::layout::{Position, Rect, Size};
 
 use crate::backend::BackendEvent;
 use crate::backend::diagnose::diagnose;
-use crate::backend::last_build;
+use crate::backend::last_build::{self, LastBuild};
 use crate::backend::plan_types::UnitId;
 use crate::backend::state::{Phase, UnitStatus};
 use crate::views::layout::{self, Panes};
@@ -53,10 +53,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.now = now;
             Vec::new()
         }
-        Action::Backend(event) => {
-            backend_event(state, event);
-            Vec::new()
-        }
+        Action::Backend(event) => backend_event(state, event),
         Action::App(event) => app_event(state, event),
     };
     effects.extend(load_deps_entry_if_needed(state));
@@ -532,7 +529,7 @@ fn scroll(state: &mut AppState, position: Position, lines: isize) {
     }
 }
 
-fn backend_event(state: &mut AppState, event: BackendEvent) {
+fn backend_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
     if matches!(
         event,
         BackendEvent::PlanningStarted
@@ -572,8 +569,18 @@ fn backend_event(state: &mut AppState, event: BackendEvent) {
         state.tree.adopt_plan(&plan);
         state.log.reset();
     }
-    if let BackendEvent::Finished { success, .. } = event {
-        announce_finish(state, success);
+    let BackendEvent::Finished { success, .. } = event else {
+        return Vec::new();
+    };
+    announce_finish(state, success);
+    // What `doctor` reads, as after a headless build.
+    match &state.build.plan {
+        Some(plan) => vec![Effect::RecordBuild(Box::new(LastBuild::from_state(
+            plan,
+            &state.build,
+            Vec::new(),
+        )))],
+        None => Vec::new(),
     }
 }
 

@@ -478,3 +478,28 @@ fn a_failure_outside_any_unit_is_named_in_the_status_line() {
         "{notice:?}"
     );
 }
+
+#[test]
+fn a_finished_build_is_recorded_for_doctor() {
+    let mut state = fixtures::planned(SCREEN);
+    fixtures::set_status(
+        &mut state,
+        "openssl-sys",
+        "build-script run",
+        UnitStatus::Failed {
+            exit_code: Some(101),
+        },
+    );
+    let effects = update(
+        &mut state,
+        Action::Backend(BackendEvent::Finished {
+            success: false,
+            exit_code: Some(1),
+        }),
+    );
+    let [Effect::RecordBuild(record)] = effects.as_slice() else {
+        panic!("expected the build to be recorded: {effects:?}");
+    };
+    assert_eq!(record.failures.len(), 1);
+    assert_eq!(record.failures[0].package, "openssl-sys");
+}

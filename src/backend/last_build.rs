@@ -10,7 +10,7 @@ use super::nixgen::{GENERATED_MARKER, libnix_dir};
 use super::plan_types::{BuildPlan, UnitId};
 use super::state::{BuildState, UnitStatus};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct LastBuild {
     pub generated: String,
     pub workspace_root: PathBuf,
@@ -21,14 +21,14 @@ pub struct LastBuild {
     pub other_failures: Vec<OtherFailure>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct OtherFailure {
     pub drv_path: String,
     pub message: String,
     pub log_tail: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FailedUnit {
     pub package: String,
     pub version: String,

@@ -116,6 +116,11 @@ async fn engine_shell(
                     let _ = app.send(AppEvent::DepsEntry { crate_name, text });
                 });
             }
+            Effect::RecordBuild(record) => {
+                if let Some(plan) = lock(&last_plan).clone() {
+                    let _ = record.save(&plan);
+                }
+            }
             Effect::Quit => break,
         }
     }
