@@ -314,11 +314,10 @@ fn synthetic_plan(units: usize) -> BuildPlan {
         profile_dir: "debug".into(),
         rustc_version: "rustc 1.95.0".into(),
         host_triple: "x86_64-unknown-linux-gnu".into(),
-        rustflags: Vec::new(),
-        linker: None,
         packages,
         roots: vec![plan_units.len() - 1],
         units: plan_units,
+        ..BuildPlan::default()
     }
 }
 

@@ -113,10 +113,6 @@ in
   );
   # Everything the engine needs to map Nix's log back to units, in one evaluation.
   paths = {
-    target = {
-      drv = target.drvPath;
-      out = target.outPath;
-    };
     units = map (d: {
       drv = d.drvPath;
       out = d.outPath;

@@ -178,11 +178,10 @@ pub fn plan() -> BuildPlan {
         profile_dir: "debug".into(),
         rustc_version: "rustc 1.95.0".into(),
         host_triple: "x86_64-unknown-linux-gnu".into(),
-        rustflags: Vec::new(),
-        linker: None,
         packages,
         units,
         roots: vec![0],
+        ..BuildPlan::default()
     }
 }
 

@@ -141,8 +141,6 @@ pub struct Toolchain {
 
 #[derive(Debug, thiserror::Error)]
 pub enum NixgenError {
-    #[error("could not run `{command}`: {message}")]
-    Toolchain { command: String, message: String },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -184,24 +182,6 @@ impl SourcePaths {
     }
 }
 
-fn command_stdout(program: &str, args: &[&str]) -> Result<String, NixgenError> {
-    let command = format!("{program} {}", args.join(" "));
-    let output = std::process::Command::new(program)
-        .args(args)
-        .output()
-        .map_err(|e| NixgenError::Toolchain {
-            command: command.clone(),
-            message: e.to_string(),
-        })?;
-    if !output.status.success() {
-        return Err(NixgenError::Toolchain {
-            command,
-            message: String::from_utf8_lossy(&output.stderr).into_owned(),
-        });
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
 fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
@@ -211,12 +191,9 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 
 impl Toolchain {
     /// Describe the toolchain the derivations will use, probing the host where needed.
-    pub fn detect(mode: ToolchainMode, plan: &BuildPlan) -> Result<Self, NixgenError> {
-        // One rustc run for both: the sysroot line comes first.
-        let printed = command_stdout("rustc", &["--print", "sysroot", "--print", "cfg"])?;
-        let mut lines = printed.lines();
-        let sysroot = PathBuf::from(lines.next().unwrap_or_default().trim());
-        let cfg = lines.map(str::to_string).collect();
+    pub fn detect(mode: ToolchainMode, plan: &BuildPlan) -> Self {
+        let sysroot = &plan.rustc_sysroot;
+        let cfg = plan.rustc_cfg.clone();
         // In nixpkgs mode the toolchain is a derivation input already; the host's rustc
         // must not make derivations differ between machines.
         let mut identity = match mode {
@@ -247,7 +224,7 @@ impl Toolchain {
                 .filter_map(|name| Some((name.to_string(), find_on_path(name)?)))
                 .collect();
         }
-        Ok(toolchain)
+        toolchain
     }
 }
 

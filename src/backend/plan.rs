@@ -306,22 +306,43 @@ fn unit_graph(options: &CargoOptions) -> Result<UnitGraph, PlanError> {
     })
 }
 
-/// The host toolchain's `rustc -vV` and its real executable (not rustup's proxy).
+/// What the host's rustc says of itself.
 pub struct HostRustc {
     pub version: String,
     pub host_triple: String,
+    pub sysroot: PathBuf,
+    pub cfg: Vec<String>,
 }
 
-fn host_rustc() -> Result<HostRustc, PlanError> {
-    let command = "rustc -vV".to_string();
+fn rustc_stdout(args: &[&str]) -> Result<String, PlanError> {
+    let command = format!("rustc {}", args.join(" "));
     let output = Command::new("rustc")
-        .arg("-vV")
+        .args(args)
         .output()
         .map_err(|source| PlanError::Spawn {
             command: command.clone(),
             source,
         })?;
-    let version = String::from_utf8_lossy(&output.stdout).to_string();
+    if !output.status.success() {
+        return Err(PlanError::Cargo {
+            command,
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn host_rustc() -> Result<HostRustc, PlanError> {
+    let (version, printed) = std::thread::scope(|scope| {
+        // rustc prints -vV alone, so the sysroot and cfg need a second run.
+        let printed = scope.spawn(|| rustc_stdout(&["--print", "sysroot", "--print", "cfg"]));
+        (rustc_stdout(&["-vV"]), joined(printed.join()))
+    });
+    let (version, printed) = (version?, printed?);
+    let mut printed = printed.lines();
+    let sysroot = PathBuf::from(printed.next().unwrap_or_default().trim());
+    let cfg = printed.map(str::to_string).collect();
+    let command = "rustc -vV".to_string();
     let host_triple = version
         .lines()
         .find_map(|line| line.strip_prefix("host: "))
@@ -333,6 +354,8 @@ fn host_rustc() -> Result<HostRustc, PlanError> {
     Ok(HostRustc {
         version,
         host_triple,
+        sysroot,
+        cfg,
     })
 }
 
@@ -539,6 +562,8 @@ fn assemble(
         profile_dir: options.profile_dir(),
         rustc_version: toolchain.version,
         host_triple: toolchain.host_triple,
+        rustc_sysroot: toolchain.sysroot,
+        rustc_cfg: toolchain.cfg,
         rustflags: flags.rustflags,
         linker: flags.linker,
         packages,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// Index of a unit in [`BuildPlan::units`].
 pub type UnitId = usize;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct BuildPlan {
     pub workspace_root: PathBuf,
     /// The Cargo target dir; libnix-tui writes below `<target_dir>/libnix`.
@@ -18,6 +18,10 @@ pub struct BuildPlan {
     /// `rustc -vV` of the toolchain every unit is compiled with.
     pub rustc_version: String,
     pub host_triple: String,
+    /// `rustc --print sysroot`: where host mode finds the real rustc and cargo.
+    pub rustc_sysroot: PathBuf,
+    /// `rustc --print cfg`, for the build scripts' CARGO_CFG_* variables.
+    pub rustc_cfg: Vec<String>,
     /// Extra rustc flags for every unit, from where Cargo takes them:
     /// CARGO_ENCODED_RUSTFLAGS, RUSTFLAGS, or the `rustflags` of Cargo's config.
     pub rustflags: Vec<String>,

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc::UnboundedSender, watch};
 
 use super::nixgen::{self, Toolchain, ToolchainMode};
 use super::plan::{self, CargoOptions};
-use super::plan_types::{BuildPlan, UnitId};
+use super::plan_types::{BuildPlan, UnitId, UnitKind};
 use super::{BackendEvent, UnitPaths, events, overrides, project, store};
 
 /// How Nix is run. `--option`, `--builders`, `--store` and `--offline` pass through.
@@ -44,17 +44,29 @@ pub struct Prepared {
     pub plan: Arc<BuildPlan>,
     pub toolchain: ToolchainMode,
     pub unit_paths: Vec<UnitPaths>,
-    pub target_drv: String,
-    pub target_out: String,
     /// Units whose outputs were valid before the build.
     pub valid: Vec<UnitId>,
-    pub target_valid: bool,
 }
 
 impl Prepared {
     /// Where the built binaries and libraries appear: `target/libnix/<profile>`.
     pub fn out_link(&self) -> PathBuf {
         nixgen::libnix_dir(&self.plan).join(&self.plan.profile_dir)
+    }
+
+    /// The GC roots that keep the root units' outputs alive: `root`, `root-2`, ...
+    fn gc_roots_dir(&self) -> PathBuf {
+        nixgen::libnix_dir(&self.plan)
+            .join("gcroots")
+            .join(&self.plan.profile_dir)
+    }
+
+    fn root_outputs(&self) -> Vec<&str> {
+        self.plan
+            .roots
+            .iter()
+            .map(|&unit| self.unit_paths[unit].out_path.as_str())
+            .collect()
     }
 }
 
@@ -75,6 +87,11 @@ pub enum RunError {
     Eval(String),
     #[error("the build was cancelled")]
     Cancelled,
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 fn is_root_without_daemon() -> bool {
@@ -149,7 +166,6 @@ fn nix_file_args(written: &nixgen::Written, plan: &BuildPlan, mode: ToolchainMod
 
 #[derive(serde::Deserialize)]
 struct EvalPaths {
-    target: DrvOut,
     units: Vec<DrvOut>,
 }
 
@@ -184,20 +200,25 @@ pub async fn prepare(
 ) -> Result<Prepared, RunError> {
     let _ = events.send(BackendEvent::PlanningStarted);
     let cargo = request.cargo.clone();
-    let plan = tokio::task::spawn_blocking(move || plan::plan(&cargo))
-        .await
-        .map_err(|e| RunError::Eval(e.to_string()))??;
-    let plan = Arc::new(plan);
+    let requested = request.nix.toolchain;
+    // Cargo's plan and whether `<nixpkgs>` exists are independent: ask at once.
+    let (plan, mode) = tokio::join!(
+        tokio::task::spawn_blocking(move || plan::plan(&cargo)),
+        tokio::task::spawn_blocking(move || project::resolve_mode(requested)),
+    );
+    let plan = Arc::new(plan.map_err(|e| RunError::Eval(e.to_string()))??);
+    let mode = mode.unwrap_or(ToolchainMode::Host);
     let _ = events.send(BackendEvent::Planned(plan.clone()));
 
-    let requested = request.nix.toolchain;
-    let mode = tokio::task::spawn_blocking(move || project::resolve_mode(requested))
-        .await
-        .unwrap_or(ToolchainMode::Host);
     check_deps_file(&plan, events);
-    let toolchain = Toolchain::detect(mode, &plan)?;
+    let toolchain = Toolchain::detect(mode, &plan);
     let written = nixgen::write(&plan, &toolchain)?;
-    store::seed_crates(&plan, &request.nix.store_args())?;
+    // Crates must be in the store before the build, not before evaluation.
+    let seeding = {
+        let plan = plan.clone();
+        let store_args = request.nix.store_args();
+        tokio::task::spawn_blocking(move || store::seed_crates(&plan, &store_args))
+    };
 
     let _ = events.send(BackendEvent::EvaluationStarted);
     let mut command = Command::new("nix-instantiate");
@@ -234,9 +255,9 @@ pub async fn prepare(
         })
         .collect();
     let _ = events.send(BackendEvent::Instantiated(unit_paths.clone()));
+    seeding.await.map_err(|e| RunError::Eval(e.to_string()))??;
 
-    let mut outs: Vec<&str> = unit_paths.iter().map(|p| p.out_path.as_str()).collect();
-    outs.push(&paths.target.out);
+    let outs: Vec<&str> = unit_paths.iter().map(|p| p.out_path.as_str()).collect();
     let invalid = store::invalid_paths(&outs, &request.nix.store_args())?;
     let valid: Vec<UnitId> = unit_paths
         .iter()
@@ -248,9 +269,6 @@ pub async fn prepare(
         plan,
         toolchain: mode,
         unit_paths,
-        target_valid: !invalid.contains(&paths.target.out),
-        target_drv: paths.target.drv,
-        target_out: paths.target.out,
         valid,
     })
 }
@@ -272,7 +290,8 @@ pub async fn prepare_or_report(
     prepared
 }
 
-/// Realise the whole target (`only: None`) or the given units and their dependents.
+/// Realise the root units (`only: None`) or the given units and their dependents; then
+/// link the roots' binaries and libraries into `target/libnix/<profile>`.
 /// Stops Nix with SIGINT, which stops its builders, when `cancel` turns true.
 pub async fn realise(
     request: &BuildRequest,
@@ -281,7 +300,6 @@ pub async fn realise(
     events: &UnboundedSender<BackendEvent>,
     mut cancel: watch::Receiver<bool>,
 ) -> Result<bool, RunError> {
-    let out_link = prepared.out_link();
     let mut args = request.nix.common_args(prepared.toolchain);
     args.extend([
         "--realise".into(),
@@ -300,20 +318,24 @@ pub async fn realise(
     }
     match only {
         None => {
-            if prepared.target_valid {
-                refresh_out_link(&prepared.target_out, &out_link, &request.nix).await?;
+            if prepared
+                .plan
+                .roots
+                .iter()
+                .all(|r| prepared.valid.contains(r))
+            {
+                register_roots(prepared, &request.nix).await?;
+                link_outputs(prepared)?;
                 let _ = events.send(BackendEvent::Finished {
                     success: true,
                     exit_code: Some(0),
                 });
                 return Ok(true);
             }
-            args.push(prepared.target_drv.clone());
-            args.extend([
-                "--add-root".into(),
-                out_link.display().to_string(),
-                "--indirect".into(),
-            ]);
+            for &root in &prepared.plan.roots {
+                args.push(prepared.unit_paths[root].drv_path.clone());
+            }
+            args.extend(roots_args(prepared)?);
         }
         Some(units) => {
             for unit in prepared.plan.with_dependents(units) {
@@ -370,6 +392,9 @@ pub async fn realise(
         source,
     })?;
     let success = status.success() && !cancelled;
+    if success && only.is_none() {
+        link_outputs(prepared)?;
+    }
     let _ = events.send(BackendEvent::Finished {
         success,
         exit_code: status.code(),
@@ -380,20 +405,44 @@ pub async fn realise(
     Ok(success)
 }
 
-/// Point the out link at an already valid target, registering it as a GC root.
-async fn refresh_out_link(
-    target_out: &str,
-    out_link: &Path,
-    nix: &NixOptions,
-) -> Result<(), RunError> {
-    if std::fs::read_link(out_link).ok().as_deref() == Some(Path::new(target_out)) {
+/// `--add-root` arguments that make the roots' outputs GC roots (`root`, `root-2`, ... in
+/// the order of the roots), replacing the roots of an earlier build.
+fn roots_args(prepared: &Prepared) -> Result<Vec<String>, RunError> {
+    let dir = prepared.gc_roots_dir();
+    let io = |source| RunError::Io {
+        path: dir.clone(),
+        source,
+    };
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(io)?;
+    }
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    Ok(vec![
+        "--add-root".into(),
+        dir.join("root").display().to_string(),
+        "--indirect".into(),
+    ])
+}
+
+/// Make already valid root outputs GC roots, unless they are already.
+async fn register_roots(prepared: &Prepared, nix: &NixOptions) -> Result<(), RunError> {
+    let dir = prepared.gc_roots_dir();
+    let outputs = prepared.root_outputs();
+    let registered = outputs.iter().enumerate().all(|(index, out)| {
+        let name = match index {
+            0 => "root".to_string(),
+            n => format!("root-{}", n + 1),
+        };
+        std::fs::read_link(dir.join(name)).ok().as_deref() == Some(Path::new(out))
+    });
+    if registered {
         return Ok(());
     }
     let status = Command::new("nix-store")
         .args(nix.store_args())
-        .args(["--realise", target_out, "--add-root"])
-        .arg(out_link)
-        .arg("--indirect")
+        .arg("--realise")
+        .args(&outputs)
+        .args(roots_args(prepared)?)
         .stdout(Stdio::null())
         .status()
         .await
@@ -403,9 +452,84 @@ async fn refresh_out_link(
         })?;
     if !status.success() {
         return Err(RunError::Eval(format!(
-            "could not register {} as a GC root",
-            out_link.display()
+            "could not register {} as GC roots",
+            dir.display()
         )));
     }
     Ok(())
+}
+
+/// `target/libnix/<profile>`: `bin/<name>` for root binaries, `lib/` for root libraries
+/// under Cargo's names (`libfoo.so`, not `libfoo-<hash>.so`). Replaced as a whole.
+fn link_outputs(prepared: &Prepared) -> Result<(), RunError> {
+    let dir = prepared.out_link();
+    let io = |source| RunError::Io {
+        path: dir.clone(),
+        source,
+    };
+    let staging = dir.with_extension(format!("tmp{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(io)?;
+    }
+    std::fs::create_dir_all(staging.join("bin")).map_err(io)?;
+    std::fs::create_dir_all(staging.join("lib")).map_err(io)?;
+    for &root in &prepared.plan.roots {
+        let unit = &prepared.plan.units[root];
+        let out = Path::new(&prepared.unit_paths[root].out_path);
+        match unit.kind {
+            UnitKind::Bin | UnitKind::Example => {
+                let bin = Path::new("bin").join(&unit.target_name);
+                std::os::unix::fs::symlink(out.join(&bin), staging.join(&bin)).map_err(io)?;
+            }
+            _ => {
+                let Ok(files) = std::fs::read_dir(out.join("lib")) else {
+                    continue;
+                };
+                for file in files.flatten() {
+                    let name = cargo_file_name(&file.file_name().to_string_lossy());
+                    std::os::unix::fs::symlink(file.path(), staging.join("lib").join(name))
+                        .map_err(io)?;
+                }
+            }
+        }
+    }
+    match std::fs::symlink_metadata(&dir) {
+        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(&dir).map_err(io)?,
+        Ok(_) => std::fs::remove_file(&dir).map_err(io)?,
+        Err(_) => {}
+    }
+    std::fs::rename(&staging, &dir).map_err(io)
+}
+
+/// `libfoo-0123456789abcdef.so` -> `libfoo.so`: the name Cargo uplifts a library to.
+fn cargo_file_name(name: &str) -> String {
+    let (stem, extension) = name.rsplit_once('.').unwrap_or((name, ""));
+    match stem.rsplit_once('-') {
+        Some((base, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            format!("{base}.{extension}")
+        }
+        _ => name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libraries_are_uplifted_to_cargos_names() {
+        assert_eq!(
+            cargo_file_name("libgreet-0123456789abcdef.so"),
+            "libgreet.so"
+        );
+        assert_eq!(
+            cargo_file_name("libgreet-0123456789abcdef.rlib"),
+            "libgreet.rlib"
+        );
+        assert_eq!(cargo_file_name("libmy-crate.a"), "libmy-crate.a");
+        assert_eq!(
+            cargo_file_name("libx-0123456789abcdeg.so"),
+            "libx-0123456789abcdeg.so"
+        );
+    }
 }

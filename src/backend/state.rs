@@ -659,8 +659,6 @@ pub(crate) mod tests {
             profile_dir: "debug".into(),
             rustc_version: "rustc 1.95.0".into(),
             host_triple: "x86_64-unknown-linux-gnu".into(),
-            rustflags: Vec::new(),
-            linker: None,
             // Each unit is its own package, named like its derivation.
             packages: units
                 .iter()
@@ -701,6 +699,7 @@ pub(crate) mod tests {
                 })
                 .collect(),
             roots: vec![units.len().saturating_sub(1)],
+            ..BuildPlan::default()
         })
     }
 

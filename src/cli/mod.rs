@@ -214,7 +214,7 @@ pub fn normalized_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
 
 fn run_export(out_dir: Option<PathBuf>, args: &BuildArgs) -> anyhow::Result<i32> {
     let plan = plan::plan(&args.request().cargo)?;
-    let toolchain = Toolchain::detect(ToolchainMode::Nixpkgs, &plan)?;
+    let toolchain = Toolchain::detect(ToolchainMode::Nixpkgs, &plan);
     let out_dir = match out_dir {
         Some(dir) if dir.is_absolute() => dir,
         Some(dir) => std::env::current_dir()?.join(dir),
