@@ -99,7 +99,7 @@ pub enum PlanError {
         source: std::io::Error,
     },
     #[error("`{command}` failed:\n{stderr}")]
-    Cargo { command: String, stderr: String },
+    Failed { command: String, stderr: String },
     #[error("could not read Cargo's output of `{command}`: {message}")]
     Parse { command: String, message: String },
     #[error("{path}: {message}")]
@@ -257,24 +257,28 @@ fn joined<T>(result: std::thread::Result<T>) -> T {
     result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
-fn run_cargo(args: &[String], bootstrap: bool) -> Result<Vec<u8>, PlanError> {
-    let command = format!("cargo {}", args.join(" "));
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.args(args);
-    if bootstrap {
-        cmd.env("RUSTC_BOOTSTRAP", "1");
-    }
-    let output = cmd.output().map_err(|source| PlanError::Spawn {
-        command: command.clone(),
+/// Runs `command` (shown as `display` in errors) and returns its stdout.
+fn stdout_of(mut command: Command, display: String) -> Result<Vec<u8>, PlanError> {
+    let output = command.output().map_err(|source| PlanError::Spawn {
+        command: display.clone(),
         source,
     })?;
     if !output.status.success() {
-        return Err(PlanError::Cargo {
-            command,
+        return Err(PlanError::Failed {
+            command: display,
             stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
         });
     }
     Ok(output.stdout)
+}
+
+fn run_cargo(args: &[String], bootstrap: bool) -> Result<Vec<u8>, PlanError> {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.args(args);
+    if bootstrap {
+        command.env("RUSTC_BOOTSTRAP", "1");
+    }
+    stdout_of(command, format!("cargo {}", args.join(" ")))
 }
 
 fn cargo_metadata(options: &CargoOptions) -> Result<cargo_metadata::Metadata, PlanError> {
@@ -315,21 +319,10 @@ pub struct HostRustc {
 }
 
 fn rustc_stdout(args: &[&str]) -> Result<String, PlanError> {
-    let command = format!("rustc {}", args.join(" "));
-    let output = Command::new("rustc")
-        .args(args)
-        .output()
-        .map_err(|source| PlanError::Spawn {
-            command: command.clone(),
-            source,
-        })?;
-    if !output.status.success() {
-        return Err(PlanError::Cargo {
-            command,
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        });
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    let mut command = Command::new("rustc");
+    command.args(args);
+    let stdout = stdout_of(command, format!("rustc {}", args.join(" ")))?;
+    Ok(String::from_utf8_lossy(&stdout).into_owned())
 }
 
 fn host_rustc() -> Result<HostRustc, PlanError> {

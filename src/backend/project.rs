@@ -23,7 +23,7 @@ impl ProjectDirs {
         if let Some(path) = &options.manifest_path {
             command.manifest_path(path);
         }
-        let metadata = command.exec().map_err(|e| PlanError::Cargo {
+        let metadata = command.exec().map_err(|e| PlanError::Failed {
             command: "cargo metadata --no-deps".into(),
             stderr: e.to_string(),
         })?;
