@@ -38,7 +38,7 @@ impl ProjectDirs {
     }
 
     pub fn deps_file(&self) -> PathBuf {
-        self.workspace_root.join("Cargo.dependencies.nix")
+        super::runner::deps_file_path(&self.workspace_root)
     }
 
     pub fn libnix_dir(&self) -> PathBuf {

@@ -35,7 +35,7 @@ pub struct BuildRequest {
 
 /// The file of per-crate native deps and env vars for a workspace.
 pub fn deps_file_path(workspace_root: &Path) -> PathBuf {
-    workspace_root.join("Cargo.dependencies.nix")
+    workspace_root.join(overrides::DEPS_FILE_NAME)
 }
 
 /// A planned and evaluated session, ready to realise.
