@@ -686,7 +686,7 @@ fn hint_for(message: &str) -> Option<String> {
     let hint = if lower.contains("nix")
         && (lower.contains("not found") || lower.contains("no such file"))
     {
-        "Install Nix (for example the nix-bin package) and make sure nix-build is on PATH, then press b."
+        "Install Nix (for example the nix-bin package) and make sure nix-store is on PATH, then press b."
     } else if lower.contains("cargo.toml") || lower.contains("manifest") {
         "Fix Cargo.toml (try `cargo metadata` to see Cargo's own message), then press b."
     } else if lower.contains("cargo.dependencies.nix") {

@@ -182,7 +182,8 @@ impl SourcePaths {
     }
 }
 
-fn find_on_path(name: &str) -> Option<PathBuf> {
+/// The first `name` on PATH, as a shell would find it.
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))

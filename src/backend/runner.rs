@@ -85,6 +85,10 @@ pub enum RunError {
     },
     #[error("Nix could not evaluate the build:\n{0}")]
     Eval(String),
+    #[error(
+        "nix-store was not found on PATH: libnix-tui builds with Nix (Debian: apt-get install nix-bin)"
+    )]
+    NixNotFound,
     #[error("the build was cancelled")]
     Cancelled,
     #[error("{path}: {source}")]
@@ -199,6 +203,10 @@ pub async fn prepare(
     events: &UnboundedSender<BackendEvent>,
 ) -> Result<Prepared, RunError> {
     let _ = events.send(BackendEvent::PlanningStarted);
+    // Say so before planning, not after a plan that could never be built.
+    if nixgen::find_on_path("nix-store").is_none() {
+        return Err(RunError::NixNotFound);
+    }
     let cargo = request.cargo.clone();
     let requested = request.nix.toolchain;
     // Cargo's plan and whether `<nixpkgs>` exists are independent: ask at once.
