@@ -76,15 +76,14 @@ fn write_plan_text(out: &mut impl Write, plan: &BuildPlan) -> std::io::Result<()
     Ok(())
 }
 
-/// Drive one whole session (prepare, then realise) on the runtime, sending every event.
-pub async fn drive(
+/// One whole build (prepare, then realise everything), sending every event.
+async fn drive(
     request: BuildRequest,
-    only: Option<Vec<UnitId>>,
     events: mpsc::UnboundedSender<BackendEvent>,
     cancel: watch::Receiver<bool>,
 ) -> Result<bool, RunError> {
     let prepared = runner::prepare_or_report(&request, &events).await?;
-    runner::realise(&request, &prepared, only.as_deref(), &events, cancel).await
+    runner::realise(&request, &prepared, None, &events, cancel).await
 }
 
 /// `libnix-tui build`.
@@ -94,7 +93,7 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
     runtime()?.block_on(async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (cancel_tx, cancel_rx) = watch::channel(false);
-        let session = tokio::spawn(drive(request, None, tx, cancel_rx));
+        let session = tokio::spawn(drive(request, tx, cancel_rx));
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 let _ = cancel_tx.send(true);
