@@ -1,9 +1,11 @@
 //! Saving through real `nix-instantiate`: refused edits leave the file untouched, accepted
 //! ones are evaluated, and env values reach Nix exactly.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::nix_eval_json;
 use libnix_tui::backend::overrides::{
     CrateSelector, DEPS_FILE_NAME, DepsDocument, Edit, EditReport, Location, OverridesError,
     backup_path, edit_file, evaluate_file, save_validated,
@@ -260,16 +262,7 @@ fn values_seen_by_nix(values: &[String]) -> Vec<String> {
         path.display(),
         values.len()
     );
-    let output = Command::new("nix-instantiate")
-        .args(["--eval", "--strict", "--json", "--expr", &expression])
-        .output()
-        .expect("nix-instantiate runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let seen: Vec<String> = serde_json::from_slice(&output.stdout).expect("a JSON list of strings");
+    let seen: Vec<String> = nix_eval_json(["--expr", &expression]);
     let text = std::fs::read_to_string(&path).expect("saved");
     let document = DepsDocument::parse(&path, text).expect("parses");
     let read_back: Vec<String> = document.entries()[0]
