@@ -259,9 +259,10 @@ fn quit_and_check_terminal(pane: &Pane) {
     assert_eq!(pane.format("mouse_any_flag"), "0", "mouse capture left on");
 }
 
-fn deps_file(project: &Path) -> String {
-    std::fs::read_to_string(project.join("Cargo.dependencies.nix"))
-        .unwrap_or_else(|e| panic!("read Cargo.dependencies.nix: {e}"))
+fn assert_deps_file_has_the_fix(project: &Path) {
+    let deps_file = std::fs::read_to_string(project.join("Cargo.dependencies.nix"))
+        .unwrap_or_else(|e| panic!("read Cargo.dependencies.nix: {e}"));
+    assert!(deps_file.contains(FIXED_ENTRY), "{deps_file}");
 }
 
 #[test]
@@ -284,11 +285,7 @@ fn fix_a_failed_crate_with_the_inline_editor_and_rebuild() {
     pane.type_text("openssl");
     pane.press("Enter");
     pane.wait_for("Saved: added openssl to openssl-sys", KEYPRESS);
-    assert!(
-        deps_file(project.path()).contains(FIXED_ENTRY),
-        "{}",
-        deps_file(project.path())
-    );
+    assert_deps_file_has_the_fix(project.path());
 
     rebuild_until_finished(&pane);
     quit_and_check_terminal(&pane);
@@ -308,11 +305,7 @@ fn apply_the_diagnosed_fix_with_a_and_rebuild() {
     );
     pane.press("a");
     pane.wait_for("Saved:", KEYPRESS);
-    assert!(
-        deps_file(project.path()).contains(FIXED_ENTRY),
-        "{}",
-        deps_file(project.path())
-    );
+    assert_deps_file_has_the_fix(project.path());
 
     rebuild_until_finished(&pane);
     quit_and_check_terminal(&pane);

@@ -1,12 +1,14 @@
 //! Saving through real `nix-instantiate`: refused edits leave the file untouched, accepted
 //! ones are evaluated, and env values reach Nix exactly.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::nix_eval_json;
 use libnix_tui::backend::overrides::{
-    CrateSelector, DEPS_FILE_NAME, DepsDocument, Edit, EditReport, OverridesError, backup_path,
-    edit_file, evaluate_file, save_validated,
+    CrateSelector, DEPS_FILE_NAME, DepsDocument, Edit, EditReport, Location, OverridesError,
+    backup_path, edit_file, evaluate_file, save_validated,
 };
 use proptest::prelude::*;
 
@@ -194,55 +196,41 @@ fn removing_from_an_absent_file_creates_nothing() {
     assert!(directory_listing(directory.path()).is_empty());
 }
 
+/// Writes `text` to `path` and returns where evaluating it fails and what Nix said.
+fn evaluation_error(path: &Path, text: &str) -> (Location, String) {
+    std::fs::write(path, text).expect("written");
+    match evaluate_file(path, TEST_PKGS) {
+        Err(OverridesError::Evaluation {
+            location: Some(location),
+            message,
+            ..
+        }) => (location, message),
+        other => panic!("expected an evaluation error with a location, got {other:?}"),
+    }
+}
+
 #[test]
 fn shape_errors_point_at_the_attribute() {
     let (_directory, path) = project_with(None);
-    std::fs::write(
+    let (location, message) = evaluation_error(
         &path,
         "{ pkgs }: {\n  envs = {\n    \"a\" = {\n      X = [ ];\n    };\n  };\n}\n",
-    )
-    .expect("written");
-    match evaluate_file(&path, TEST_PKGS) {
-        Err(OverridesError::Evaluation {
-            location: Some(location),
-            message,
-            ..
-        }) => {
-            assert_eq!((location.line, location.column), (4, 7), "{message}");
-            assert_eq!(
-                message,
-                "envs.\"a\".\"X\": expected a string (a variable) or an attribute set (a version), found list"
-            );
-        }
-        other => panic!("expected a shape error, got {other:?}"),
-    }
-    std::fs::write(&path, "{ pkgs }: {\n  envs.a.\"1.0\" = { X = 1; };\n}\n").expect("written");
-    match evaluate_file(&path, TEST_PKGS) {
-        Err(OverridesError::Evaluation {
-            location: Some(location),
-            message,
-            ..
-        }) => {
-            assert_eq!((location.line, location.column), (2, 20), "{message}");
-            assert_eq!(
-                message,
-                "envs.\"a\".\"1.0\".\"X\": expected a string, found int"
-            );
-        }
-        other => panic!("expected a shape error, got {other:?}"),
-    }
-    std::fs::write(&path, "{ pkgs }: {\n  dep = { };\n}\n").expect("written");
-    match evaluate_file(&path, TEST_PKGS) {
-        Err(OverridesError::Evaluation {
-            location: Some(location),
-            message,
-            ..
-        }) => {
-            assert_eq!(location.line, 2);
-            assert!(message.contains("unknown attribute"), "{message}");
-        }
-        other => panic!("expected an unknown-key error, got {other:?}"),
-    }
+    );
+    assert_eq!((location.line, location.column), (4, 7), "{message}");
+    assert_eq!(
+        message,
+        "envs.\"a\".\"X\": expected a string (a variable) or an attribute set (a version), found list"
+    );
+    let (location, message) =
+        evaluation_error(&path, "{ pkgs }: {\n  envs.a.\"1.0\" = { X = 1; };\n}\n");
+    assert_eq!((location.line, location.column), (2, 20), "{message}");
+    assert_eq!(
+        message,
+        "envs.\"a\".\"1.0\".\"X\": expected a string, found int"
+    );
+    let (location, message) = evaluation_error(&path, "{ pkgs }: {\n  dep = { };\n}\n");
+    assert_eq!(location.line, 2);
+    assert!(message.contains("unknown attribute"), "{message}");
 }
 
 #[test]
@@ -274,16 +262,7 @@ fn values_seen_by_nix(values: &[String]) -> Vec<String> {
         path.display(),
         values.len()
     );
-    let output = Command::new("nix-instantiate")
-        .args(["--eval", "--strict", "--json", "--expr", &expression])
-        .output()
-        .expect("nix-instantiate runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let seen: Vec<String> = serde_json::from_slice(&output.stdout).expect("a JSON list of strings");
+    let seen: Vec<String> = nix_eval_json(["--expr", &expression]);
     let text = std::fs::read_to_string(&path).expect("saved");
     let document = DepsDocument::parse(&path, text).expect("parses");
     let read_back: Vec<String> = document.entries()[0]

@@ -3,9 +3,11 @@
 //! with the same `runScript` the engine imports it with. Derivations are only evaluated
 //! (their `drvPath` computed read-only), never built.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
+mod common;
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::nix_eval_json;
 use libnix_tui::backend::diagnose::KnowledgeBase;
 use libnix_tui::backend::nixgen::ToolchainMode;
 use libnix_tui::backend::project::pkgs_expression;
@@ -100,18 +102,8 @@ in {{
         envs = env_strings.join(" ")
     );
     let components: Vec<Vec<&str>> = paths.iter().map(|p| p.split('.').collect()).collect();
-    let output = Command::new("nix-instantiate")
-        .args(["--eval", "--strict", "--json", "-E", &expression])
-        .args(["--argstr", "pathsJson"])
-        .arg(serde_json::to_string(&components).expect("paths as JSON"))
-        .output()
-        .expect("run nix-instantiate");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("nix-instantiate's JSON")
+    let paths_json = serde_json::to_string(&components).expect("paths as JSON");
+    nix_eval_json(["-E", &expression, "--argstr", "pathsJson", &paths_json])
 }
 
 /// Every attribute path the table suggests, and every env value it sets.

@@ -1,21 +1,15 @@
 //! The static Nix library's own unit tests (nix/tests/*.nix), run by real Nix.
 
+mod common;
+
+use std::ffi::OsStr;
 use std::path::Path;
-use std::process::Command;
+
+use common::nix_eval_json;
 
 #[test]
 fn overrides_semantics() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("nix/tests/overrides.nix");
-    let output = Command::new("nix-instantiate")
-        .args(["--eval", "--strict", "--read-write-mode", "--json"])
-        .arg(&file)
-        .output()
-        .expect("run nix-instantiate");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let failed: Vec<String> = serde_json::from_slice(&output.stdout).expect("a JSON list");
+    let failed: Vec<String> = nix_eval_json([OsStr::new("--read-write-mode"), file.as_os_str()]);
     assert!(failed.is_empty(), "failed Nix tests: {failed:?}");
 }

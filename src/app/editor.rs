@@ -187,46 +187,35 @@ mod tests {
         editor
     }
 
+    /// The operation the editor would save for `input` under `kind`, or why it refuses.
+    fn op_for(kind: EditKind, input: &str) -> Result<DepsOp, String> {
+        editor_with(kind, input).to_edit().map(|edit| edit.op)
+    }
+
     #[test]
     fn packages_are_single_nix_attributes() {
-        let edit = editor_with(EditKind::AddDep, " python3Packages.setuptools ").to_edit();
         assert_eq!(
-            edit.map(|edit| edit.op),
+            op_for(EditKind::AddDep, " python3Packages.setuptools "),
             Ok(DepsOp::AddDep("python3Packages.setuptools".into()))
         );
-        assert!(
-            editor_with(EditKind::AddDep, "pkg-config openssl")
-                .to_edit()
-                .is_err()
-        );
-        assert!(editor_with(EditKind::AddDep, "").to_edit().is_err());
-        assert!(
-            editor_with(EditKind::RemoveDep, "\"; rm -rf")
-                .to_edit()
-                .is_err()
-        );
+        assert!(op_for(EditKind::AddDep, "pkg-config openssl").is_err());
+        assert!(op_for(EditKind::AddDep, "").is_err());
+        assert!(op_for(EditKind::RemoveDep, "\"; rm -rf").is_err());
     }
 
     #[test]
     fn env_vars_need_a_name_and_may_have_an_empty_value() {
-        let edit = editor_with(EditKind::SetEnv, "PROC_MACRO_TEST_LOCATION=").to_edit();
         assert_eq!(
-            edit.map(|edit| edit.op),
+            op_for(EditKind::SetEnv, "PROC_MACRO_TEST_LOCATION="),
             Ok(DepsOp::SetEnv(
                 "PROC_MACRO_TEST_LOCATION".into(),
                 String::new()
             ))
         );
-        assert!(
-            editor_with(EditKind::SetEnv, "NO_EQUALS")
-                .to_edit()
-                .is_err()
-        );
-        assert!(editor_with(EditKind::SetEnv, "1BAD=x").to_edit().is_err());
+        assert!(op_for(EditKind::SetEnv, "NO_EQUALS").is_err());
+        assert!(op_for(EditKind::SetEnv, "1BAD=x").is_err());
         assert_eq!(
-            editor_with(EditKind::UnsetEnv, "FOO")
-                .to_edit()
-                .map(|edit| edit.op),
+            op_for(EditKind::UnsetEnv, "FOO"),
             Ok(DepsOp::UnsetEnv("FOO".into()))
         );
     }

@@ -254,62 +254,51 @@ pub fn mid_build(size: Size) -> AppState {
     state.build.phase = Phase::Building;
     state.build.build_started = Some(Duration::from_secs(10));
     let secs = Duration::from_secs_f64;
-    set_status(&mut state, "libc", "lib", UnitStatus::Cached);
-    set_status(&mut state, "pkg-config", "lib", UnitStatus::Cached);
-    set_status(
-        &mut state,
-        "unicode-ident",
-        "lib",
-        UnitStatus::Substituted { from: CACHE.into() },
-    );
-    set_status(
-        &mut state,
-        "quote",
-        "lib",
-        UnitStatus::Substituting { from: CACHE.into() },
-    );
-    set_status(
-        &mut state,
-        "proc-macro2",
-        "build script",
-        UnitStatus::Built { took: secs(1.4) },
-    );
-    set_status(
-        &mut state,
-        "proc-macro2",
-        "build-script run",
-        UnitStatus::Built { took: secs(0.3) },
-    );
-    set_status(
-        &mut state,
-        "proc-macro2",
-        "lib",
-        UnitStatus::Built { took: secs(2.1) },
-    );
-    set_status(
-        &mut state,
-        "cc",
-        "lib",
-        UnitStatus::Built { took: secs(4.2) },
-    );
-    set_status(
-        &mut state,
-        "syn",
-        "lib",
-        UnitStatus::Building {
-            machine: String::new(),
-            since: Duration::from_secs(40),
-        },
-    );
-    set_status(
-        &mut state,
-        "openssl-sys",
-        "build script",
-        UnitStatus::Building {
-            machine: "ssh://builder-arm".into(),
-            since: Duration::from_secs(47),
-        },
-    );
+    let statuses = [
+        ("libc", "lib", UnitStatus::Cached),
+        ("pkg-config", "lib", UnitStatus::Cached),
+        (
+            "unicode-ident",
+            "lib",
+            UnitStatus::Substituted { from: CACHE.into() },
+        ),
+        (
+            "quote",
+            "lib",
+            UnitStatus::Substituting { from: CACHE.into() },
+        ),
+        (
+            "proc-macro2",
+            "build script",
+            UnitStatus::Built { took: secs(1.4) },
+        ),
+        (
+            "proc-macro2",
+            "build-script run",
+            UnitStatus::Built { took: secs(0.3) },
+        ),
+        ("proc-macro2", "lib", UnitStatus::Built { took: secs(2.1) }),
+        ("cc", "lib", UnitStatus::Built { took: secs(4.2) }),
+        (
+            "syn",
+            "lib",
+            UnitStatus::Building {
+                machine: String::new(),
+                since: Duration::from_secs(40),
+            },
+        ),
+        (
+            "openssl-sys",
+            "build script",
+            UnitStatus::Building {
+                machine: "ssh://builder-arm".into(),
+                since: Duration::from_secs(47),
+            },
+        ),
+    ];
+    for (name, kind_label, status) in statuses {
+        set_status(&mut state, name, kind_label, status);
+    }
     set_log(
         &mut state,
         "syn",

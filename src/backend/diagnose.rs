@@ -389,25 +389,14 @@ fn remedy_for(
         }
     }
     let via_pkg_config = !needed_modules.is_empty();
-    for module in &needed_modules {
-        if let Some(provider) = kb.pkg_config_module(module) {
-            remedy.add_provider(provider);
-        }
-    }
-    for header in &needed_headers {
-        if let Some(provider) = kb.header(header) {
-            remedy.add_provider(provider);
-        }
-    }
-    for lib in &needed_libs {
-        if let Some(provider) = kb.link_library(lib) {
-            remedy.add_provider(provider);
-        }
-    }
-    for tool in &needed_tools {
-        if let Some(provider) = kb.tool(tool) {
-            remedy.add_provider(provider);
-        }
+    let providers = needed_modules
+        .iter()
+        .filter_map(|module| kb.pkg_config_module(module))
+        .chain(needed_headers.iter().filter_map(|header| kb.header(header)))
+        .chain(needed_libs.iter().filter_map(|lib| kb.link_library(lib)))
+        .chain(needed_tools.iter().filter_map(|tool| kb.tool(tool)));
+    for provider in providers {
+        remedy.add_provider(provider);
     }
     if needs_libclang {
         remedy.add_provider(kb.libclang());

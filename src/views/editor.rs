@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 use crate::app::{AppState, EditKind, EditScope, Editor};
 
 use super::details::entry_lines;
-use super::{dim, popup_area, popup_text_width, title_style};
+use super::{dim, popup_area_for_lines, title_style};
 
 const WIDTH: u16 = 78;
 
@@ -74,13 +74,7 @@ pub fn render(frame: &mut Frame, screen: Rect, state: &AppState, editor: &Editor
         ));
     }
 
-    let text_width = usize::from(popup_text_width(screen, WIDTH)).max(1);
-    let rows: usize = lines
-        .iter()
-        .map(|line| line.width().div_ceil(text_width).max(1))
-        .sum();
-    let height = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2);
-    let area = popup_area(screen, WIDTH, height);
+    let area = popup_area_for_lines(screen, WIDTH, &lines);
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines)

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use crate::app::ErrorScreen;
 
-use super::{dim, popup_area, popup_text_width, title_style};
+use super::{dim, popup_area_for_lines, title_style};
 
 const WIDTH: u16 = 90;
 
@@ -24,13 +24,7 @@ pub fn render(frame: &mut Frame, screen: Rect, error: &ErrorScreen) {
     lines.push(Line::raw(""));
     lines.push(Line::styled("b try again · Esc dismiss · q quit", dim()));
 
-    let text_width = usize::from(popup_text_width(screen, WIDTH)).max(1);
-    let wrapped: usize = lines
-        .iter()
-        .map(|line| line.width().div_ceil(text_width).max(1))
-        .sum();
-    let height = u16::try_from(wrapped).unwrap_or(u16::MAX).saturating_add(2);
-    let area = popup_area(screen, WIDTH, height);
+    let area = popup_area_for_lines(screen, WIDTH, &lines);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(Style::new().fg(Color::Red))

@@ -158,6 +158,14 @@ mod tests {
     use crate::app::fixtures;
     use crate::backend::state::LogBuffer;
 
+    /// The line's characters without their styles.
+    fn plain_text(line: &Line) -> String {
+        line.spans
+            .iter()
+            .map(|span| span.content.as_ref())
+            .collect()
+    }
+
     #[test]
     fn a_log_dropped_to_save_memory_says_so() {
         let mut state = fixtures::planned(Size::new(100, 12));
@@ -188,22 +196,12 @@ mod tests {
         assert_eq!(error.content, "error");
         assert_eq!(error.style.fg, Some(Color::LightRed));
         assert!(error.style.add_modifier.contains(Modifier::BOLD));
-        let text: String = line
-            .spans
-            .iter()
-            .map(|span| span.content.as_ref())
-            .collect();
-        assert_eq!(text, "error: boom");
+        assert_eq!(plain_text(&line), "error: boom");
     }
 
     #[test]
     fn carriage_returns_keep_the_last_write() {
         let line = styled_line("downloading 10%\rdownloading 100%");
-        let text: String = line
-            .spans
-            .iter()
-            .map(|span| span.content.as_ref())
-            .collect();
-        assert_eq!(text, "downloading 100%");
+        assert_eq!(plain_text(&line), "downloading 100%");
     }
 }

@@ -18,6 +18,7 @@ mod snapshot_tests;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType};
 
 use crate::app::AppState;
@@ -69,6 +70,18 @@ fn dim() -> Style {
 /// Columns inside the border of a [`popup_area`] at most `width` wide.
 fn popup_text_width(screen: Rect, width: u16) -> u16 {
     width.min(screen.width.saturating_sub(2)).saturating_sub(2)
+}
+
+/// A bordered [`popup_area`] at most `width` wide and tall enough for `lines` wrapped
+/// inside it.
+fn popup_area_for_lines(screen: Rect, width: u16, lines: &[Line]) -> Rect {
+    let text_width = usize::from(popup_text_width(screen, width)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|line| line.width().div_ceil(text_width).max(1))
+        .sum();
+    let height = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2);
+    popup_area(screen, width, height)
 }
 
 /// A centred area of at most `width` x `height` inside `area`, one cell off its edges.

@@ -35,6 +35,36 @@ fn press_code(state: &mut AppState, code: KeyCode) {
     }
 }
 
+/// Types `/query` and Enter: a unit search, or a log search when the log has focus.
+fn search(state: &mut AppState, query: &str) {
+    press(state, &format!("/{query}"));
+    press_code(state, KeyCode::Enter);
+}
+
+/// The diagnosis the engine sends for the failed openssl-sys build script.
+fn diagnose_openssl(state: &mut AppState) {
+    let plan = state.build.plan.clone().expect("plan");
+    let failed = unit_named(&plan, "openssl-sys", "build-script run");
+    update(
+        state,
+        Action::App(AppEvent::Diagnosis {
+            unit: failed,
+            text: DIAGNOSIS.into(),
+        }),
+    );
+}
+
+/// The engine's answer to the details or editor view asking for openssl-sys's entry.
+fn load_openssl_entry(state: &mut AppState) {
+    update(
+        state,
+        Action::App(AppEvent::DepsEntry {
+            crate_name: "openssl-sys".into(),
+            text: "deps.\"openssl-sys\" = [ pkg-config ];".into(),
+        }),
+    );
+}
+
 const DIAGNOSIS: &str = "openssl-sys could not find OpenSSL. Add the native library and pkg-config \
 to its entry: deps.\"openssl-sys\" = [ pkg-config openssl ];";
 
@@ -55,23 +85,14 @@ fn planned_and_waiting_for_b() {
 #[test]
 fn build_with_mixed_states() {
     let mut state = fixtures::mid_build(Size::new(130, 34));
-    press(&mut state, "/syn");
-    press_code(&mut state, KeyCode::Enter);
+    search(&mut state, "syn");
     insta::assert_snapshot!(screen(&state));
 }
 
 #[test]
 fn failure_with_its_log_and_diagnosis() {
     let mut state = fixtures::failed_build(Size::new(130, 34));
-    let plan = state.build.plan.clone().expect("plan");
-    let failed = unit_named(&plan, "openssl-sys", "build-script run");
-    update(
-        &mut state,
-        Action::App(AppEvent::Diagnosis {
-            unit: failed,
-            text: DIAGNOSIS.into(),
-        }),
-    );
+    diagnose_openssl(&mut state);
     press(&mut state, "f");
     insta::assert_snapshot!(screen(&state));
 }
@@ -80,13 +101,7 @@ fn failure_with_its_log_and_diagnosis() {
 fn failure_with_details() {
     let mut state = fixtures::failed_build(Size::new(140, 44));
     press(&mut state, "fd");
-    update(
-        &mut state,
-        Action::App(AppEvent::DepsEntry {
-            crate_name: "openssl-sys".into(),
-            text: "deps.\"openssl-sys\" = [ pkg-config ];".into(),
-        }),
-    );
+    load_openssl_entry(&mut state);
     insta::assert_snapshot!(screen(&state));
 }
 
@@ -95,8 +110,7 @@ fn log_search_highlights_and_holds_position() {
     let mut state = fixtures::failed_build(Size::new(100, 24));
     press(&mut state, "f");
     press_code(&mut state, KeyCode::Tab);
-    press(&mut state, "/openssl_dir");
-    press_code(&mut state, KeyCode::Enter);
+    search(&mut state, "openssl_dir");
     insta::assert_snapshot!(screen(&state));
 }
 
@@ -104,13 +118,7 @@ fn log_search_highlights_and_holds_position() {
 fn editor_with_a_validation_error() {
     let mut state = fixtures::failed_build(Size::new(120, 34));
     press(&mut state, "fe");
-    update(
-        &mut state,
-        Action::App(AppEvent::DepsEntry {
-            crate_name: "openssl-sys".into(),
-            text: "deps.\"openssl-sys\" = [ pkg-config ];".into(),
-        }),
-    );
+    load_openssl_entry(&mut state);
     press(&mut state, "openssl");
     press_code(&mut state, KeyCode::Enter);
     update(
@@ -164,15 +172,7 @@ fn help_overlay_80x24() {
 #[test]
 fn failure_at_80x24() {
     let mut state = fixtures::failed_build(Size::new(80, 24));
-    let plan = state.build.plan.clone().expect("plan");
-    let failed = unit_named(&plan, "openssl-sys", "build-script run");
-    update(
-        &mut state,
-        Action::App(AppEvent::Diagnosis {
-            unit: failed,
-            text: DIAGNOSIS.into(),
-        }),
-    );
+    diagnose_openssl(&mut state);
     press(&mut state, "fd");
     insta::assert_snapshot!(screen(&state));
 }
@@ -180,8 +180,7 @@ fn failure_at_80x24() {
 #[test]
 fn mid_build_at_80x24() {
     let mut state = fixtures::mid_build(Size::new(80, 24));
-    press(&mut state, "/syn");
-    press_code(&mut state, KeyCode::Enter);
+    search(&mut state, "syn");
     insta::assert_snapshot!(screen(&state));
 }
 

@@ -1,10 +1,12 @@
 //! Helpers for the integration tests: fixture copies, real `libnix-tui` runs, Cargo runs.
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub fn fixture(name: &str) -> PathBuf {
@@ -209,4 +211,20 @@ pub fn copy_demo_without_deps() -> tempfile::TempDir {
         std::fs::remove_file(&deps_file).expect("remove the demo's Cargo.dependencies.nix");
     }
     dir
+}
+
+/// What `nix-instantiate --eval --strict --json` with `args` prints, parsed; a failed
+/// evaluation fails the test with Nix's stderr.
+pub fn nix_eval_json<T: DeserializeOwned>(args: impl IntoIterator<Item = impl AsRef<OsStr>>) -> T {
+    let output = Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "--json"])
+        .args(args)
+        .output()
+        .expect("run nix-instantiate");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("nix-instantiate's JSON")
 }

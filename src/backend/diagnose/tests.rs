@@ -457,21 +457,17 @@ fn evidence_quotes_the_tool_messages_the_diagnosis_rests_on() {
 
 #[test]
 fn a_compile_error_or_a_warning_only_log_gives_no_diagnosis() {
-    assert_eq!(
-        diagnose("cap-usercode", &fixture("negative-user-compile-error.log")),
-        None
-    );
-    assert_eq!(
-        diagnose(
-            "cap-usercode",
-            &fixture("engine-negative-user-compile-error.log")
-        ),
-        None
-    );
-    assert_eq!(
-        diagnose("cap-warning", &fixture("negative-warnings-only.log")),
-        None
-    );
+    for (failing_crate, fixture_name) in [
+        ("cap-usercode", "negative-user-compile-error.log"),
+        ("cap-usercode", "engine-negative-user-compile-error.log"),
+        ("cap-warning", "negative-warnings-only.log"),
+    ] {
+        assert_eq!(
+            diagnose(failing_crate, &fixture(fixture_name)),
+            None,
+            "{fixture_name}"
+        );
+    }
 }
 
 #[test]
@@ -630,113 +626,86 @@ fn nix_prefixed_and_coloured_lines_still_match() {
 // wording (GNU/Apple ld, dash, bash, the pkg-config crate without a pkg-config binary).
 
 #[test]
-fn shell_not_found_messages_name_the_missing_tool() {
-    let dash = diagnose("gmp-mpfr-sys", &lines("sh: 1: m4: not found"));
-    assert_eq!(
-        dash.map(|d| (d.cause, d.suggestion.map(|s| s.packages))),
-        Some((
+fn tool_messages_name_the_cause_and_the_packages_that_remove_it() {
+    let cases = [
+        // dash
+        (
+            "gmp-mpfr-sys",
+            "sh: 1: m4: not found",
             Cause::MissingTool { tool: "m4".into() },
-            Some(strings(&["m4"]))
-        ))
-    );
-    let bash = diagnose(
-        "mozjpeg-sys",
-        &lines("/nix/store/abc-bash-5.2/bin/bash: line 1: nasm: command not found"),
-    )
-    .expect("diagnosis");
-    assert_eq!(
-        bash.cause,
-        Cause::MissingTool {
-            tool: "nasm".into()
-        }
-    );
-}
-
-#[test]
-fn a_missing_cmake_reported_by_the_shell_is_still_missing_cmake() {
-    let diagnosis = diagnose("expat-sys", &lines("sh: 1: cmake: not found")).expect("diagnosis");
-    assert_eq!(diagnosis.cause, Cause::MissingCmake);
-    let suggestion = diagnosis.suggestion.expect("suggestion");
-    assert_eq!(suggestion.crate_name, "expat-sys");
-    assert_eq!(suggestion.packages, strings(&["cmake"]));
-}
-
-#[test]
-fn apple_ld_wording_gives_the_link_library() {
-    let diagnosis = diagnose("app", &lines("ld: library not found for -lpq")).expect("diagnosis");
-    assert_eq!(diagnosis.cause, Cause::MissingLinkLib { lib: "pq".into() });
-    let suggestion = diagnosis.suggestion.expect("suggestion");
-    assert_eq!(suggestion.packages, strings(&["postgresql"]));
-}
-
-#[test]
-fn a_verbatim_library_file_name_counts_as_its_library() {
-    let diagnosis = diagnose(
-        "app",
-        &lines("/usr/bin/ld: cannot find -l:libpulse.so.0: No such file or directory"),
-    )
-    .expect("diagnosis");
-    assert_eq!(
-        diagnosis.cause,
-        Cause::MissingLinkLib {
-            lib: "pulse".into()
-        }
-    );
-    assert_eq!(
-        diagnosis.suggestion.map(|s| s.packages),
-        Some(strings(&["libpulseaudio"]))
-    );
-}
-
-#[test]
-fn gcc_and_clang_missing_header_messages_name_the_header() {
-    let gcc = diagnose(
-        "bzip2-sys",
-        &lines("src/lib.c:3:10: fatal error: zlib.h: No such file or directory"),
-    )
-    .expect("diagnosis");
-    assert_eq!(
-        gcc.cause,
-        Cause::MissingHeader {
-            header: "zlib.h".into()
-        }
-    );
-    assert_eq!(gcc.suggestion.map(|s| s.packages), Some(strings(&["zlib"])));
-    let clang = diagnose(
-        "app",
-        &lines("/build/wrapper.h:1:10: fatal error: 'alsa/asoundlib.h' file not found"),
-    )
-    .expect("diagnosis");
-    assert_eq!(
-        clang.cause,
-        Cause::MissingHeader {
-            header: "alsa/asoundlib.h".into()
-        }
-    );
-    assert_eq!(
-        clang.suggestion.map(|s| s.packages),
-        Some(strings(&["alsa-lib"]))
-    );
-}
-
-#[test]
-fn a_missing_pkg_config_binary_suggests_it_with_the_module_asked_for() {
-    let log = lines(
-        "Could not run `PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 pkg-config --libs --cflags libpulse`\n\
-         The pkg-config command could not be found.",
-    );
-    let diagnosis = diagnose("libpulse-sys", &log).expect("diagnosis");
-    assert_eq!(
-        diagnosis.cause,
-        Cause::MissingTool {
-            tool: "pkg-config".into()
-        }
-    );
-    let suggestion = diagnosis.suggestion.expect("suggestion");
-    assert_eq!(
-        suggestion.packages,
-        strings(&["pkg-config", "libpulseaudio"])
-    );
+            &["m4"][..],
+        ),
+        // bash
+        (
+            "mozjpeg-sys",
+            "/nix/store/abc-bash-5.2/bin/bash: line 1: nasm: command not found",
+            Cause::MissingTool {
+                tool: "nasm".into(),
+            },
+            &["nasm"],
+        ),
+        // A missing cmake reported by the shell is still a missing cmake.
+        (
+            "expat-sys",
+            "sh: 1: cmake: not found",
+            Cause::MissingCmake,
+            &["cmake"],
+        ),
+        // Apple ld
+        (
+            "app",
+            "ld: library not found for -lpq",
+            Cause::MissingLinkLib { lib: "pq".into() },
+            &["postgresql"],
+        ),
+        // A verbatim library file name counts as its library.
+        (
+            "app",
+            "/usr/bin/ld: cannot find -l:libpulse.so.0: No such file or directory",
+            Cause::MissingLinkLib {
+                lib: "pulse".into(),
+            },
+            &["libpulseaudio"],
+        ),
+        // gcc names the missing header ...
+        (
+            "bzip2-sys",
+            "src/lib.c:3:10: fatal error: zlib.h: No such file or directory",
+            Cause::MissingHeader {
+                header: "zlib.h".into(),
+            },
+            &["zlib"],
+        ),
+        // ... and so does clang.
+        (
+            "app",
+            "/build/wrapper.h:1:10: fatal error: 'alsa/asoundlib.h' file not found",
+            Cause::MissingHeader {
+                header: "alsa/asoundlib.h".into(),
+            },
+            &["alsa-lib"],
+        ),
+        // The pkg-config crate without a pkg-config binary: suggest it with the module
+        // asked for.
+        (
+            "libpulse-sys",
+            "Could not run `PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 pkg-config --libs --cflags libpulse`\n\
+             The pkg-config command could not be found.",
+            Cause::MissingTool {
+                tool: "pkg-config".into(),
+            },
+            &["pkg-config", "libpulseaudio"],
+        ),
+    ];
+    for (failing_crate, log, cause, packages) in cases {
+        let diagnosis = diagnose(failing_crate, &lines(log)).unwrap_or_else(|| panic!("{log}"));
+        assert_eq!(diagnosis.cause, cause, "{log}");
+        let suggestion = diagnosis
+            .suggestion
+            .unwrap_or_else(|| panic!("{log}: no suggestion"));
+        assert_eq!(suggestion.crate_name, failing_crate, "{log}");
+        assert_eq!(suggestion.packages, strings(packages), "{log}");
+    }
 }
 
 #[test]
