@@ -87,25 +87,37 @@ compileUnit() {
   for dep in $externs; do directiveArgs+=(--extern "$dep"); done
   for dep in $libDirs; do directiveArgs+=(-L "dependency=$dep"); done
   # Incremental state lives outside the store (host mode, local crates, as Cargo does).
+  # rustc reuses it only while sources and outputs keep their paths, and every edit gives
+  # both new store paths: compile a copy at a fixed place and copy the result out.
+  local workDir="$src" outputDir="$out"
   if [ -n "${incrementalDir:-}" ] && mkdir -p "$incrementalDir" 2>/dev/null && [ -w "$incrementalDir" ]; then
-    directiveArgs+=(-C "incremental=$incrementalDir")
+    workDir="$incrementalDir/source"
+    outputDir="$incrementalDir/output"
+    rm -rf "$workDir" "$outputDir"
+    cp -r "$src" "$workDir"
+    chmod -R u+w "$workDir"
+    directiveArgs+=(-C "incremental=$incrementalDir/state")
   fi
   case "$targetKind" in
     bin | example | build-script)
-      mkdir -p "$out/bin"
+      mkdir -p "$outputDir/bin"
       local binName="$targetName"
       if [ "$targetKind" = build-script ]; then binName=build-script-build; fi
-      directiveArgs+=(-o "$out/bin/$binName")
+      directiveArgs+=(-o "$outputDir/bin/$binName")
       ;;
     *)
-      mkdir -p "$out/lib"
-      directiveArgs+=(--out-dir "$out/lib")
+      mkdir -p "$outputDir/lib"
+      directiveArgs+=(--out-dir "$outputDir/lib")
       ;;
   esac
   export CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml"
-  cd "$src"
+  cd "$workDir"
   echo "Running rustc ${rustcArgsArray[*]} ${directiveArgs[*]}"
   "$RUSTC" "${rustcArgsArray[@]}" "${directiveArgs[@]}"
+  if [ "$outputDir" != "$out" ]; then
+    mkdir -p "$out"
+    cp -r "$outputDir"/. "$out"/
+  fi
 }
 
 runBuildScript() {

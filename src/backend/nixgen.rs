@@ -302,7 +302,8 @@ fn static_rustc_args(unit: &Unit, package: &Package) -> Vec<String> {
         args.extend(["-C".into(), format!("panic={}", profile.panic)]);
     }
     match profile.lto.as_str() {
-        "false" | "off" if unit.kind == UnitKind::Lib => {
+        // As Cargo: without LTO nothing reads the bitcode, so none is embedded.
+        "false" | "off" => {
             args.extend(["-C".into(), "embed-bitcode=no".into()]);
         }
         "true" | "fat" => args.extend(["-C".into(), "lto".into()]),
