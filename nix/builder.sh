@@ -88,7 +88,7 @@ compileUnit() {
   for dep in $libDirs; do directiveArgs+=(-L "dependency=$dep"); done
   # Incremental state lives outside the store (host mode, local crates, as Cargo does).
   # rustc reuses it only while sources and outputs keep their paths, and every edit gives
-  # both new store paths: compile a copy at a fixed place and copy the result out.
+  # both new store paths: compile a copy at a fixed place and move the result out.
   local workDir="$src" outputDir="$out"
   if [ -n "${incrementalDir:-}" ] && mkdir -p "$incrementalDir" 2>/dev/null && [ -w "$incrementalDir" ]; then
     workDir="$incrementalDir/source"
@@ -115,8 +115,7 @@ compileUnit() {
   echo "Running rustc ${rustcArgsArray[*]} ${directiveArgs[*]}"
   "$RUSTC" "${rustcArgsArray[@]}" "${directiveArgs[@]}"
   if [ "$outputDir" != "$out" ]; then
-    mkdir -p "$out"
-    cp -r "$outputDir"/. "$out"/
+    mv "$outputDir" "$out"
   fi
 }
 
