@@ -135,8 +135,6 @@ pub struct Toolchain {
     pub cargo: Option<PathBuf>,
     /// Host mode only: tool name -> absolute host path.
     pub tools: BTreeMap<String, PathBuf>,
-    /// `rustc --print cfg` lines, for the build scripts' CARGO_CFG_* variables.
-    pub cfg: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -194,7 +192,6 @@ impl Toolchain {
     /// Describe the toolchain the derivations will use, probing the host where needed.
     pub fn detect(mode: ToolchainMode, plan: &BuildPlan) -> Self {
         let sysroot = &plan.rustc_sysroot;
-        let cfg = plan.rustc_cfg.clone();
         // In nixpkgs mode the toolchain is a derivation input already; the host's rustc
         // must not make derivations differ between machines.
         let mut identity = match mode {
@@ -210,7 +207,6 @@ impl Toolchain {
             rustc: None,
             cargo: None,
             tools: BTreeMap::new(),
-            cfg,
         };
         if mode == ToolchainMode::Host {
             let rustc = sysroot.join("bin/rustc");
@@ -259,6 +255,30 @@ fn extern_file(unit: &Unit) -> Option<String> {
 
 fn on_off(flag: bool) -> &'static str {
     if flag { "on" } else { "off" }
+}
+
+/// A compile unit's rustc command line as far as the plan knows it (the builder adds the
+/// dependencies' store paths and the build script's directives); `None` for a
+/// build-script run, which runs no rustc.
+pub fn rustc_command(plan: &BuildPlan, id: UnitId) -> Option<Vec<String>> {
+    let unit = &plan.units[id];
+    if unit.kind == UnitKind::BuildScriptRun {
+        return None;
+    }
+    let mut args = vec!["rustc".to_string()];
+    args.extend(rustc_args(plan, unit, plan.package_of(id)));
+    for dep in &unit.deps {
+        if let Some(file) = extern_file(&plan.units[dep.unit]) {
+            args.extend([
+                "--extern".into(),
+                format!(
+                    "{}=<{}>/{file}",
+                    dep.extern_crate_name, plan.units[dep.unit].key
+                ),
+            ]);
+        }
+    }
+    Some(args)
 }
 
 /// rustc's arguments that depend only on the plan (no store paths), with the user's
@@ -386,9 +406,9 @@ fn profile_env_name(plan: &BuildPlan) -> &str {
     }
 }
 
-fn cfg_env(toolchain: &Toolchain, unit: &Unit) -> BTreeMap<String, String> {
+fn cfg_env(plan: &BuildPlan, unit: &Unit) -> BTreeMap<String, String> {
     let mut grouped: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for line in &toolchain.cfg {
+    for line in &plan.rustc_cfg {
         let (name, value) = match line.split_once('=') {
             Some((name, value)) => (name, value.trim_matches('"').to_string()),
             None => (line.as_str(), String::new()),
@@ -415,7 +435,9 @@ fn cfg_env(toolchain: &Toolchain, unit: &Unit) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn unit_env(plan: &BuildPlan, toolchain: &Toolchain, id: UnitId) -> BTreeMap<String, String> {
+/// The environment Cargo would give the unit, less what only the builder knows (paths in
+/// the store: OUT_DIR, CARGO_MANIFEST_DIR, RUSTC, ...).
+pub fn unit_env(plan: &BuildPlan, id: UnitId) -> BTreeMap<String, String> {
     let unit = &plan.units[id];
     let package = plan.package_of(id);
     let mut env = package_env(package);
@@ -438,7 +460,7 @@ fn unit_env(plan: &BuildPlan, toolchain: &Toolchain, id: UnitId) -> BTreeMap<Str
                 let name = feature.to_uppercase().replace('-', "_");
                 env.insert(format!("CARGO_FEATURE_{name}"), "1".into());
             }
-            env.extend(cfg_env(toolchain, unit));
+            env.extend(cfg_env(plan, unit));
         }
         _ => {
             env.insert("CARGO_CRATE_NAME".into(), crate_name(unit));
@@ -482,7 +504,7 @@ fn own_build_script_run(plan: &BuildPlan, id: UnitId) -> Option<UnitId> {
 fn unit_json(plan: &BuildPlan, toolchain: &Toolchain, id: UnitId) -> Value {
     let unit = &plan.units[id];
     let package = plan.package_of(id);
-    let env = unit_env(plan, toolchain, id);
+    let env = unit_env(plan, id);
     let drv_name = format!(
         "{}-{}-{}",
         package.name,

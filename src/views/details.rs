@@ -1,13 +1,14 @@
-//! The details pane: what the unit is, where its derivation lives, and the crate's
-//! `Cargo.dependencies.nix` entry.
+//! The details pane: what the unit is, where its derivation lives, the crate's
+//! `Cargo.dependencies.nix` entry, and how it is compiled (rustc command, environment).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::AppState;
+use crate::backend::nixgen;
 use crate::backend::plan_types::PackageSource;
 
 use super::{dim, pane_block, title_style};
@@ -53,7 +54,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     }
     lines.push(Line::styled("Cargo.dependencies.nix", title_style()));
     lines.extend(entry_lines(state));
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    // Longest last: they wrap, and the pane may cut them.
+    if let Some(plan) = state.plan() {
+        let env: Vec<String> = nixgen::unit_env(plan, unit)
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect();
+        lines.push(field("env", env.join(" ")));
+        if let Some(command) = nixgen::rustc_command(plan, unit) {
+            lines.push(field("rustc", command.join(" ")));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        area,
+    );
 }
 
 const LABEL_WIDTH: usize = 9;

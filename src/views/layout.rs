@@ -10,7 +10,9 @@ use crate::backend::state::UnitStatus;
 const SIDE_BY_SIDE_MIN_WIDTH: u16 = 110;
 /// The log keeps at least this many rows (borders included) before details get any.
 const LOG_MIN_HEIGHT: u16 = 10;
-const DETAILS_HEIGHT: u16 = 12;
+/// Details get at least this many rows, and up to half the column on tall screens (the
+/// rustc command and env wrap over several lines).
+const DETAILS_MIN_HEIGHT: u16 = 12;
 const DIAGNOSIS_MAX_HEIGHT: u16 = 8;
 
 /// The panes' areas, outer borders included.
@@ -81,9 +83,10 @@ pub fn panes(area: Rect, state: &AppState) -> Panes {
         diagnosis
     });
 
-    let details_fit = right.height >= LOG_MIN_HEIGHT + DETAILS_HEIGHT;
+    let details_fit = right.height >= LOG_MIN_HEIGHT + DETAILS_MIN_HEIGHT;
+    let details_height = DETAILS_MIN_HEIGHT.max(right.height / 2);
     let details = (state.show_details && details_fit).then(|| {
-        let (log, details) = split_rows(right, right.height - DETAILS_HEIGHT);
+        let (log, details) = split_rows(right, right.height - details_height);
         right = log;
         details
     });

@@ -269,3 +269,17 @@ fn recorded_nix_streams_drive_the_dashboard() {
         }
     }
 }
+
+/// A compile unit's details show how it is compiled: rustc's arguments and its env.
+#[test]
+fn details_show_the_rustc_command_and_env_of_a_compile_unit() {
+    // Tall enough for the pane to hold the whole wrapped command.
+    let mut state = fixtures::planned(Size::new(140, 120));
+    press(&mut state, "d");
+    let drawn = screen(&state);
+    assert!(
+        drawn.contains("rustc    rustc --crate-name demo"),
+        "{drawn}"
+    );
+    assert!(drawn.contains("CARGO_CRATE_NAME=demo"), "{drawn}");
+}
