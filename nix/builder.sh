@@ -76,6 +76,23 @@ rustcFlags() {
   done
 }
 
+# Another session may be building the same unit with its own derivation: the incremental
+# directory is taken with a lock (an atomic mkdir; a dead holder's lock is taken over), and
+# without it the unit is simply built from scratch.
+incrementalLock=""
+lockIncremental() {
+  local holder
+  if ! mkdir "$1" 2>/dev/null; then
+    holder="$(cat "$1/pid" 2>/dev/null || true)"
+    if [ -z "$holder" ] || kill -0 "$holder" 2>/dev/null; then return 1; fi
+    rm -rf "$1"
+    mkdir "$1" 2>/dev/null || return 1
+  fi
+  echo $$ >"$1/pid"
+  incrementalLock="$1"
+  trap 'rm -rf "$incrementalLock"' EXIT
+}
+
 compileUnit() {
   local rustcArgsArray=() dep
   mapfile -t rustcArgsArray <<<"$rustcArgs"
@@ -90,7 +107,8 @@ compileUnit() {
   # rustc reuses it only while sources and outputs keep their paths, and every edit gives
   # both new store paths: compile a copy at a fixed place and move the result out.
   local workDir="$src" outputDir="$out"
-  if [ -n "${incrementalDir:-}" ] && mkdir -p "$incrementalDir" 2>/dev/null && [ -w "$incrementalDir" ]; then
+  if [ -n "${incrementalDir:-}" ] && mkdir -p "$incrementalDir" 2>/dev/null && [ -w "$incrementalDir" ] \
+    && lockIncremental "$incrementalDir.lock"; then
     workDir="$incrementalDir/source"
     outputDir="$incrementalDir/output"
     rm -rf "$workDir" "$outputDir"
