@@ -265,6 +265,8 @@ fn release_and_feature_flags_build_what_cargo_builds() {
         (&["--release"][..], "release", "profile release"),
         (&["--no-default-features"][..], "debug", "hello, nix"),
         (&["--features", "unused"][..], "debug", "HELLO, NIX"),
+        (&["--profile", "fast"][..], "fast", "profile release"),
+        (&["--profile", "quick"][..], "quick", "profile debug"),
     ] {
         let run = build(project.path(), flags);
         assert!(run.output.status.success(), "{flags:?}: {}", run.stderr());

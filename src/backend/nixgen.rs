@@ -398,14 +398,6 @@ fn package_env(package: &Package) -> BTreeMap<String, String> {
     env
 }
 
-fn profile_env_name(plan: &BuildPlan) -> &str {
-    if plan.profile_dir == "debug" {
-        "debug"
-    } else {
-        "release"
-    }
-}
-
 fn cfg_env(plan: &BuildPlan, unit: &Unit) -> BTreeMap<String, String> {
     let mut grouped: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for line in &plan.rustc_cfg {
@@ -451,7 +443,7 @@ pub fn unit_env(plan: &BuildPlan, id: UnitId) -> BTreeMap<String, String> {
             env.insert("OPT_LEVEL".into(), unit.profile.opt_level.clone());
             let debug = unit.profile.debuginfo != 0 && unit.profile.debuginfo != "none";
             env.insert("DEBUG".into(), debug.to_string());
-            env.insert("PROFILE".into(), profile_env_name(plan).into());
+            env.insert("PROFILE".into(), plan.profile_kind.clone());
             env.insert(
                 "CARGO_ENCODED_RUSTFLAGS".into(),
                 plan.rustflags.join("\u{1f}"),

@@ -553,6 +553,10 @@ fn assemble(
         workspace_root: metadata.workspace_root.as_std_path().to_path_buf(),
         target_dir: metadata.target_directory.as_std_path().to_path_buf(),
         profile_dir: options.profile_dir(),
+        profile_kind: profile_kind(
+            options,
+            &metadata.workspace_root.as_std_path().join("Cargo.toml"),
+        ),
         rustc_version: toolchain.version,
         host_triple: toolchain.host_triple,
         rustc_sysroot: toolchain.sysroot,
@@ -589,6 +593,38 @@ fn metadata_env(pkg: &cargo_metadata::Package) -> BTreeMap<String, String> {
                 .unwrap_or_default(),
         ),
     ])
+}
+
+/// `debug` or `release` for the selected profile: custom profiles follow their `inherits`
+/// chain in the workspace manifest, as Cargo sets PROFILE for build scripts.
+fn profile_kind(options: &CargoOptions, manifest: &Path) -> String {
+    let manifest: toml::Table = std::fs::read_to_string(manifest)
+        .ok()
+        .and_then(|text| toml::from_str(&text).ok())
+        .unwrap_or_default();
+    let mut name = match (&options.profile, options.release) {
+        (Some(profile), _) => profile.clone(),
+        (None, true) => "release".to_string(),
+        (None, false) => "dev".to_string(),
+    };
+    // Cargo rejects cycles; the bound only keeps a broken manifest from looping here.
+    for _ in 0..16 {
+        match name.as_str() {
+            "dev" | "test" => return "debug".to_string(),
+            "release" | "bench" => return "release".to_string(),
+            _ => {}
+        }
+        match manifest
+            .get("profile")
+            .and_then(|profiles| profiles.get(&name))
+            .and_then(|profile| profile.get("inherits"))
+            .and_then(|inherits| inherits.as_str())
+        {
+            Some(parent) => name = parent.to_string(),
+            None => break,
+        }
+    }
+    "debug".to_string()
 }
 
 /// `~/.cargo/registry/src/<index>/<name>-<version>` -> `~/.cargo/registry/cache/<index>/<name>-<version>.crate`

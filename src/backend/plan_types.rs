@@ -15,6 +15,9 @@ pub struct BuildPlan {
     pub target_dir: PathBuf,
     /// Cargo's profile directory name: `debug`, `release`, or a custom profile's name.
     pub profile_dir: String,
+    /// `debug` or `release`: what build scripts see as PROFILE, from the profile Cargo's
+    /// selected profile inherits from.
+    pub profile_kind: String,
     /// `rustc -vV` of the toolchain every unit is compiled with.
     pub rustc_version: String,
     pub host_triple: String,
