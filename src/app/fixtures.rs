@@ -176,6 +176,7 @@ pub fn plan() -> BuildPlan {
         workspace_root: PathBuf::from("/src/demo"),
         target_dir: PathBuf::from("/src/demo/target"),
         profile_dir: "debug".into(),
+        profile_kind: "debug".into(),
         rustc_version: "rustc 1.95.0".into(),
         host_triple: "x86_64-unknown-linux-gnu".into(),
         packages,
