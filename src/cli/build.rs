@@ -237,8 +237,17 @@ impl Printer {
                 } else {
                     eprintln!("error: could not build {title}{code}");
                 }
-                for line in &state.units[unit].log.lines {
-                    eprintln!("  {line}");
+                for line in state.units[unit]
+                    .log
+                    .lines
+                    .iter()
+                    .filter(|line| self.verbose || !is_builder_noise(line))
+                {
+                    if self.color {
+                        eprintln!("  {line}");
+                    } else {
+                        eprintln!("  {}", strip_ansi(line));
+                    }
                 }
                 if let Some(error) = &state.units[unit].error {
                     eprintln!("  {error}");
@@ -329,6 +338,14 @@ impl Printer {
             }
         }
     }
+}
+
+/// Log lines that say how a unit was built rather than why it failed: the builder's
+/// rustc command line and build scripts' rerun hints (shown with -v).
+fn is_builder_noise(line: &str) -> bool {
+    line.starts_with("Running rustc ")
+        || line.starts_with("cargo:rerun-if-")
+        || line.starts_with("cargo::rerun-if-")
 }
 
 fn diagnose_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) -> Option<Diagnosis> {
