@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::events::strip_ansi;
-use super::nixgen::{GENERATED_MARKER, libnix_dir};
+use super::nixgen::{GENERATED_MARKER, libnix_dir_in};
 use super::plan_types::{BuildPlan, UnitId};
 use super::state::{BuildState, UnitStatus};
 
@@ -50,7 +50,7 @@ pub enum LastBuildError {
 }
 
 pub fn path(target_dir: &Path) -> PathBuf {
-    target_dir.join("libnix").join("last-build.json")
+    libnix_dir_in(target_dir).join("last-build.json")
 }
 
 /// A failed unit's log, colour codes removed: what [`super::diagnose`] reads.
@@ -96,13 +96,12 @@ impl LastBuild {
 
     /// Written after every build, so `doctor` can read it without building again.
     pub fn save(&self, plan: &BuildPlan) -> Result<(), LastBuildError> {
-        let dir = libnix_dir(plan);
-        let file = dir.join("last-build.json");
+        let file = path(&plan.target_dir);
         let io = |source| LastBuildError::Io {
             path: file.clone(),
             source,
         };
-        std::fs::create_dir_all(&dir).map_err(io)?;
+        std::fs::create_dir_all(libnix_dir_in(&plan.target_dir)).map_err(io)?;
         let text = serde_json::to_vec_pretty(self).map_err(|e| io(e.into()))?;
         std::fs::write(&file, text).map_err(io)
     }

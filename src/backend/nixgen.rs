@@ -690,7 +690,17 @@ fn root_link(unit: &Unit) -> String {
 
 /// Where libnix-tui keeps its generated files for `plan`.
 pub fn libnix_dir(plan: &BuildPlan) -> PathBuf {
-    plan.target_dir.join("libnix")
+    libnix_dir_in(&plan.target_dir)
+}
+
+/// `<target_dir>/libnix`, for callers that have no plan.
+pub fn libnix_dir_in(target_dir: &Path) -> PathBuf {
+    target_dir.join("libnix")
+}
+
+/// Where the root units' binaries and libraries are linked: `target/libnix/<profile>`.
+pub fn out_dir(plan: &BuildPlan) -> PathBuf {
+    libnix_dir(plan).join(&plan.profile_dir)
 }
 
 /// Write plan.json and the Nix library into `<target>/libnix`, touching files only when

@@ -42,7 +42,7 @@ impl ProjectDirs {
     }
 
     pub fn libnix_dir(&self) -> PathBuf {
-        self.target_dir.join("libnix")
+        nixgen::libnix_dir_in(&self.target_dir)
     }
 }
 

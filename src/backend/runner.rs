@@ -51,7 +51,7 @@ pub struct Prepared {
 impl Prepared {
     /// Where the built binaries and libraries appear: `target/libnix/<profile>`.
     pub fn out_link(&self) -> PathBuf {
-        nixgen::libnix_dir(&self.plan).join(&self.plan.profile_dir)
+        nixgen::out_dir(&self.plan)
     }
 
     /// The GC roots that keep the root units' outputs alive: `root`, `root-2`, ...

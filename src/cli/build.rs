@@ -332,7 +332,7 @@ impl Printer {
                     ),
                 );
                 if success && let Some(plan) = &state.plan {
-                    let dir = crate::backend::nixgen::libnix_dir(plan).join(&plan.profile_dir);
+                    let dir = crate::backend::nixgen::out_dir(plan);
                     self.status_line("Output", 32, &dir.display().to_string());
                 }
             }
