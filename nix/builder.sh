@@ -21,7 +21,9 @@ fi
 
 # Build-script directives, in both `cargo:` and `cargo::` syntax, from file $1.
 # $2 says which ones apply: "own" (this package's build script) or "dep" (a dependency's).
+# rustc-env goes to rustcEnv, set for the rustc call only, as Cargo does.
 directiveArgs=()
+rustcEnv=()
 readDirectives() {
   local line body key value
   while IFS= read -r line || [ -n "$line" ]; do
@@ -42,7 +44,7 @@ readDirectives() {
     case "$key" in
       rustc-cfg) directiveArgs+=(--cfg "$value") ;;
       rustc-check-cfg) directiveArgs+=(--check-cfg "$value") ;;
-      rustc-env) export "${value%%=*}=${value#*=}" ;;
+      rustc-env) rustcEnvEntry "$value" ;;
       rustc-link-search) directiveArgs+=(-L "$value") ;;
       rustc-link-lib) if [ -n "$passLinkLib" ]; then directiveArgs+=(-l "$value"); fi ;;
       rustc-flags) rustcFlags "$value" all ;;
@@ -58,6 +60,13 @@ readDirectives() {
 }
 
 linkArg() { directiveArgs+=(-C "link-arg=$1"); }
+
+rustcEnvEntry() {
+  case "$1" in
+    [!=]*=*) rustcEnv+=("$1") ;;
+    *) echo "error: ${CARGO_PKG_NAME}@${CARGO_PKG_VERSION}: cargo:rustc-env=$1 is not NAME=VALUE" >&2; exit 1 ;;
+  esac
+}
 
 # `cargo:rustc-flags=-l foo -Lnative=/x`: only -l and -L are allowed, as in Cargo.
 rustcFlags() {
@@ -131,7 +140,7 @@ compileUnit() {
   export CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml"
   cd "$workDir"
   echo "Running rustc ${rustcArgsArray[*]} ${directiveArgs[*]}"
-  "$RUSTC" "${rustcArgsArray[@]}" "${directiveArgs[@]}"
+  env -- "${rustcEnv[@]}" "$RUSTC" "${rustcArgsArray[@]}" "${directiveArgs[@]}"
   if [ "$outputDir" != "$out" ]; then
     mv "$outputDir" "$out"
   fi
