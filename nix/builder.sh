@@ -1,12 +1,25 @@
 # Builds one unit of a libnix-tui plan. Sourced by bash (host mode) or by stdenv's
 # buildCommand (nixpkgs mode). Everything arrives as environment variables set by
-# default.nix from plan.json; see there for their meaning.
+# default.nix from plan.json; see there for their meaning. A list arrives as NAMECount and
+# NAME0, NAME1, ...: one variable per element, so no element is ever split or globbed.
 set -euo pipefail
 
+# readList NAME ARRAY: the list default.nix passed as NAME, into the array named ARRAY.
+readList() {
+  local -n readListInto="$2"
+  local readListCount="${1}Count" readListElement i
+  readListInto=()
+  for ((i = 0; i < ${!readListCount}; i++)); do
+    readListElement="$1$i"
+    readListInto+=("${!readListElement}")
+  done
+}
+
 # Host mode has no stdenv: place each native dep the way stdenv would.
-if [ -n "${libnixHostDeps+set}" ]; then
+if [ -n "${hostDepCount+set}" ]; then
   pkgConfigPath=""
-  for dep in $libnixHostDeps; do
+  readList hostDep hostDeps
+  for dep in "${hostDeps[@]}"; do
     if [ -d "$dep/bin" ]; then PATH="$dep/bin:$PATH"; fi
     for sub in lib/pkgconfig share/pkgconfig; do
       if [ -d "$dep/$sub" ]; then pkgConfigPath="${pkgConfigPath:+$pkgConfigPath:}$dep/$sub"; fi
@@ -70,8 +83,9 @@ rustcEnvEntry() {
 
 # `cargo:rustc-flags=-l foo -Lnative=/x`: only -l and -L are allowed, as in Cargo.
 rustcFlags() {
-  local flag pending=""
-  for flag in $1; do
+  local flag pending="" flags
+  read -r -a flags <<<"$1"
+  for flag in "${flags[@]}"; do
     if [ -n "$pending" ]; then
       if [ "$pending" = -L ] || [ "$2" = all ]; then directiveArgs+=("$pending" "$flag"); fi
       pending=""
@@ -103,15 +117,18 @@ lockIncremental() {
 }
 
 compileUnit() {
-  local rustcArgsArray=() dep
-  mapfile -t rustcArgsArray <<<"$rustcArgs"
+  local rustcArgs depRuns externs libDirs dep
+  readList rustcArg rustcArgs
+  readList depRun depRuns
+  readList extern externs
+  readList libDir libDirs
   if [ -n "$ownRun" ]; then
     export OUT_DIR="$ownRun/out"
     readDirectives "$ownRun/output" own
   fi
-  for dep in $depRuns; do readDirectives "$dep/output" dep; done
-  for dep in $externs; do directiveArgs+=(--extern "$dep"); done
-  for dep in $libDirs; do directiveArgs+=(-L "dependency=$dep"); done
+  for dep in "${depRuns[@]}"; do readDirectives "$dep/output" dep; done
+  for dep in "${externs[@]}"; do directiveArgs+=(--extern "$dep"); done
+  for dep in "${libDirs[@]}"; do directiveArgs+=(-L "dependency=$dep"); done
   # Incremental state lives outside the store (host mode, local crates, as Cargo does).
   # rustc reuses it only while sources and outputs keep their paths, and every edit gives
   # both new store paths: compile a copy at a fixed place and move the result out.
@@ -139,18 +156,26 @@ compileUnit() {
   esac
   export CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml"
   cd "$workDir"
-  echo "Running rustc ${rustcArgsArray[*]} ${directiveArgs[*]}"
-  env -- "${rustcEnv[@]}" "$RUSTC" "${rustcArgsArray[@]}" "${directiveArgs[@]}"
+  echo "Running rustc ${rustcArgs[*]} ${directiveArgs[*]}"
+  env -- "${rustcEnv[@]}" "$RUSTC" "${rustcArgs[@]}" "${directiveArgs[@]}"
   if [ "$outputDir" != "$out" ]; then
     mv "$outputDir" "$out"
   fi
 }
 
+# Cargo's name for metadata: upper case, `-` as `_`; set on the build script's command
+# only, so any key works as it does with Cargo.
+envify() {
+  local name="${1^^}"
+  printf '%s' "${name//-/_}"
+}
+
 runBuildScript() {
-  local spec links key value line body prefix
-  for spec in $linksDeps; do
-    links="${spec%%=*}"
-    prefix="DEP_$(echo "$links" | tr 'a-z-' 'A-Z_')_"
+  local linksNames linksRuns depEnv=() i key value line body prefix
+  readList linksName linksNames
+  readList linksRun linksRuns
+  for i in "${!linksNames[@]}"; do
+    prefix="DEP_$(envify "${linksNames[$i]}")_"
     while IFS= read -r line || [ -n "$line" ]; do
       case "$line" in
         cargo::metadata=*) body="${line#cargo::metadata=}" ;;
@@ -163,15 +188,15 @@ runBuildScript() {
       case "$key" in
         rustc-* | rerun-if-* | warning | error) continue ;;
       esac
-      export "$prefix$(echo "$key" | tr 'a-z-' 'A-Z_')=$value"
-    done <"${spec#*=}/output"
+      depEnv+=("$prefix$(envify "$key")=$value")
+    done <"${linksRuns[$i]}/output"
   done
   mkdir -p "$out/out"
   export OUT_DIR="$out/out" CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml"
   export NUM_JOBS="${NIX_BUILD_CORES:-1}" RUSTDOC="${RUSTC%rustc}rustdoc"
   cd "$src"
   local status=0
-  "$buildScript/bin/build-script-build" >"$out/output" || status=$?
+  env -- "${depEnv[@]}" "$buildScript/bin/build-script-build" >"$out/output" || status=$?
   # Show what the script said, as `cargo build -vv` would, and surface its warnings.
   local failed=""
   while IFS= read -r line || [ -n "$line" ]; do
@@ -189,9 +214,10 @@ runBuildScript() {
 }
 
 linkTarget() {
-  local spec link path
+  local rootLinks spec link path
+  readList rootLink rootLinks
   mkdir -p "$out/bin" "$out/lib"
-  for spec in $rootLinks; do
+  for spec in "${rootLinks[@]}"; do
     link="${spec%%=*}"
     path="${spec#*=}"
     case "$link" in

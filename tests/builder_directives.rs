@@ -53,3 +53,37 @@ fn rustc_env_of_a_build_script_is_set_for_rustc_only() {
             .next()
     );
 }
+
+/// rustc-flags naming a directory whose name is a glob pattern, metadata keys with `.`,
+/// `-` and `*` for dependents' build scripts, a dependency's link search path used by a
+/// dependent, and a link arg with a `*`: all reach rustc as written, as with Cargo.
+#[test]
+fn glob_characters_and_odd_metadata_keys_pass_through_as_written() {
+    let project = copy_fixture("directives");
+    let run = build(project.path(), &["-p", "app"]);
+    assert_built(&run);
+    let nix = run_nix_built(project.path(), "app");
+    assert_eq!(nix, "metadata: dotted dashed starred\nodd 7 searched 5\n");
+    assert_eq!(nix, run_cargo_built(project.path(), "app"));
+    assert!(contains(
+        &built_file(project.path(), "bin/app"),
+        "/libnix*rpath"
+    ));
+}
+
+/// An argument with a newline in it (here from CARGO_ENCODED_RUSTFLAGS) stays one argument.
+#[test]
+fn a_rustc_argument_with_a_newline_stays_one_argument() {
+    let project = copy_fixture("directives");
+    let run = build_with(project.path(), &["-p", "app"], |command| {
+        command.env(
+            "CARGO_ENCODED_RUSTFLAGS",
+            "-Clink-arg=-Wl,-rpath,/libnix\nnewline",
+        );
+    });
+    assert_built(&run);
+    assert!(contains(
+        &built_file(project.path(), "bin/app"),
+        "/libnix\nnewline"
+    ));
+}
