@@ -15,6 +15,10 @@ readList() {
   done
 }
 
+# Variables from Cargo.dependencies.nix, as NAME=VALUE: set for the build script and rustc
+# only, below what the builder sets itself, as Cargo's own environment is below Cargo's.
+readList userEnv userEnv
+
 # Host mode has no stdenv: place each native dep the way stdenv would.
 if [ -n "${hostDepCount+set}" ]; then
   pkgConfigPath=""
@@ -122,8 +126,9 @@ compileUnit() {
   readList depRun depRuns
   readList extern externs
   readList libDir libDirs
+  local unitEnv=(CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml")
   if [ -n "$ownRun" ]; then
-    export OUT_DIR="$ownRun/out"
+    unitEnv+=(OUT_DIR="$ownRun/out")
     readDirectives "$ownRun/output" own
   fi
   for dep in "${depRuns[@]}"; do readDirectives "$dep/output" dep; done
@@ -154,10 +159,9 @@ compileUnit() {
       directiveArgs+=(--out-dir "$outputDir/lib")
       ;;
   esac
-  export CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml"
   cd "$workDir"
   echo "Running rustc ${rustcArgs[*]} ${directiveArgs[*]}"
-  env -- "${rustcEnv[@]}" "$RUSTC" "${rustcArgs[@]}" "${directiveArgs[@]}"
+  env -- "${userEnv[@]}" "${unitEnv[@]}" "${rustcEnv[@]}" "$RUSTC" "${rustcArgs[@]}" "${directiveArgs[@]}"
   if [ "$outputDir" != "$out" ]; then
     mv "$outputDir" "$out"
   fi
@@ -171,7 +175,9 @@ envify() {
 }
 
 runBuildScript() {
-  local linksNames linksRuns depEnv=() i key value line body prefix
+  local linksNames linksRuns i key value line body prefix
+  local unitEnv=(OUT_DIR="$out/out" CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml"
+    NUM_JOBS="${NIX_BUILD_CORES:-1}" RUSTDOC="${RUSTC%rustc}rustdoc")
   readList linksName linksNames
   readList linksRun linksRuns
   for i in "${!linksNames[@]}"; do
@@ -188,15 +194,13 @@ runBuildScript() {
       case "$key" in
         rustc-* | rerun-if-* | warning | error) continue ;;
       esac
-      depEnv+=("$prefix$(envify "$key")=$value")
+      unitEnv+=("$prefix$(envify "$key")=$value")
     done <"${linksRuns[$i]}/output"
   done
   mkdir -p "$out/out"
-  export OUT_DIR="$out/out" CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml"
-  export NUM_JOBS="${NIX_BUILD_CORES:-1}" RUSTDOC="${RUSTC%rustc}rustdoc"
   cd "$src"
   local status=0
-  env -- "${depEnv[@]}" "$buildScript/bin/build-script-build" >"$out/output" || status=$?
+  env -- "${userEnv[@]}" "${unitEnv[@]}" "$buildScript/bin/build-script-build" >"$out/output" || status=$?
   # Show what the script said, as `cargo build -vv` would, and surface its warnings.
   local failed=""
   while IFS= read -r line || [ -n "$line" ]; do

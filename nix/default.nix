@@ -97,6 +97,15 @@ let
     // indexed "libDir" (map (i: "${unitAt i}/lib") u.libDeps)
     // indexed "depRun" (map unitAt u.depRuns);
 
+  # Cargo.dependencies.nix's variables as NAME=VALUE, kept apart from the derivation's own
+  # attributes: a variable named src, name or out must not replace them.
+  userEnvOf =
+    package:
+    let
+      envs = overrides.envsFor package.name package.version;
+    in
+    map (name: "${name}=${envs.${name}}") (builtins.attrNames envs);
+
   mkUnit =
     u:
     let
@@ -111,7 +120,7 @@ let
         nativeDeps = overrides.depsFor package.name package.version;
       }
       // u.env
-      // overrides.envsFor package.name package.version
+      // indexed "userEnv" (userEnvOf package)
       // (if u.kind == "run" then runAttrs u else compileAttrs u)
     );
 
@@ -121,6 +130,7 @@ let
       libnixUnit = "target";
       nativeDeps = [ ];
     }
+    // indexed "userEnv" [ ]
     // indexed "rootLink" (map (r: "${r.link}=${unitAt r.unit}") plan.roots)
   );
 in

@@ -87,3 +87,36 @@ fn a_rustc_argument_with_a_newline_stays_one_argument() {
         "/libnix\nnewline"
     ));
 }
+
+/// Variables from Cargo.dependencies.nix named like derivation attributes (name, src, out,
+/// builder) reach the build script and rustc without replacing the derivation's own.
+#[test]
+fn deps_file_env_named_like_derivation_attributes_reaches_the_build() {
+    let project = copy_fixture("directives");
+    std::fs::write(
+        project.path().join("Cargo.dependencies.nix"),
+        r#"{ pkgs }: {
+  envs = {
+    envs = {
+      name = "user-name";
+      src = "user-src";
+      out = "user-out";
+      builder = "user-builder";
+      buildCommand = "user-build-command";
+      LIBNIX_USER_VAR = "user";
+    };
+  };
+}
+"#,
+    )
+    .expect("write Cargo.dependencies.nix");
+    let run = build(project.path(), &["-p", "envs-report"]);
+    assert_built(&run);
+    let nix = run_nix_built(project.path(), "envs-report");
+    assert!(
+        nix.ends_with(
+            "build script: name=user-name src=user-src LIBNIX_USER_VAR=user; rustc: LIBNIX_USER_VAR=user\n"
+        ),
+        "{nix}"
+    );
+}
