@@ -2,6 +2,7 @@
 # buildCommand (nixpkgs mode). Everything arrives as environment variables set by
 # default.nix from plan.json; see there for their meaning. A list arrives as NAMECount and
 # NAME0, NAME1, ...: one variable per element, so no element is ever split or globbed.
+# shellcheck disable=SC2154 # inputs arrive from the environment, or through readList's nameref
 set -euo pipefail
 
 # readList NAME ARRAY: the list default.nix passed as NAME, into the array named ARRAY.
