@@ -120,3 +120,31 @@ fn deps_file_env_named_like_derivation_attributes_reaches_the_build() {
         "{nix}"
     );
 }
+
+/// `cargo:rustc-link-arg-cdylib` reaches the cdylib's link (here: its soname).
+#[test]
+fn cdylib_link_args_reach_the_cdylib() {
+    let project = copy_fixture("directives");
+    let run = build(project.path(), &["-p", "cdy"]);
+    assert_built(&run);
+    let soname = "liblibnix-cdylib-soname.so";
+    assert!(contains(
+        &built_file(project.path(), "lib/libcdy.so"),
+        soname
+    ));
+
+    let cargo = std::process::Command::new(env!("CARGO"))
+        .args(["build", "-q", "-p", "cdy", "--manifest-path"])
+        .arg(project.path().join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", project.path().join("target/cargo"))
+        .output()
+        .expect("run cargo");
+    assert!(
+        cargo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cargo.stderr)
+    );
+    let cargo_lib = std::fs::read(project.path().join("target/cargo/debug/libcdy.so"))
+        .expect("cargo's libcdy.so");
+    assert!(contains(&cargo_lib, soname));
+}
