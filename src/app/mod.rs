@@ -3,12 +3,14 @@
 //! the [`Effect`]s the shell carries out; [`run`] is the loop around it.
 
 mod action;
+pub mod dashboard;
 mod editor;
 mod effect;
 mod event;
 pub mod keymap;
 mod log_view;
 mod run;
+mod shell;
 mod state;
 mod terminal;
 pub mod tree;
