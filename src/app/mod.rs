@@ -23,7 +23,7 @@ mod update_tests;
 
 pub use action::{Action, Command, UnknownCommand};
 pub use editor::{EditKind, EditScope, Editor};
-pub use effect::{DepsEdit, DepsOp, Effect};
+pub use effect::Effect;
 pub use event::AppEvent;
 pub use log_view::{LogView, line_matches, plain_text};
 pub use run::run;

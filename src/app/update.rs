@@ -5,15 +5,16 @@ use std::sync::Arc;
 use ratatui::layout::{Position, Rect, Size};
 
 use crate::backend::BackendEvent;
-use crate::backend::diagnose::diagnose;
+use crate::backend::diagnose::{Suggestion, diagnose};
 use crate::backend::last_build::{self, LastBuild};
+use crate::backend::overrides::{CrateSelector, Edit};
 use crate::backend::plan_types::UnitId;
 use crate::backend::state::{Phase, UnitStatus};
 use crate::views::layout::{self, Panes};
 
 use super::action::{Action, Command};
 use super::editor::Editor;
-use super::effect::{DepsEdit, DepsOp, Effect};
+use super::effect::Effect;
 use super::event::AppEvent;
 use super::state::{
     AppState, DepsEntry, ErrorScreen, Focus, Mode, Notice, NoticeKind, RebuildOffer, SearchPrompt,
@@ -481,8 +482,8 @@ fn save_edit(state: &mut AppState) -> Vec<Effect> {
     match editor.to_edit() {
         Ok(edit) => {
             editor.error = None;
-            state.pending_edit = Some(edit.clone());
-            vec![Effect::EditDeps(edit)]
+            state.pending_edit = Some(editor.target());
+            vec![Effect::EditDeps(vec![edit])]
         }
         Err(reason) => {
             editor.error = Some(reason);
@@ -640,16 +641,27 @@ fn apply_fix(state: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     }
     state.fix_preview = None;
-    let edit = DepsEdit {
-        crate_name: suggestion.crate_name,
-        version: None,
-        op: DepsOp::ApplySuggestion {
-            packages: suggestion.packages,
-            envs: suggestion.envs,
-        },
-    };
-    state.pending_edit = Some(edit.clone());
-    vec![Effect::EditDeps(edit)]
+    state.pending_edit = Some(CrateSelector::all_versions(&suggestion.crate_name));
+    vec![Effect::EditDeps(suggested_edits(&suggestion))]
+}
+
+/// A suggestion's packages and env vars (values are Nix string contents), as edits of the
+/// crate's entry for every version.
+fn suggested_edits(suggestion: &Suggestion) -> Vec<Edit> {
+    let target = CrateSelector::all_versions(&suggestion.crate_name);
+    let deps = suggestion.packages.iter().map(|package| Edit::AddDep {
+        target: target.clone(),
+        package: package.clone(),
+    });
+    let envs = suggestion
+        .envs
+        .iter()
+        .map(|(var, value)| Edit::SetEnvExpression {
+            target: target.clone(),
+            var: var.clone(),
+            expression: format!("\"{value}\""),
+        });
+    deps.chain(envs).collect()
 }
 
 fn announce_finish(state: &mut AppState, success: bool) {
@@ -702,14 +714,14 @@ fn hint_for(message: &str) -> Option<String> {
 fn app_event(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
     match event {
         AppEvent::DepsSaved(Ok(summary)) => {
-            let Some(edit) = state.pending_edit.take() else {
+            let Some(target) = state.pending_edit.take() else {
                 return Vec::new();
             };
             state.editor = None;
-            let crate_name = edit.crate_name.clone();
+            let crate_name = target.name.clone();
             state.rebuild_offer = Some(RebuildOffer {
-                crate_name: edit.crate_name,
-                version: edit.version,
+                crate_name: target.name,
+                version: target.version,
             });
             notify(
                 state,

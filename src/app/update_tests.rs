@@ -9,6 +9,7 @@ use super::fixtures::{self, unit_named};
 use super::keymap::action_for_key;
 use super::*;
 use crate::backend::BackendEvent;
+use crate::backend::overrides::{CrateSelector, Edit};
 use crate::backend::state::UnitStatus;
 
 const SCREEN: Size = Size::new(120, 36);
@@ -77,11 +78,10 @@ fn typing_in_the_editor_and_enter_emits_the_edit() {
     let effects = press_code(&mut state, KeyCode::Enter);
     assert_eq!(
         effects,
-        vec![Effect::EditDeps(DepsEdit {
-            crate_name: "openssl-sys".into(),
-            version: None,
-            op: DepsOp::AddDep("openssl".into()),
-        })]
+        vec![Effect::EditDeps(vec![Edit::AddDep {
+            target: CrateSelector::all_versions("openssl-sys"),
+            package: "openssl".into(),
+        }])]
     );
     assert!(
         press_code(&mut state, KeyCode::Enter).is_empty(),
@@ -102,11 +102,14 @@ fn the_editor_can_set_an_env_var_for_this_version_only() {
     let effects = press_code(&mut state, KeyCode::Enter);
     assert_eq!(
         effects,
-        vec![Effect::EditDeps(DepsEdit {
-            crate_name: "openssl-sys".into(),
-            version: Some("0.9.109".into()),
-            op: DepsOp::SetEnv("OPENSSL_DIR".into(), "/usr".into()),
-        })]
+        vec![Effect::EditDeps(vec![Edit::SetEnv {
+            target: CrateSelector {
+                name: "openssl-sys".into(),
+                version: Some("0.9.109".into()),
+            },
+            var: "OPENSSL_DIR".into(),
+            value: "/usr".into(),
+        }])]
     );
 }
 

@@ -3,9 +3,8 @@
 
 use std::path::Path;
 
-use crate::app::effect::{DepsEdit, DepsOp};
 use crate::app::event::AppEvent;
-use crate::backend::overrides::{self, CrateSelector, DepsDocument, Edit, EnvValue};
+use crate::backend::overrides::{self, DepsDocument, Edit, EnvValue};
 use crate::backend::project::{self, ProjectDirs};
 use crate::backend::runner::BuildRequest;
 use crate::cli::deps::describe_done;
@@ -13,11 +12,11 @@ use crate::cli::deps::describe_done;
 use super::Shell;
 
 impl Shell {
-    pub(super) fn edit_deps(&self, edit: DepsEdit) {
+    pub(super) fn edit_deps(&self, edits: Vec<Edit>) {
         let request = self.request.clone();
         let app = self.app.clone();
         tokio::task::spawn_blocking(move || {
-            let _ = app.send(AppEvent::DepsSaved(save_edit(&request, &edit)));
+            let _ = app.send(AppEvent::DepsSaved(save_edits(&request, &edits)));
         });
     }
 
@@ -33,13 +32,12 @@ impl Shell {
     }
 }
 
-fn save_edit(request: &BuildRequest, edit: &DepsEdit) -> Result<String, String> {
+fn save_edits(request: &BuildRequest, edits: &[Edit]) -> Result<String, String> {
     let dirs = ProjectDirs::locate(&request.cargo).map_err(|e| e.to_string())?;
     let mode = project::resolve_mode(request.nix.toolchain);
     let pkgs = project::pkgs_expression(mode, &dirs.libnix_dir()).map_err(|e| e.to_string())?;
-    let edits = edits_for(edit);
     let report =
-        overrides::edit_file(&dirs.deps_file(), &edits, &pkgs).map_err(|e| e.to_string())?;
+        overrides::edit_file(&dirs.deps_file(), edits, &pkgs).map_err(|e| e.to_string())?;
     let done: Vec<String> = edits
         .iter()
         .filter(|e| !report.unchanged.contains(e))
@@ -50,44 +48,6 @@ fn save_edit(request: &BuildRequest, edit: &DepsEdit) -> Result<String, String> 
     } else {
         done.join("; ")
     })
-}
-
-fn edits_for(edit: &DepsEdit) -> Vec<Edit> {
-    let target = CrateSelector {
-        name: edit.crate_name.clone(),
-        version: edit.version.clone(),
-    };
-    match &edit.op {
-        DepsOp::AddDep(package) => vec![Edit::AddDep {
-            target,
-            package: package.clone(),
-        }],
-        DepsOp::RemoveDep(package) => vec![Edit::RemoveDep {
-            target,
-            package: package.clone(),
-        }],
-        DepsOp::SetEnv(var, value) => vec![Edit::SetEnv {
-            target,
-            var: var.clone(),
-            value: value.clone(),
-        }],
-        DepsOp::UnsetEnv(var) => vec![Edit::UnsetEnv {
-            target,
-            var: var.clone(),
-        }],
-        DepsOp::ApplySuggestion { packages, envs } => packages
-            .iter()
-            .map(|package| Edit::AddDep {
-                target: target.clone(),
-                package: package.clone(),
-            })
-            .chain(envs.iter().map(|(var, value)| Edit::SetEnvExpression {
-                target: target.clone(),
-                var: var.clone(),
-                expression: format!("\"{value}\""),
-            }))
-            .collect(),
-    }
 }
 
 /// The crate's entries in the deps file, as the details pane and the editor show them.

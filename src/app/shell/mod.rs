@@ -67,7 +67,7 @@ impl Shell {
             match effect {
                 Effect::Build { only } => self.build(only),
                 Effect::Cancel => self.cancel(),
-                Effect::EditDeps(edit) => self.edit_deps(edit),
+                Effect::EditDeps(edits) => self.edit_deps(edits),
                 Effect::LoadDepsEntry { crate_name } => self.load_deps_entry(crate_name),
                 Effect::RecordBuild(record) => self.record_build(*record),
                 Effect::Quit => break,
