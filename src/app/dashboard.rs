@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 use crate::backend::runner::BuildRequest;
 
 use super::run::run;
-use super::shell::Shell;
+use super::shell;
 use super::state::AppState;
 use super::terminal::TerminalSession;
 
@@ -22,8 +22,9 @@ pub fn open(request: BuildRequest, build_now: bool) -> anyhow::Result<()> {
         let (backend_tx, backend_rx) = mpsc::unbounded_channel();
         let (app_tx, app_rx) = mpsc::unbounded_channel();
         let (effects_tx, effects_rx) = mpsc::unbounded_channel();
-        let shell =
-            tokio::spawn(Shell::new(request, backend_tx, app_tx).serve(build_now, effects_rx));
+        let shell = tokio::spawn(shell::serve(
+            request, build_now, backend_tx, app_tx, effects_rx,
+        ));
         let mut session = TerminalSession::start()?;
         let size = session.terminal().size()?;
         let mut state = AppState::new(size);

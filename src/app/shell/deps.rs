@@ -1,43 +1,64 @@
 //! [`Effect::EditDeps`](crate::app::Effect::EditDeps) and
-//! [`Effect::LoadDepsEntry`](crate::app::Effect::LoadDepsEntry): Cargo.dependencies.nix.
+//! [`Effect::LoadDepsEntry`](crate::app::Effect::LoadDepsEntry): Cargo.dependencies.nix of the
+//! planned workspace. The plan says where it is: no Cargo call on a selection change.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::app::event::AppEvent;
+use crate::backend::nixgen::{self, ToolchainMode};
 use crate::backend::overrides::{self, DepsDocument, Edit, EnvValue};
-use crate::backend::project::{self, ProjectDirs};
-use crate::backend::runner::BuildRequest;
+use crate::backend::plan_types::BuildPlan;
+use crate::backend::project;
+use crate::backend::runner::deps_file_path;
 use crate::cli::deps::describe_done;
 
-use super::Shell;
+use super::{Shell, lock};
+
+/// Why a deps effect came before the app could know which crate it meant.
+const NOT_PLANNED: &str = "the project has not been planned yet";
 
 impl Shell {
+    fn planned(&self) -> Option<Arc<BuildPlan>> {
+        lock(&self.last_plan).clone()
+    }
+
     pub(super) fn edit_deps(&self, edits: Vec<Edit>) {
-        let request = self.request.clone();
+        let plan = self.planned();
+        let toolchain = self.request.nix.toolchain;
         let app = self.app.clone();
         tokio::task::spawn_blocking(move || {
-            let _ = app.send(AppEvent::DepsSaved(save_edits(&request, &edits)));
+            let saved = match plan {
+                Some(plan) => save_edits(&plan, toolchain, &edits),
+                None => Err(NOT_PLANNED.to_owned()),
+            };
+            let _ = app.send(AppEvent::DepsSaved(saved));
         });
     }
 
     pub(super) fn load_deps_entry(&self, crate_name: String) {
-        let request = self.request.clone();
+        let plan = self.planned();
         let app = self.app.clone();
         tokio::task::spawn_blocking(move || {
-            let text = ProjectDirs::locate(&request.cargo)
-                .map(|dirs| entry_text(&dirs.deps_file(), &crate_name))
-                .unwrap_or_default();
+            let text = match plan {
+                Some(plan) => entry_text(&deps_file_path(&plan.workspace_root), &crate_name),
+                None => NOT_PLANNED.to_owned(),
+            };
             let _ = app.send(AppEvent::DepsEntry { crate_name, text });
         });
     }
 }
 
-fn save_edits(request: &BuildRequest, edits: &[Edit]) -> Result<String, String> {
-    let dirs = ProjectDirs::locate(&request.cargo).map_err(|e| e.to_string())?;
-    let mode = project::resolve_mode(request.nix.toolchain);
-    let pkgs = project::pkgs_expression(mode, &dirs.libnix_dir()).map_err(|e| e.to_string())?;
-    let report =
-        overrides::edit_file(&dirs.deps_file(), edits, &pkgs).map_err(|e| e.to_string())?;
+fn save_edits(
+    plan: &BuildPlan,
+    toolchain: Option<ToolchainMode>,
+    edits: &[Edit],
+) -> Result<String, String> {
+    let mode = project::resolve_mode(toolchain);
+    let pkgs =
+        project::pkgs_expression(mode, &nixgen::libnix_dir(plan)).map_err(|e| e.to_string())?;
+    let report = overrides::edit_file(&deps_file_path(&plan.workspace_root), edits, &pkgs)
+        .map_err(|e| e.to_string())?;
     let done: Vec<String> = edits
         .iter()
         .filter(|e| !report.unchanged.contains(e))
@@ -78,4 +99,54 @@ fn entry_text(deps_file: &Path, crate_name: &str) -> String {
         }
     }
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use tokio::sync::mpsc;
+
+    use super::*;
+    use crate::app::fixtures;
+    use crate::backend::runner::BuildRequest;
+
+    /// A shell whose last plan lives in `workspace`, with a request that Cargo cannot
+    /// answer: whatever works here did not ask Cargo.
+    fn shell_planned_in(workspace: &Path) -> (Shell, mpsc::UnboundedReceiver<AppEvent>) {
+        let mut request = BuildRequest::default();
+        request.cargo.manifest_path = Some(PathBuf::from("/nonexistent/Cargo.toml"));
+        let (engine, _) = mpsc::unbounded_channel();
+        let (app, answers) = mpsc::unbounded_channel();
+        let mut plan = fixtures::plan();
+        plan.workspace_root = workspace.to_path_buf();
+        let shell = Shell {
+            request: Arc::new(request),
+            engine,
+            app,
+            last_plan: Default::default(),
+            running: None,
+        };
+        *lock(&shell.last_plan) = Some(Arc::new(plan));
+        (shell, answers)
+    }
+
+    #[tokio::test]
+    async fn an_entry_is_read_from_the_planned_workspace_without_asking_cargo() {
+        let workspace = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            workspace.path().join(overrides::DEPS_FILE_NAME),
+            "{ pkgs }: with pkgs; {\n  deps = { \"openssl-sys\" = [ pkg-config openssl ]; };\n}\n",
+        )
+        .expect("deps file written");
+        let (shell, mut answers) = shell_planned_in(workspace.path());
+        shell.load_deps_entry("openssl-sys".into());
+        assert_eq!(
+            answers.recv().await,
+            Some(AppEvent::DepsEntry {
+                crate_name: "openssl-sys".into(),
+                text: "deps (every version): pkg-config openssl".into(),
+            })
+        );
+    }
 }

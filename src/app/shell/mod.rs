@@ -11,7 +11,7 @@ mod session;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use crate::backend::BackendEvent;
 use crate::backend::plan_types::BuildPlan;
@@ -21,7 +21,8 @@ use super::effect::Effect;
 use super::event::AppEvent;
 use session::{Running, Session};
 
-/// The plan of the last prepared session: the app's unit ids refer to it.
+/// The plan the app was last told about: its unit ids refer to it, and it says where the
+/// workspace and its deps file are.
 type LastPlan = Arc<Mutex<Option<Arc<BuildPlan>>>>;
 
 fn lock(plan: &LastPlan) -> MutexGuard<'_, Option<Arc<BuildPlan>>> {
@@ -29,34 +30,57 @@ fn lock(plan: &LastPlan) -> MutexGuard<'_, Option<Arc<BuildPlan>>> {
 }
 
 /// What the shell needs to carry out effects, and the build it has running.
-pub struct Shell {
+struct Shell {
     request: Arc<BuildRequest>,
-    /// Where engine sessions send their events: the app loop's engine stream.
-    backend: UnboundedSender<BackendEvent>,
+    /// Where engine sessions send their events; [`forward`] passes them on to the app.
+    engine: UnboundedSender<BackendEvent>,
     /// Where the shell's own answers go.
     app: UnboundedSender<AppEvent>,
     last_plan: LastPlan,
     running: Option<Running>,
 }
 
-impl Shell {
-    pub fn new(
-        request: BuildRequest,
-        backend: UnboundedSender<BackendEvent>,
-        app: UnboundedSender<AppEvent>,
-    ) -> Shell {
-        Shell {
-            request: Arc::new(request),
-            backend,
-            app,
-            last_plan: LastPlan::default(),
-            running: None,
+/// Plans (and with `build_now` builds) once, then carries out `effects` until
+/// [`Effect::Quit`] or until the app stops sending; stops any running build on the way out.
+/// Engine events go to `backend` unchanged, the shell's answers to `app`.
+pub async fn serve(
+    request: BuildRequest,
+    build_now: bool,
+    backend: UnboundedSender<BackendEvent>,
+    app: UnboundedSender<AppEvent>,
+    effects: UnboundedReceiver<Effect>,
+) {
+    let (engine, engine_events) = mpsc::unbounded_channel();
+    let last_plan = LastPlan::default();
+    tokio::spawn(forward(engine_events, backend, last_plan.clone()));
+    let shell = Shell {
+        request: Arc::new(request),
+        engine,
+        app,
+        last_plan,
+        running: None,
+    };
+    shell.serve(build_now, effects).await;
+}
+
+/// Passes the engine's events on to the app, keeping the plan they refer to.
+async fn forward(
+    mut engine_events: UnboundedReceiver<BackendEvent>,
+    backend: UnboundedSender<BackendEvent>,
+    last_plan: LastPlan,
+) {
+    while let Some(event) = engine_events.recv().await {
+        if let BackendEvent::Planned(plan) = &event {
+            *lock(&last_plan) = Some(plan.clone());
+        }
+        if backend.send(event).is_err() {
+            break;
         }
     }
+}
 
-    /// Plans (and with `build_now` builds) once, then carries out effects until
-    /// [`Effect::Quit`] or until the app stops sending; stops any running build on the way out.
-    pub async fn serve(mut self, build_now: bool, mut effects: UnboundedReceiver<Effect>) {
+impl Shell {
+    async fn serve(mut self, build_now: bool, mut effects: UnboundedReceiver<Effect>) {
         let first = if build_now {
             Session::Build(None)
         } else {

@@ -53,7 +53,7 @@ impl Shell {
     pub(super) fn start(&mut self, session: Session) {
         let (cancel, cancel_rx) = watch::channel(false);
         let request = self.request.clone();
-        let events = self.backend.clone();
+        let events = self.engine.clone();
         let last_plan = self.last_plan.clone();
         let task = tokio::spawn(async move {
             // Planning again may renumber units: remember the requested ones by key.
@@ -69,7 +69,6 @@ impl Shell {
             let Ok(prepared) = runner::prepare_or_report(&request, &events).await else {
                 return;
             };
-            *lock(&last_plan) = Some(prepared.plan.clone());
             if let Session::Build(_) = session {
                 let only = wanted_keys.map(|keys| {
                     (0..prepared.plan.units.len())
