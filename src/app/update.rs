@@ -751,6 +751,10 @@ fn app_event(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
             state.diagnoses.insert(unit, text);
             Vec::new()
         }
+        AppEvent::ShellFailed(error) => {
+            notify(state, NoticeKind::Error, error);
+            Vec::new()
+        }
         AppEvent::Fatal { message, hint } => {
             state.error_screen = Some(ErrorScreen { message, hint });
             Vec::new()

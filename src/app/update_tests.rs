@@ -506,3 +506,17 @@ fn a_finished_build_is_recorded_for_doctor() {
     assert_eq!(record.failures.len(), 1);
     assert_eq!(record.failures[0].package, "openssl-sys");
 }
+
+#[test]
+fn a_shell_failure_is_shown_as_an_error() {
+    let mut state = fixtures::failed_build(SCREEN);
+    update(
+        &mut state,
+        Action::App(AppEvent::ShellFailed(
+            "could not record the build for doctor: target: Not a directory".into(),
+        )),
+    );
+    let notice = state.notice.expect("a notice");
+    assert_eq!(notice.kind, NoticeKind::Error);
+    assert!(notice.text.contains("doctor"), "{}", notice.text);
+}

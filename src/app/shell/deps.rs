@@ -19,12 +19,12 @@ use super::{Shell, lock};
 const NOT_PLANNED: &str = "the project has not been planned yet";
 
 impl Shell {
-    fn planned(&self) -> Option<Arc<BuildPlan>> {
+    fn last_plan(&self) -> Option<Arc<BuildPlan>> {
         lock(&self.last_plan).clone()
     }
 
     pub(super) fn edit_deps(&self, edits: Vec<Edit>) {
-        let plan = self.planned();
+        let plan = self.last_plan();
         let toolchain = self.request.nix.toolchain;
         let app = self.app.clone();
         tokio::task::spawn_blocking(move || {
@@ -37,7 +37,7 @@ impl Shell {
     }
 
     pub(super) fn load_deps_entry(&self, crate_name: String) {
-        let plan = self.planned();
+        let plan = self.last_plan();
         let app = self.app.clone();
         tokio::task::spawn_blocking(move || {
             let text = match plan {
@@ -73,8 +73,10 @@ fn save_edits(
 
 /// The crate's entries in the deps file, as the details pane and the editor show them.
 fn entry_text(deps_file: &Path, crate_name: &str) -> String {
-    let Ok(source) = std::fs::read_to_string(deps_file) else {
-        return String::new();
+    let source = match std::fs::read_to_string(deps_file) {
+        Ok(source) => source,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return String::new(),
+        Err(error) => return format!("{}: {error}", deps_file.display()),
     };
     let document = match DepsDocument::parse(deps_file, source) {
         Ok(document) => document,
@@ -116,19 +118,9 @@ mod tests {
     fn shell_planned_in(workspace: &Path) -> (Shell, mpsc::UnboundedReceiver<AppEvent>) {
         let mut request = BuildRequest::default();
         request.cargo.manifest_path = Some(PathBuf::from("/nonexistent/Cargo.toml"));
-        let (engine, _) = mpsc::unbounded_channel();
-        let (app, answers) = mpsc::unbounded_channel();
         let mut plan = fixtures::plan();
         plan.workspace_root = workspace.to_path_buf();
-        let shell = Shell {
-            request: Arc::new(request),
-            engine,
-            app,
-            last_plan: Default::default(),
-            running: None,
-        };
-        *lock(&shell.last_plan) = Some(Arc::new(plan));
-        (shell, answers)
+        Shell::planned(request, plan)
     }
 
     #[tokio::test]
@@ -148,5 +140,18 @@ mod tests {
                 text: "deps (every version): pkg-config openssl".into(),
             })
         );
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_deps_file_is_shown_not_taken_for_an_empty_one() {
+        let workspace = tempfile::tempdir().expect("temp dir");
+        let deps_file = workspace.path().join(overrides::DEPS_FILE_NAME);
+        std::fs::create_dir(&deps_file).expect("a directory where the file should be");
+        let (shell, mut answers) = shell_planned_in(workspace.path());
+        shell.load_deps_entry("openssl-sys".into());
+        let Some(AppEvent::DepsEntry { text, .. }) = answers.recv().await else {
+            panic!("the entry is answered");
+        };
+        assert!(text.starts_with(&deps_file.display().to_string()), "{text}");
     }
 }

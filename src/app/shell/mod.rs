@@ -80,6 +80,21 @@ async fn forward(
 }
 
 impl Shell {
+    /// A shell that knows `plan` and runs nothing, with the receiver of its answers.
+    #[cfg(test)]
+    fn planned(request: BuildRequest, plan: BuildPlan) -> (Shell, UnboundedReceiver<AppEvent>) {
+        let (engine, _) = mpsc::unbounded_channel();
+        let (app, answers) = mpsc::unbounded_channel();
+        let shell = Shell {
+            request: Arc::new(request),
+            engine,
+            app,
+            last_plan: Arc::new(Mutex::new(Some(Arc::new(plan)))),
+            running: None,
+        };
+        (shell, answers)
+    }
+
     async fn serve(mut self, build_now: bool, mut effects: UnboundedReceiver<Effect>) {
         let first = if build_now {
             Session::Build(None)
