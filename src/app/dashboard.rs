@@ -6,14 +6,14 @@ use tokio::sync::mpsc;
 
 use crate::backend::runner::BuildRequest;
 
-use super::run::run;
+use super::run::{Render, run};
 use super::shell;
 use super::state::AppState;
 use super::terminal::TerminalSession;
 
 /// Opens the dashboard on the project `request` names, plans it (and with `build_now`
-/// builds it), and returns when the user quits.
-pub fn open(request: BuildRequest, build_now: bool) -> anyhow::Result<()> {
+/// builds it), drawing with `render`, and returns when the user quits.
+pub fn open(request: BuildRequest, build_now: bool, render: Render) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -30,6 +30,7 @@ pub fn open(request: BuildRequest, build_now: bool) -> anyhow::Result<()> {
         let mut state = AppState::new(size);
         let result = run(
             session.terminal(),
+            render,
             &mut state,
             EventStream::new(),
             backend_rx,

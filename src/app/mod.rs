@@ -8,6 +8,7 @@ mod editor;
 mod effect;
 mod event;
 pub mod keymap;
+pub mod layout;
 mod log_view;
 mod run;
 mod shell;
@@ -26,7 +27,7 @@ pub use editor::{EditKind, EditScope, Editor};
 pub use effect::Effect;
 pub use event::AppEvent;
 pub use log_view::{LogView, line_matches, plain_text};
-pub use run::run;
+pub use run::{Render, run};
 pub use state::{
     AppState, DepsEntry, ErrorScreen, Focus, Mode, Notice, NoticeKind, RebuildOffer, SearchPrompt,
     SearchTarget,

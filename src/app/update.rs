@@ -10,12 +10,12 @@ use crate::backend::last_build::{self, LastBuild};
 use crate::backend::overrides::{CrateSelector, Edit};
 use crate::backend::plan_types::UnitId;
 use crate::backend::state::{Phase, UnitStatus};
-use crate::views::layout::{self, Panes};
 
 use super::action::{Action, Command};
 use super::editor::Editor;
 use super::effect::Effect;
 use super::event::AppEvent;
+use super::layout::{self, Panes};
 use super::state::{
     AppState, DepsEntry, ErrorScreen, Focus, Mode, Notice, NoticeKind, RebuildOffer, SearchPrompt,
     SearchTarget,

@@ -298,7 +298,7 @@ fn selecting_another_unit_follows_its_log_again() {
 #[test]
 fn clicking_a_row_selects_it_and_clicking_again_toggles_it() {
     let mut state = fixtures::planned(SCREEN);
-    let rows = crate::views::layout::panes(
+    let rows = super::layout::panes(
         ratatui::layout::Rect::new(0, 0, SCREEN.width, SCREEN.height),
         &state,
     )
@@ -328,7 +328,7 @@ fn clicking_a_row_selects_it_and_clicking_again_toggles_it() {
 fn the_wheel_scrolls_the_pane_under_the_pointer() {
     let mut state = fixtures::failed_build(Size::new(80, 24));
     press(&mut state, "f");
-    let log = crate::views::layout::panes(ratatui::layout::Rect::new(0, 0, 80, 24), &state).log;
+    let log = super::layout::panes(ratatui::layout::Rect::new(0, 0, 80, 24), &state).log;
     update(
         &mut state,
         Action::Scroll {

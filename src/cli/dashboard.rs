@@ -1,8 +1,8 @@
 //! `libnix-tui` with no subcommand: the dashboard. Turns the arguments into a build request
-//! and opens [`crate::app::dashboard`].
+//! and opens [`crate::app::dashboard`], drawn by [`crate::views`].
 
 use super::TuiArgs;
-use crate::app;
+use crate::{app, views};
 
 pub fn run(args: TuiArgs) -> anyhow::Result<i32> {
     let mut build_args = args.args.clone();
@@ -16,6 +16,6 @@ pub fn run(args: TuiArgs) -> anyhow::Result<i32> {
     let mut request = build_args.request();
     // The dashboard is for seeing every state: build all that does not depend on a failure.
     request.nix.keep_going = true;
-    app::dashboard::open(request, args.build)?;
+    app::dashboard::open(request, args.build, views::render)?;
     Ok(0)
 }

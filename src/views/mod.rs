@@ -5,7 +5,6 @@ mod diagnosis;
 mod editor;
 mod error;
 mod help;
-pub mod layout;
 mod log;
 mod status_bar;
 mod summary;
@@ -21,7 +20,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType};
 
-use crate::app::AppState;
+use crate::app::{AppState, layout};
 
 /// Draws the whole screen for `state`.
 pub fn render(frame: &mut Frame, state: &AppState) {
