@@ -1,6 +1,10 @@
-//! The TUI application, Elm-style: terminal input, [`BackendEvent`](crate::backend::BackendEvent)s
-//! and [`AppEvent`]s become [`Action`]s; [`update`] applies them to [`AppState`] and returns
-//! the [`Effect`]s the shell carries out; [`run`] is the loop around it.
+//! The dashboard application, Elm-style: input and engine events in, state changed, effects out.
+//! May import the backend, ratatui and crossterm; never views or cli (the renderer is passed in).
+//!
+//! Terminal input, [`BackendEvent`](crate::backend::BackendEvent)s and [`AppEvent`]s become
+//! [`Action`]s; [`update`] applies them to [`AppState`] and returns the [`Effect`]s that
+//! `shell` carries out; [`run`] is the loop around it and [`dashboard::open`] wires the three
+//! together. [`layout`] computes the pane rectangles that `update` hit-tests and views draw.
 
 mod action;
 pub mod dashboard;

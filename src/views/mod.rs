@@ -1,4 +1,6 @@
 //! ratatui rendering, one file per panel; each a pure function of [`AppState`].
+//! May import the app's state and layout (read only), the backend's data and ratatui; never
+//! update, the shell or cli.
 
 mod details;
 mod diagnosis;

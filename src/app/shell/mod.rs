@@ -1,6 +1,9 @@
-//! The shell: carries out the [`Effect`]s that `update` asks for (engine sessions, the deps
-//! file, the last-build record) and answers with [`AppEvent`]s. Imports the backend and the
-//! app's own types; never views or cli.
+//! The shell: carries out the [`Effect`]s `update` asks for and answers with [`AppEvent`]s.
+//! May import the backend and the app's effect and event types; never update, views or cli
+//! (one exception until it moves to the backend: `cli::deps::describe_done`).
+//!
+//! It passes the engine's events on to the app unchanged, one stream as the headless CLI
+//! reads it, keeping the plan they announce: the app's unit ids and the workspace refer to it.
 //!
 //! One file per kind of effect: [`session`] (build, cancel), [`deps`] (read and edit
 //! Cargo.dependencies.nix), [`record`] (keep the finished build for `doctor`).

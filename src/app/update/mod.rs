@@ -1,4 +1,9 @@
-//! The one place the application state changes.
+//! The one place the application state changes: an [`Action`] in, [`Effect`]s out, no IO.
+//! May import the app's state, actions, effects and layout and the backend's data; never the
+//! shell, views or cli.
+//!
+//! One file per concern: `build` (builds and engine events), `navigation` (selection,
+//! scrolling, mouse), `search` (prompts), `deps` (the deps editor and fixes), `hints`.
 
 mod build;
 mod deps;
