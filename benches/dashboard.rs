@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use libnix_tui::app::{Action, AppState, update};
-use libnix_tui::backend::events::parse_line;
+use libnix_tui::backend::nix::protocol::parse_line;
 use libnix_tui::backend::plan_types::{
     BuildPlan, Package, PackageSource, Profile, Unit, UnitDep, UnitId, UnitKind,
 };

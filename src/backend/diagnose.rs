@@ -13,7 +13,7 @@ mod knowledge_base;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::events::strip_ansi;
+use super::nix::protocol::strip_ansi;
 
 pub use knowledge_base::{CrateEntry, KnowledgeBase, KnowledgeBaseError, Provider, Source};
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::events::strip_ansi;
+use super::nix::protocol::strip_ansi;
 use super::nixgen::{GENERATED_MARKER, libnix_dir_in};
 use super::plan_types::{BuildPlan, UnitId};
 use super::state::{BuildState, UnitStatus};

@@ -1,9 +1,9 @@
 //! The engine. Knows nothing of terminals: no ratatui or crossterm here.
 
 pub mod diagnose;
-pub mod events;
 pub mod export;
 pub mod last_build;
+pub mod nix;
 pub mod nixgen;
 pub mod overrides;
 pub mod plan;
@@ -36,7 +36,7 @@ pub enum BackendEvent {
     /// Units whose outputs were valid before the build: nothing will be logged for them.
     AlreadyValid(Vec<UnitId>),
     BuildStarted,
-    Nix(events::NixEvent),
+    Nix(nix::protocol::NixEvent),
     Finished {
         success: bool,
         exit_code: Option<i32>,

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::BackendEvent;
-use super::events::{
+use super::nix::protocol::{
     ActivityId, ActivityResult, ActivityType, BuildFailure, Message, NixEvent, ResultType,
     StartActivity, strip_ansi,
 };
@@ -644,7 +644,7 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::backend::UnitPaths;
-    use crate::backend::events::{Field, Fields, parse_line};
+    use crate::backend::nix::protocol::{Field, Fields, parse_line};
     use crate::backend::plan_types::{Package, PackageSource, Profile, Unit, UnitDep, UnitKind};
 
     /// Units by name (as the derivations are named) and direct dependencies.
