@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::backend::last_build::LastBuild;
+use crate::backend::build_state::last_build::LastBuild;
 use crate::backend::plan_types::UnitId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use ratatui::layout::{Position, Rect, Size};
 
 use crate::backend::BackendEvent;
+use crate::backend::build_state::last_build::{self, LastBuild};
+use crate::backend::build_state::{Phase, UnitStatus};
 use crate::backend::diagnose::diagnose;
-use crate::backend::last_build::{self, LastBuild};
 use crate::backend::plan_types::UnitId;
-use crate::backend::state::{Phase, UnitStatus};
 use crate::views::layout::{self, Panes};
 
 use super::action::{Action, Command};

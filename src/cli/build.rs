@@ -9,12 +9,12 @@ use tokio::sync::{mpsc, watch};
 
 use super::{BuildArgs, MessageFormat, PlanFormat};
 use crate::backend::BackendEvent;
+use crate::backend::build_state::last_build::{LastBuild, OtherFailure, plain_log};
+use crate::backend::build_state::{BuildState, UnitStatus};
 use crate::backend::diagnose::{Diagnosis, diagnose};
-use crate::backend::last_build::{LastBuild, OtherFailure, plain_log};
 use crate::backend::nix::protocol::{BuildFailure, NixEvent, strip_ansi};
 use crate::backend::plan_types::{BuildPlan, UnitId};
 use crate::backend::runner::{self, BuildRequest, RunError};
-use crate::backend::state::{BuildState, UnitStatus};
 use crate::backend::store::build_log_tail;
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -297,7 +297,7 @@ impl Printer {
         let c = state.counters;
         let success = matches!(
             state.phase,
-            crate::backend::state::Phase::Finished { success: true }
+            crate::backend::build_state::Phase::Finished { success: true }
         );
         match self.format {
             MessageFormat::Json => {

@@ -3,8 +3,8 @@
 
 use super::BuildArgs;
 use super::deps::describe_done;
+use crate::backend::build_state::last_build::{self, LastBuild};
 use crate::backend::diagnose::{diagnose, suggestions_for};
-use crate::backend::last_build::{self, LastBuild};
 use crate::backend::overrides::{self, CrateSelector, Edit};
 use crate::backend::project::{self, ProjectDirs};
 

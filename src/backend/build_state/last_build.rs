@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::nix::protocol::strip_ansi;
-use super::nixgen::{GENERATED_MARKER, libnix_dir_in};
-use super::plan_types::{BuildPlan, UnitId};
-use super::state::{BuildState, UnitStatus};
+use super::{BuildState, UnitStatus};
+use crate::backend::nix::protocol::strip_ansi;
+use crate::backend::nixgen::{GENERATED_MARKER, libnix_dir_in};
+use crate::backend::plan_types::{BuildPlan, UnitId};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct LastBuild {

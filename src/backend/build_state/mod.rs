@@ -1,0 +1,18 @@
+//! What a build is doing and did: the reducer of the engine's events into unit statuses,
+//! bounded logs and counters, and the record a finished build leaves for `doctor`.
+//! May import `backend::nix` (the log protocol), `backend::plan_types` and `backend::BackendEvent`; no UI.
+
+mod activities;
+mod counters;
+pub mod last_build;
+mod log;
+mod reducer;
+mod unit;
+
+pub use counters::Counters;
+pub use log::{LOG_LINES_KEPT, LOG_LINES_KEPT_IN_TOTAL, LogBuffer};
+pub use reducer::{BuildState, Phase};
+pub use unit::{UnitState, UnitStatus};
+
+#[cfg(test)]
+pub(crate) mod tests;
