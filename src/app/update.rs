@@ -578,7 +578,6 @@ fn backend_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
         Some(plan) => vec![Effect::RecordBuild(Box::new(LastBuild::from_state(
             plan,
             &state.build,
-            Vec::new(),
         )))],
         None => Vec::new(),
     }

@@ -9,13 +9,12 @@ use tokio::sync::{mpsc, watch};
 
 use super::{BuildArgs, MessageFormat, PlanFormat};
 use crate::backend::BackendEvent;
-use crate::backend::build_state::last_build::{LastBuild, OtherFailure, plain_log};
+use crate::backend::build_state::last_build::{LastBuild, plain_log};
 use crate::backend::build_state::{BuildState, UnitStatus};
 use crate::backend::diagnose::{Diagnosis, diagnose};
 use crate::backend::nix::protocol::{BuildFailure, NixEvent, strip_ansi};
 use crate::backend::plan_types::{BuildPlan, UnitId};
 use crate::backend::runner::{self, BuildRequest, RunError};
-use crate::backend::store::build_log_tail;
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
@@ -101,7 +100,6 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
         });
         let started = Instant::now();
         let mut state = BuildState::default();
-        let mut printer = printer;
         while let Some(event) = rx.recv().await {
             let changed = state.apply(&event, started.elapsed());
             printer.event(&state, &event, &changed);
@@ -109,7 +107,7 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
         let result = session.await?;
         printer.summary(&state, started.elapsed());
         if let Some(plan) = &state.plan {
-            LastBuild::from_state(plan, &state, printer.other_failures).save(plan)?;
+            LastBuild::from_state(plan, &state).save(plan)?;
         }
         Ok(match result {
             Ok(true) => 0,
@@ -125,7 +123,6 @@ struct Printer {
     color: bool,
     /// List cached units one by one (Cargo's `-v` shows its fresh units too).
     verbose: bool,
-    other_failures: Vec<OtherFailure>,
 }
 
 impl Printer {
@@ -134,7 +131,6 @@ impl Printer {
             format,
             color: std::io::stderr().is_terminal(),
             verbose,
-            other_failures: Vec::new(),
         }
     }
 
@@ -146,7 +142,7 @@ impl Printer {
         }
     }
 
-    fn event(&mut self, state: &BuildState, event: &BackendEvent, changed: &[UnitId]) {
+    fn event(&self, state: &BuildState, event: &BackendEvent, changed: &[UnitId]) {
         match event {
             BackendEvent::Error(message) => eprintln!("error: {message}"),
             BackendEvent::Warning(message) => eprintln!("warning: {message}"),
@@ -157,19 +153,18 @@ impl Printer {
                 Some(BuildFailure::DependenciesFailed { .. }) => {}
                 Some(failure) if state.unit_for_drv(failure.drv_path()).is_some() => {}
                 // A derivation outside the crate graph (a native dependency's own build):
-                // nobody followed its log, so show its end.
+                // no unit shows its log, so show its end, as the reducer kept it.
                 Some(failure) => {
-                    let message = strip_ansi(&msg.msg);
-                    eprintln!("{message}");
-                    let log_tail = build_log_tail(failure.drv_path(), 15, &[]);
-                    for line in &log_tail {
-                        eprintln!("  {line}");
+                    let other = state
+                        .other_failures
+                        .iter()
+                        .rfind(|other| other.drv_path == failure.drv_path());
+                    if let Some(other) = other {
+                        eprintln!("{}", other.message);
+                        for line in &other.log_tail {
+                            eprintln!("  {line}");
+                        }
                     }
-                    self.other_failures.push(OtherFailure {
-                        drv_path: failure.drv_path().to_string(),
-                        message,
-                        log_tail,
-                    });
                 }
                 None => eprintln!("{}", strip_ansi(&msg.msg)),
             },

@@ -1,3 +1,5 @@
+use std::collections::VecDeque;
+
 use crate::backend::plan_types::UnitId;
 
 /// What an open activity means to the reducer.
@@ -10,6 +12,8 @@ pub(super) enum Tracked {
         drv_path: String,
         unit: Option<UnitId>,
         failure_seen: bool,
+        /// The last lines of its log, kept only when it is not a unit's.
+        log_tail: VecDeque<String>,
     },
     /// The activity whose stop ends a unit's substitution.
     Substitution { unit: UnitId },

@@ -65,11 +65,9 @@ pub fn plain_log(state: &BuildState, unit: UnitId) -> Vec<String> {
 }
 
 impl LastBuild {
-    pub fn from_state(
-        plan: &BuildPlan,
-        state: &BuildState,
-        other_failures: Vec<OtherFailure>,
-    ) -> Self {
+    /// The record of the build `state` has followed, the same after a headless build
+    /// and after one in the dashboard.
+    pub fn from_state(plan: &BuildPlan, state: &BuildState) -> Self {
         let failures = state
             .units
             .iter()
@@ -90,7 +88,7 @@ impl LastBuild {
             generated: GENERATED_MARKER.to_string(),
             workspace_root: plan.workspace_root.clone(),
             failures,
-            other_failures,
+            other_failures: state.other_failures.clone(),
         }
     }
 

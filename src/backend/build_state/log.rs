@@ -16,6 +16,10 @@ pub const LOG_LINES_KEPT: usize = 10_000;
 /// take more than that. A unit's [`LogBuffer::total`] still counts every line.
 pub const LOG_LINES_KEPT_IN_TOTAL: usize = 200_000;
 
+/// How many lines of a failed derivation that is not a unit are kept (in
+/// [`super::BuildState::other_failures`]): its end says why it failed.
+pub const OTHER_FAILURE_LOG_LINES: usize = 15;
+
 /// Bounded tail of a unit's log; the full log stays available from `nix log`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogBuffer {

@@ -10,7 +10,7 @@ mod reducer;
 mod unit;
 
 pub use counters::Counters;
-pub use log::{LOG_LINES_KEPT, LOG_LINES_KEPT_IN_TOTAL, LogBuffer};
+pub use log::{LOG_LINES_KEPT, LOG_LINES_KEPT_IN_TOTAL, LogBuffer, OTHER_FAILURE_LOG_LINES};
 pub use reducer::{BuildState, Phase};
 pub use unit::{UnitState, UnitStatus};
 

@@ -9,13 +9,14 @@
 //! messages naming a derivation override all of this, whether they arrive before the
 //! stop (`--keep-going`) or after it (at the end otherwise).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::activities::{BuildEnd, BuildOutcomes, Tracked};
 use super::counters::Counters;
-use super::log::LOG_LINES_KEPT_IN_TOTAL;
+use super::last_build::OtherFailure;
+use super::log::{LOG_LINES_KEPT_IN_TOTAL, OTHER_FAILURE_LOG_LINES};
 use super::unit::{UnitState, UnitStatus};
 use crate::backend::BackendEvent;
 use crate::backend::nix::protocol::{
@@ -52,6 +53,12 @@ pub struct BuildState {
     /// Messages from Nix or the engine that belong to no unit (eval errors, warnings,
     /// plain-text stderr lines), without ANSI codes.
     pub messages: Vec<String>,
+    /// Failed derivations that are not units (a native dependency's own build, a crate
+    /// download), in the order Nix reported them.
+    pub other_failures: Vec<OtherFailure>,
+    /// The log tails of stopped builds that are not units and did not visibly succeed,
+    /// until an error message says whether they failed.
+    pub(super) other_build_logs: HashMap<String, Vec<String>>,
     /// Open Nix activities the reducer follows.
     pub(super) activities: HashMap<ActivityId, Tracked>,
     /// For each unit, the units that depend on it directly.
@@ -99,6 +106,8 @@ impl BuildState {
             }
             BackendEvent::BuildStarted => {
                 self.phase = Phase::Building;
+                self.other_failures.clear();
+                self.other_build_logs.clear();
                 self.build_started = Some(at);
             }
             BackendEvent::Nix(event) => self.apply_nix(event, at, &mut changed),
@@ -187,6 +196,7 @@ impl BuildState {
                     drv_path: path.to_owned(),
                     unit,
                     failure_seen: false,
+                    log_tail: VecDeque::new(),
                 }
             }
             // A substitution shows as `substitute` with a `copyPath` inside; copies of
@@ -214,7 +224,10 @@ impl BuildState {
     fn stop_activity(&mut self, id: ActivityId, at: Duration, changed: &mut Vec<UnitId>) {
         match self.activities.remove(&id) {
             Some(Tracked::Build {
-                unit, failure_seen, ..
+                drv_path,
+                unit,
+                failure_seen,
+                log_tail,
             }) => {
                 let end = if failure_seen {
                     BuildEnd::Failed
@@ -224,6 +237,11 @@ impl BuildState {
                         .map_or(BuildEnd::Succeeded, BuildOutcomes::claim)
                 };
                 let Some(unit) = unit else {
+                    let counted_success =
+                        matches!(end, BuildEnd::Succeeded) && self.build_outcomes.is_some();
+                    if !failure_seen && !counted_success {
+                        self.other_build_logs.insert(drv_path, log_tail.into());
+                    }
                     return;
                 };
                 let UnitStatus::Building { since, .. } = self.units[unit].status else {
@@ -249,6 +267,20 @@ impl BuildState {
     }
 
     fn activity_result(&mut self, result: &ActivityResult) {
+        if result.kind == ResultType::BuildLogLine
+            && let Some(Tracked::Build {
+                unit: None,
+                log_tail,
+                ..
+            }) = self.activities.get_mut(&result.id)
+            && let Some(line) = result.fields.str(0)
+        {
+            if log_tail.len() == OTHER_FAILURE_LOG_LINES {
+                log_tail.pop_front();
+            }
+            log_tail.push_back(strip_ansi(line));
+            return;
+        }
         let Some(tracked) = self.activities.get(&result.id) else {
             return;
         };
@@ -302,8 +334,16 @@ impl BuildState {
                 exit_code,
             } => {
                 self.note_failure_of_running_build(&drv_path);
-                if let Some(unit) = unit {
-                    self.set_status(unit, UnitStatus::Failed { exit_code }, changed);
+                match unit {
+                    Some(unit) => self.set_status(unit, UnitStatus::Failed { exit_code }, changed),
+                    None => {
+                        let log_tail = self.take_log_tail_of_other_build(&drv_path);
+                        self.other_failures.push(OtherFailure {
+                            drv_path,
+                            message: text.clone(),
+                            log_tail,
+                        });
+                    }
                 }
             }
             BuildFailure::DependenciesFailed { .. } => {
@@ -325,6 +365,24 @@ impl BuildState {
             Some(unit) => self.units[unit].error = Some(text),
             None => self.messages.push(text),
         }
+    }
+
+    /// What the build of `drv_path`, which is not a unit, logged last.
+    fn take_log_tail_of_other_build(&mut self, drv_path: &str) -> Vec<String> {
+        let open = self
+            .activities
+            .values_mut()
+            .find_map(|tracked| match tracked {
+                Tracked::Build {
+                    drv_path: path,
+                    unit: None,
+                    log_tail,
+                    ..
+                } if path == drv_path => Some(std::mem::take(log_tail).into()),
+                _ => None,
+            });
+        open.or_else(|| self.other_build_logs.remove(drv_path))
+            .unwrap_or_default()
     }
 
     /// An error named a derivation whose build may still be open: its stop must then

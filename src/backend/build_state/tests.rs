@@ -900,3 +900,67 @@ proptest! {
         prop_assert_eq!(state.counters.building + state.counters.substituting, 0);
     }
 }
+
+#[test]
+fn failures_of_derivations_that_are_not_units_are_in_the_build_record() {
+    let units: &PlanUnits = &[("good-1.0", &[]), ("top-1.0", &[0])];
+    let Run { state, .. } = replay(&fixture("28-keepgoing-2fail-v.jsonl"), units, &[], false);
+    let plan = plan(units);
+    let record = last_build::LastBuild::from_state(&plan, &state);
+    let other: Vec<(&str, &str, Vec<&str>)> = record
+        .other_failures
+        .iter()
+        .map(|failure| {
+            (
+                failure.drv_path.as_str(),
+                failure.message.as_str(),
+                failure.log_tail.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        other,
+        [
+            (
+                "/nix/store/6j02rs71n4msj2wcfm7ma0vnh0iq7h2c-fail-two-1.0.drv",
+                "error: builder for '/nix/store/6j02rs71n4msj2wcfm7ma0vnh0iq7h2c-fail-two-1.0.drv' failed with exit code 2",
+                vec!["f2 starting", "f2 dying"],
+            ),
+            (
+                "/nix/store/2ry44csdk3qzadkv9cjd6mqf4pk856ss-fail-one-1.0.drv",
+                "error: builder for '/nix/store/2ry44csdk3qzadkv9cjd6mqf4pk856ss-fail-one-1.0.drv' failed with exit code 1",
+                vec!["f1 starting", "f1 dying"],
+            ),
+        ]
+    );
+    assert!(record.failures.is_empty());
+}
+
+#[test]
+fn a_failure_reported_after_its_build_stopped_keeps_the_log_tail() {
+    let units: &PlanUnits = &[("broken-crate-0.3.0", &[])];
+    let (mut state, _) = synthetic(units, &[]);
+    nix(&mut state, &build_start(1, "native-dep", ""));
+    for n in 0..OTHER_FAILURE_LOG_LINES + 2 {
+        nix(
+            &mut state,
+            &format!(
+                r#"@nix {{"action":"result","fields":["\u001b[31mline {n}\u001b[0m"],"id":1,"type":101}}"#
+            ),
+        );
+    }
+    nix(&mut state, r#"@nix {"action":"stop","id":1}"#);
+    nix(
+        &mut state,
+        r#"@nix {"action":"msg","level":0,"msg":"error: builder for '/nix/store/native-dep.drv' failed with exit code 2"}"#,
+    );
+    let [failure] = &state.other_failures[..] else {
+        panic!("{:?}", state.other_failures)
+    };
+    assert_eq!(failure.drv_path, "/nix/store/native-dep.drv");
+    assert_eq!(failure.log_tail.len(), OTHER_FAILURE_LOG_LINES);
+    assert_eq!(failure.log_tail[0], "line 2");
+    assert_eq!(state.units[0].status, UnitStatus::Planned);
+    state.apply(&BackendEvent::BuildStarted, Duration::ZERO);
+    assert!(state.other_failures.is_empty(), "a new build, a new record");
+}
