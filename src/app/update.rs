@@ -596,13 +596,9 @@ fn diagnose_failures(state: &mut AppState, changed: &[UnitId]) {
         let Some(diagnosis) = diagnose(&plan.package_of(unit).name, &log) else {
             continue;
         };
-        let mut text = format!("{} ({})", diagnosis.cause, diagnosis.crate_name);
-        if let Some(evidence) = diagnosis.evidence.first() {
-            text.push_str(&format!("\n{evidence}"));
-        }
+        let text = diagnosis.report(1);
         match diagnosis.suggestion {
             Some(suggestion) => {
-                text.push_str(&format!("\nfix: {}", suggestion.as_nix()));
                 state.fixes.insert(unit, suggestion);
             }
             None => {

@@ -265,26 +265,17 @@ impl Printer {
         } else {
             ("", "")
         };
+        let report = diagnosis.report(usize::MAX);
+        let mut lines = report.lines();
         eprintln!(
-            "{bold}diagnosis{reset}: {} ({})",
-            diagnosis.cause, diagnosis.crate_name
+            "{bold}diagnosis{reset}: {}",
+            lines.next().unwrap_or_default()
         );
-        for line in &diagnosis.evidence {
-            eprintln!("  evidence: {line}");
+        for line in lines {
+            eprintln!("  {line}");
         }
-        if let Some(suggestion) = &diagnosis.suggestion {
-            eprintln!(
-                "  suggested Cargo.dependencies.nix entry (libnix-tui doctor --fix adds it):"
-            );
-            for line in suggestion.as_nix().lines() {
-                eprintln!("    {line}");
-            }
-            if !diagnosis.debian_packages.is_empty() {
-                eprintln!(
-                    "  host mode needs the Debian packages: {}",
-                    diagnosis.debian_packages.join(" ")
-                );
-            }
+        if diagnosis.suggestion.is_some() {
+            eprintln!("  `libnix-tui doctor --fix` adds the fix to Cargo.dependencies.nix");
         }
     }
 
@@ -359,16 +350,7 @@ fn json_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) {
             json!({
                 "exit_code": exit_code,
                 "log": state.units[unit].log.lines,
-                "diagnosis": diagnose_unit(state, plan, unit).map(|d| json!({
-                    "crate": d.crate_name,
-                    "cause": d.cause.to_string(),
-                    "evidence": d.evidence,
-                    "suggestion": d.suggestion.map(|s| json!({
-                        "crate": s.crate_name,
-                        "packages": s.packages,
-                        "envs": s.envs,
-                    })),
-                })),
+                "diagnosis": diagnose_unit(state, plan, unit).map(|d| d.to_json()),
             }),
         ),
         UnitStatus::Skipped => ("skipped", json!({ "skip_reason": "dependency failed" })),

@@ -13,7 +13,7 @@
 //! `libclang`, `headers`, `linker`, `tools`) and `rule::RULES` ranks them. A new rule is a
 //! `Rule` in the file of its kind plus its place in `RULES` (and a `Cause` variant, with its
 //! sentence, when no existing cause fits). `remedy` turns what a cause needs into packages
-//! from the knowledge base.
+//! from the knowledge base; `report` is the one way a diagnosis is written out.
 
 mod cause;
 mod headers;
@@ -23,6 +23,7 @@ mod linker;
 mod openssl;
 mod pkg_config;
 mod remedy;
+mod report;
 mod rule;
 mod scan;
 mod suggestion;

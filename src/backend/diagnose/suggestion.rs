@@ -45,3 +45,35 @@ impl Suggestion {
         deps.chain(envs).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_add_every_package_then_every_env_for_all_versions() {
+        let suggestion = Suggestion {
+            crate_name: "clang-sys".into(),
+            packages: vec!["llvmPackages.libclang".into()],
+            envs: vec![(
+                "LIBCLANG_PATH".into(),
+                "${pkgs.llvmPackages.libclang.lib}/lib".into(),
+            )],
+        };
+        let target = CrateSelector::all_versions("clang-sys");
+        assert_eq!(
+            suggestion.edits(),
+            [
+                Edit::AddDep {
+                    target: target.clone(),
+                    package: "llvmPackages.libclang".into(),
+                },
+                Edit::SetEnvExpression {
+                    target,
+                    var: "LIBCLANG_PATH".into(),
+                    expression: "\"${pkgs.llvmPackages.libclang.lib}/lib\"".into(),
+                },
+            ]
+        );
+    }
+}
