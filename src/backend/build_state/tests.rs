@@ -964,3 +964,85 @@ fn a_failure_reported_after_its_build_stopped_keeps_the_log_tail() {
     state.apply(&BackendEvent::BuildStarted, Duration::ZERO);
     assert!(state.other_failures.is_empty(), "a new build, a new record");
 }
+
+/// Recorded streams and the plans their derivations belong to.
+const RECORDED: &[(&str, &PlanUnits)] = &[
+    ("28-keepgoing-2fail-v.jsonl", KEEPGOING),
+    ("28-chain-success-v.jsonl", CHAIN),
+    ("28-fail-v.jsonl", FAIL),
+    ("28-eval-missing-attr-show-trace.jsonl", CHAIN),
+];
+
+/// One line of Nix's stderr as bytes: a recorded line cut anywhere (even inside a UTF-8
+/// sequence), with a byte overwritten, with bytes inserted, or any bytes at all.
+fn garbled_line(recorded: Vec<String>) -> impl Strategy<Value = Vec<u8>> {
+    let line = prop::sample::select(recorded).prop_map(String::into_bytes);
+    prop_oneof![
+        line.clone(),
+        (line.clone(), any::<prop::sample::Index>())
+            .prop_map(|(line, at)| line[..at.index(line.len() + 1)].to_vec()),
+        (line.clone(), any::<prop::sample::Index>(), any::<u8>()).prop_map(
+            |(mut line, at, byte)| {
+                if !line.is_empty() {
+                    let at = at.index(line.len());
+                    line[at] = byte;
+                }
+                line
+            }
+        ),
+        (
+            line,
+            any::<prop::sample::Index>(),
+            prop::collection::vec(any::<u8>(), 1..8)
+        )
+            .prop_map(|(mut line, at, bytes)| {
+                let at = at.index(line.len() + 1);
+                line.splice(at..at, bytes);
+                line
+            }),
+        prop::collection::vec(any::<u8>(), 0..64),
+    ]
+}
+
+/// A recorded session with some of its lines garbled, dropped or repeated.
+fn garbled_session() -> impl Strategy<Value = (usize, Vec<Vec<u8>>)> {
+    (0..RECORDED.len()).prop_flat_map(|index| {
+        let recorded: Vec<String> = fixture(RECORDED[index].0)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        (
+            Just(index),
+            prop::collection::vec(garbled_line(recorded), 0..60),
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn garbled_streams_never_panic_the_parser_or_the_reducer(
+        (index, lines) in garbled_session()
+    ) {
+        let (name, units) = RECORDED[index];
+        let text = fixture(name);
+        let mut events = session_events(&text, units, &[], false);
+        let finished = events.pop();
+        events.truncate(6);
+        events.extend(
+            lines
+                .iter()
+                .map(|line| BackendEvent::Nix(parse_line(&String::from_utf8_lossy(line)))),
+        );
+        events.extend(finished);
+        let mut state = BuildState::default();
+        for (step, event) in events.iter().enumerate() {
+            state.apply(event, Duration::from_secs(step as u64));
+            prop_assert_eq!(state.counters, recount(&state));
+        }
+        let plan = plan(units);
+        let record = last_build::LastBuild::from_state(&plan, &state);
+        prop_assert!(record.other_failures.len() <= lines.len());
+    }
+}
