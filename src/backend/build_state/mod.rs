@@ -1,6 +1,6 @@
 //! What a build is doing and did: the reducer of the engine's events into unit statuses,
 //! bounded logs and counters, and the record a finished build leaves for `doctor`.
-//! May import `backend::nix` (the log protocol), `backend::plan_types` and `backend::BackendEvent`; no UI.
+//! May import `backend::nix`, `backend::plan_types`, `BackendEvent` and the path layout; no UI.
 
 mod activities;
 mod counters;

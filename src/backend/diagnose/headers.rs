@@ -1,29 +1,17 @@
 //! A C compiler could not find a header.
 
 use super::Cause;
-use super::rule::{Needs, Rule};
+use super::rule::{Listed, Needs};
 use super::text::{between_all, push_unique};
 
-pub(super) struct Header;
-
-impl Rule for Header {
-    fn missing_in(&self, line: &str) -> Vec<String> {
-        missing_headers(line)
-    }
-
-    fn cause(&self, missing: &[String]) -> Cause {
-        Cause::MissingHeader {
-            header: missing[0].clone(),
-        }
-    }
-
-    fn needs(&self, missing: &[String], _messages: &[String]) -> Needs {
-        Needs {
-            headers: missing.to_vec(),
-            ..Needs::default()
-        }
-    }
-}
+pub(super) const HEADER: Listed = Listed {
+    find: missing_headers,
+    cause: |header| Cause::MissingHeader { header },
+    needs: |headers| Needs {
+        headers,
+        ..Needs::default()
+    },
+};
 
 /// Headers gcc (`fatal error: zlib.h: No such file or directory`) or clang
 /// (`fatal error: 'zlib.h' file not found`) could not include.

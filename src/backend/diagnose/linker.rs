@@ -1,52 +1,34 @@
 //! The linker could not find a `-l` library, or rustc could not run the linker itself.
 
 use super::Cause;
-use super::rule::{Needs, Rule};
+use super::rule::{Listed, Needs};
 use super::text::{between_all, first_name, is_name_char, push_unique};
 
-pub(super) struct LinkLibrary;
+pub(super) const LINK_LIBRARY: Listed = Listed {
+    find: missing_link_libs,
+    cause: |lib| Cause::MissingLinkLib { lib },
+    needs: |libs| Needs {
+        libs,
+        ..Needs::default()
+    },
+};
 
-impl Rule for LinkLibrary {
-    fn missing_in(&self, line: &str) -> Vec<String> {
-        missing_link_libs(line)
-    }
-
-    fn cause(&self, missing: &[String]) -> Cause {
-        Cause::MissingLinkLib {
-            lib: missing[0].clone(),
-        }
-    }
-
-    fn needs(&self, missing: &[String], _messages: &[String]) -> Needs {
-        Needs {
-            libs: missing.to_vec(),
-            ..Needs::default()
-        }
-    }
-}
-
-pub(super) struct Linker;
-
-impl Rule for Linker {
-    fn missing_in(&self, line: &str) -> Vec<String> {
+/// rustc could not run its linker: only the first one named is needed.
+pub(super) const LINKER: Listed = Listed {
+    find: |line| {
         first_name(&between_all(line, "linker `", "` not found"))
             .into_iter()
             .collect()
-    }
-
-    fn cause(&self, missing: &[String]) -> Cause {
-        Cause::MissingLinker {
-            linker: missing[0].clone(),
-        }
-    }
-
-    fn needs(&self, missing: &[String], _messages: &[String]) -> Needs {
+    },
+    cause: |linker| Cause::MissingLinker { linker },
+    needs: |mut linkers| {
+        linkers.truncate(1);
         Needs {
-            tools: vec![missing[0].clone()],
+            tools: linkers,
             ..Needs::default()
         }
-    }
-}
+    },
+};
 
 /// `-l` libraries the GNU linker, lld or Apple's ld could not find; a verbatim
 /// `-l:libNAME.so.0` counts as `NAME`.

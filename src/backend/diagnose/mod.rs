@@ -10,10 +10,12 @@
 //!
 //! `scan` reads a log once. A rule spots one kind of failure, names its [`Cause`] and says
 //! what removes it; rules live one file per kind of matcher (`pkg_config`, `openssl`,
-//! `libclang`, `headers`, `linker`, `tools`) and `rule::RULES` ranks them. A new rule is a
-//! `Rule` in the file of its kind plus its place in `RULES` (and a `Cause` variant, with its
-//! sentence, when no existing cause fits). `remedy` turns what a cause needs into packages
-//! from the knowledge base; `report` is the one way a diagnosis is written out.
+//! `libclang`, `headers`, `linker`, `tools`), most as one value of a generic kind
+//! (`rule::Phrases` for fixed words, `rule::Listed` for messages naming what is missing).
+//! A new rule is that value, or a `Rule` impl, plus its place in `rule::RULES`, which
+//! ranks them (and a `Cause` variant, with its sentence, when no cause fits). `remedy`
+//! turns what a cause needs into packages from the knowledge base; `report` is the one way
+//! a diagnosis is written out.
 
 mod cause;
 mod headers;

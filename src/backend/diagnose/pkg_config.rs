@@ -1,29 +1,17 @@
 //! pkg-config, or the pkg-config and system-deps crates, could not find a module.
 
 use super::Cause;
-use super::rule::{Needs, Rule};
+use super::rule::{Listed, Needs};
 use super::text::{between_all, is_name, last_word_after, push_unique};
 
-pub(super) struct PkgConfigModule;
-
-impl Rule for PkgConfigModule {
-    fn missing_in(&self, line: &str) -> Vec<String> {
-        pkg_config_missing_modules(line)
-    }
-
-    fn cause(&self, missing: &[String]) -> Cause {
-        Cause::MissingPkgConfigPackage {
-            name: missing[0].clone(),
-        }
-    }
-
-    fn needs(&self, missing: &[String], _messages: &[String]) -> Needs {
-        Needs {
-            modules: missing.to_vec(),
-            ..Needs::default()
-        }
-    }
-}
+pub(super) const PKG_CONFIG_MODULE: Listed = Listed {
+    find: pkg_config_missing_modules,
+    cause: |name| Cause::MissingPkgConfigPackage { name },
+    needs: |modules| Needs {
+        modules,
+        ..Needs::default()
+    },
+};
 
 /// Modules named missing by pkg-config (freedesktop and pkgconf wording) or by the
 /// pkg-config / system-deps crates.

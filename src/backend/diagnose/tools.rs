@@ -4,47 +4,28 @@ use super::Cause;
 use super::rule::{Needs, Rule};
 use super::text::{between_all, is_name, push_unique, words_after};
 
-/// `protoc`, which prost-build and others run.
-pub(super) struct Protoc;
-
-impl Rule for Protoc {
-    fn missing_in(&self, line: &str) -> Vec<String> {
-        missing_tools(line)
-            .into_iter()
-            .filter(|tool| tool == "protoc")
-            .collect()
-    }
-
-    fn cause(&self, _missing: &[String]) -> Cause {
-        Cause::MissingProtoc
-    }
-
-    fn needs(&self, _missing: &[String], _messages: &[String]) -> Needs {
-        Needs {
-            tools: vec!["protoc".to_string()],
-            ..Needs::default()
-        }
-    }
+/// One program a build script runs, with a cause of its own: `protoc` (prost-build and
+/// others), `cmake` (the cmake crate).
+pub(super) struct NamedTool {
+    pub tool: &'static str,
+    pub cause: Cause,
 }
 
-/// `cmake`, which the cmake crate runs.
-pub(super) struct Cmake;
-
-impl Rule for Cmake {
+impl Rule for NamedTool {
     fn missing_in(&self, line: &str) -> Vec<String> {
         missing_tools(line)
             .into_iter()
-            .filter(|tool| tool == "cmake")
+            .filter(|tool| tool == self.tool)
             .collect()
     }
 
     fn cause(&self, _missing: &[String]) -> Cause {
-        Cause::MissingCmake
+        self.cause.clone()
     }
 
     fn needs(&self, _missing: &[String], _messages: &[String]) -> Needs {
         Needs {
-            tools: vec!["cmake".to_string()],
+            tools: vec![self.tool.to_string()],
             ..Needs::default()
         }
     }
