@@ -1,5 +1,4 @@
-//! What a build is doing and did: the reducer of the engine's events into unit statuses,
-//! bounded logs and counters, and the record a finished build leaves for `doctor`.
+//! Build state: engine events reduced to unit statuses, bounded logs, counters, build records.
 //! May import `backend::nix`, `backend::plan_types`, `BackendEvent` and the path layout; no UI.
 
 mod activities;
