@@ -1,6 +1,6 @@
 use super::unit::{UnitState, UnitStatus};
 
-/// How many units are in each status; [`BuildState::apply`] keeps them exact.
+/// How many units are in each status; [`super::BuildState::apply`] keeps them exact.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
     pub planned: usize,

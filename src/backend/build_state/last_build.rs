@@ -53,7 +53,7 @@ pub fn path(target_dir: &Path) -> PathBuf {
     libnix_dir_in(target_dir).join("last-build.json")
 }
 
-/// A failed unit's log, colour codes removed: what [`super::diagnose`] reads.
+/// A failed unit's log, colour codes removed: what [`crate::backend::diagnose`] reads.
 pub fn plain_log(state: &BuildState, unit: UnitId) -> Vec<String> {
     state.units[unit]
         .log
