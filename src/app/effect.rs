@@ -1,6 +1,6 @@
 //! Effects: what [`super::update`] asks the shell to do. The app itself never does IO.
 
-use crate::backend::last_build::LastBuild;
+use crate::backend::build_state::last_build::LastBuild;
 use crate::backend::overrides::Edit;
 use crate::backend::plan_types::UnitId;
 

@@ -4,7 +4,7 @@
 use ratatui::layout::{Margin, Rect};
 
 use super::state::AppState;
-use crate::backend::state::UnitStatus;
+use crate::backend::build_state::UnitStatus;
 
 /// Below this width the tree goes above the log instead of beside it.
 const SIDE_BY_SIDE_MIN_WIDTH: u16 = 110;

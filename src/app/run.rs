@@ -14,7 +14,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::MissedTickBehavior;
 
 use crate::backend::BackendEvent;
-use crate::backend::state::Phase;
+use crate::backend::build_state::Phase;
 
 use super::action::Action;
 use super::effect::Effect;

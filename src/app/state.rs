@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use ratatui::layout::Size;
 
+use crate::backend::build_state::{BuildState, UnitState, UnitStatus};
 use crate::backend::diagnose::Suggestion;
 use crate::backend::overrides::CrateSelector;
 use crate::backend::plan_types::{BuildPlan, Package, Unit, UnitId};
-use crate::backend::state::{BuildState, UnitState, UnitStatus};
 
 use super::editor::Editor;
 use super::log_view::LogView;
@@ -179,7 +179,7 @@ impl AppState {
 
     /// Whether the engine is busy (or about to be) with a build.
     pub fn is_busy(&self) -> bool {
-        use crate::backend::state::Phase;
+        use crate::backend::build_state::Phase;
         self.build_requested
             || matches!(
                 self.build.phase,

@@ -9,8 +9,8 @@ use super::fixtures::{self, unit_named};
 use super::keymap::action_for_key;
 use super::*;
 use crate::backend::BackendEvent;
+use crate::backend::build_state::UnitStatus;
 use crate::backend::overrides::{CrateSelector, Edit};
-use crate::backend::state::UnitStatus;
 
 const SCREEN: Size = Size::new(120, 36);
 
@@ -399,7 +399,7 @@ fn help_opens_and_closes() {
 #[test]
 fn a_failed_finish_points_at_f() {
     let mut state = fixtures::failed_build(SCREEN);
-    state.build.phase = crate::backend::state::Phase::Building;
+    state.build.phase = crate::backend::build_state::Phase::Building;
     update(
         &mut state,
         Action::Backend(BackendEvent::Finished {

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::AppState;
-use crate::backend::state::{Counters, Phase, UnitStatus};
+use crate::backend::build_state::{Counters, Phase, UnitStatus};
 
 use super::{dim, unit_status};
 use crate::app::layout::roomy;

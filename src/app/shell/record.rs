@@ -1,7 +1,7 @@
 //! [`Effect::RecordBuild`](crate::app::Effect::RecordBuild): what `libnix-tui doctor` reads.
 
 use crate::app::event::AppEvent;
-use crate::backend::last_build::LastBuild;
+use crate::backend::build_state::last_build::LastBuild;
 
 use super::{Shell, lock};
 
@@ -25,8 +25,8 @@ impl Shell {
 mod tests {
     use super::*;
     use crate::app::fixtures;
+    use crate::backend::build_state::BuildState;
     use crate::backend::runner::BuildRequest;
-    use crate::backend::state::BuildState;
 
     #[test]
     fn a_record_that_cannot_be_written_is_reported() {
@@ -37,11 +37,7 @@ mod tests {
         let mut plan = fixtures::plan();
         plan.target_dir = target_dir;
         let (shell, mut answers) = Shell::planned(BuildRequest::default(), plan.clone());
-        shell.record_build(LastBuild::from_state(
-            &plan,
-            &BuildState::default(),
-            Vec::new(),
-        ));
+        shell.record_build(LastBuild::from_state(&plan, &BuildState::default()));
         let Ok(AppEvent::ShellFailed(error)) = answers.try_recv() else {
             panic!("the failure is reported to the app");
         };

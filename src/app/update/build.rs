@@ -5,10 +5,10 @@ use std::sync::Arc;
 use crate::app::effect::Effect;
 use crate::app::state::{AppState, ErrorScreen, NoticeKind, RebuildOffer};
 use crate::backend::BackendEvent;
+use crate::backend::build_state::last_build::{self, LastBuild};
+use crate::backend::build_state::{Phase, UnitStatus};
 use crate::backend::diagnose::diagnose;
-use crate::backend::last_build::{self, LastBuild};
 use crate::backend::plan_types::UnitId;
-use crate::backend::state::{Phase, UnitStatus};
 
 use super::hints::hint_for;
 use super::notify;
@@ -128,7 +128,6 @@ pub(super) fn backend_event(state: &mut AppState, event: BackendEvent) -> Vec<Ef
         Some(plan) => vec![Effect::RecordBuild(Box::new(LastBuild::from_state(
             plan,
             &state.build,
-            Vec::new(),
         )))],
         None => Vec::new(),
     }
@@ -147,13 +146,9 @@ pub(super) fn diagnose_failures(state: &mut AppState, changed: &[UnitId]) {
         let Some(diagnosis) = diagnose(&plan.package_of(unit).name, &log) else {
             continue;
         };
-        let mut text = format!("{} ({})", diagnosis.cause, diagnosis.crate_name);
-        if let Some(evidence) = diagnosis.evidence.first() {
-            text.push_str(&format!("\n{evidence}"));
-        }
+        let text = diagnosis.report(1);
         match diagnosis.suggestion {
             Some(suggestion) => {
-                text.push_str(&format!("\nfix: {}", suggestion.as_nix()));
                 state.fixes.insert(unit, suggestion);
             }
             None => {

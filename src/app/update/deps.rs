@@ -4,8 +4,7 @@ use crate::app::action::Command;
 use crate::app::editor::Editor;
 use crate::app::effect::Effect;
 use crate::app::state::{AppState, DepsEntry, NoticeKind};
-use crate::backend::diagnose::Suggestion;
-use crate::backend::overrides::{CrateSelector, Edit};
+use crate::backend::overrides::CrateSelector;
 
 use super::notify;
 
@@ -76,26 +75,7 @@ pub(super) fn apply_fix(state: &mut AppState) -> Vec<Effect> {
     }
     state.fix_preview = None;
     state.pending_edit = Some(CrateSelector::all_versions(&suggestion.crate_name));
-    vec![Effect::EditDeps(suggested_edits(&suggestion))]
-}
-
-/// A suggestion's packages and env vars (values are Nix string contents), as edits of the
-/// crate's entry for every version.
-pub(super) fn suggested_edits(suggestion: &Suggestion) -> Vec<Edit> {
-    let target = CrateSelector::all_versions(&suggestion.crate_name);
-    let deps = suggestion.packages.iter().map(|package| Edit::AddDep {
-        target: target.clone(),
-        package: package.clone(),
-    });
-    let envs = suggestion
-        .envs
-        .iter()
-        .map(|(var, value)| Edit::SetEnvExpression {
-            target: target.clone(),
-            var: var.clone(),
-            expression: format!("\"{value}\""),
-        });
-    deps.chain(envs).collect()
+    vec![Effect::EditDeps(suggestion.edits())]
 }
 
 /// Asks for the selected crate's `Cargo.dependencies.nix` entry when a pane shows it and
