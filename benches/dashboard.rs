@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use libnix_tui::app::{Action, AppState, update};
 use libnix_tui::backend::events::parse_line;
-use libnix_tui::backend::plan_types::{
+use libnix_tui::backend::plan::{
     BuildPlan, Package, PackageSource, Profile, Unit, UnitDep, UnitId, UnitKind,
 };
 use libnix_tui::backend::state::LOG_LINES_KEPT_IN_TOTAL;

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::backend::last_build::LastBuild;
-use crate::backend::plan_types::UnitId;
+use crate::backend::plan::UnitId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {

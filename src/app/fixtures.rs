@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ratatui::layout::Size;
 
-use crate::backend::plan_types::{
+use crate::backend::plan::{
     BuildPlan, Package, PackageSource, Profile, Unit, UnitDep, UnitId, UnitKind,
 };
 use crate::backend::state::{BuildState, Counters, LogBuffer, Phase, UnitStatus};

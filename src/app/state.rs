@@ -6,7 +6,7 @@ use std::time::Duration;
 use ratatui::layout::Size;
 
 use crate::backend::diagnose::Suggestion;
-use crate::backend::plan_types::{BuildPlan, Package, Unit, UnitId};
+use crate::backend::plan::{BuildPlan, Package, Unit, UnitId};
 use crate::backend::state::{BuildState, UnitState, UnitStatus};
 
 use super::editor::Editor;

@@ -7,7 +7,7 @@ use ratatui::layout::{Position, Rect, Size};
 use crate::backend::BackendEvent;
 use crate::backend::diagnose::diagnose;
 use crate::backend::last_build::{self, LastBuild};
-use crate::backend::plan_types::UnitId;
+use crate::backend::plan::UnitId;
 use crate::backend::state::{Phase, UnitStatus};
 use crate::views::layout::{self, Panes};
 

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::emit::{GENERATED_MARKER, libnix_dir_in};
 use super::events::strip_ansi;
-use super::nixgen::{GENERATED_MARKER, libnix_dir_in};
-use super::plan_types::{BuildPlan, UnitId};
+use super::plan::{BuildPlan, UnitId};
 use super::state::{BuildState, UnitStatus};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]

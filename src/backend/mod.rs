@@ -1,21 +1,17 @@
 //! The engine. Knows nothing of terminals: no ratatui or crossterm here.
 
 pub mod diagnose;
+pub mod emit;
 pub mod events;
-pub mod export;
 pub mod last_build;
-pub mod nixgen;
 pub mod overrides;
 pub mod plan;
-pub mod plan_types;
-pub mod project;
-pub mod runner;
+pub mod session;
 pub mod state;
-pub mod store;
 
 use std::sync::Arc;
 
-use plan_types::{BuildPlan, UnitId};
+use plan::{BuildPlan, UnitId};
 
 /// Store paths of one unit's derivation, known after evaluation.
 #[derive(Debug, Clone, PartialEq, Eq)]

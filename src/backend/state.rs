@@ -18,7 +18,7 @@ use super::events::{
     ActivityId, ActivityResult, ActivityType, BuildFailure, Message, NixEvent, ResultType,
     StartActivity, strip_ansi,
 };
-use super::plan_types::{BuildPlan, UnitId};
+use super::plan::{BuildPlan, UnitId};
 
 /// What a unit is doing, as far as the engine knows.
 #[derive(Debug, Clone, PartialEq)]
@@ -645,7 +645,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::backend::UnitPaths;
     use crate::backend::events::{Field, Fields, parse_line};
-    use crate::backend::plan_types::{Package, PackageSource, Profile, Unit, UnitDep, UnitKind};
+    use crate::backend::plan::{Package, PackageSource, Profile, Unit, UnitDep, UnitKind};
 
     /// Units by name (as the derivations are named) and direct dependencies.
     pub(crate) type PlanUnits<'a> = [(&'a str, &'a [UnitId])];

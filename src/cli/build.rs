@@ -12,10 +12,10 @@ use crate::backend::BackendEvent;
 use crate::backend::diagnose::{Diagnosis, diagnose};
 use crate::backend::events::{BuildFailure, NixEvent, strip_ansi};
 use crate::backend::last_build::{LastBuild, OtherFailure, plain_log};
-use crate::backend::plan_types::{BuildPlan, UnitId};
-use crate::backend::runner::{self, BuildRequest, RunError};
+use crate::backend::plan::{BuildPlan, UnitId};
+use crate::backend::session::store::build_log_tail;
+use crate::backend::session::{self, BuildRequest, RunError};
 use crate::backend::state::{BuildState, UnitStatus};
-use crate::backend::store::build_log_tail;
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
@@ -82,8 +82,8 @@ async fn drive(
     events: mpsc::UnboundedSender<BackendEvent>,
     cancel: watch::Receiver<bool>,
 ) -> Result<bool, RunError> {
-    let prepared = runner::prepare_or_report(&request, &events).await?;
-    runner::realise(&request, &prepared, None, &events, cancel).await
+    let prepared = session::prepare_or_report(&request, &events).await?;
+    session::realise(&request, &prepared, None, &events, cancel).await
 }
 
 /// `libnix-tui build`.
@@ -332,7 +332,7 @@ impl Printer {
                     ),
                 );
                 if success && let Some(plan) = &state.plan {
-                    let dir = crate::backend::nixgen::out_dir(plan);
+                    let dir = crate::backend::emit::out_dir(plan);
                     self.status_line("Output", 32, &dir.display().to_string());
                 }
             }

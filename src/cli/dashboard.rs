@@ -14,9 +14,9 @@ use super::deps::describe_done;
 use crate::app::{self, AppEvent, AppState, DepsEdit, DepsOp, Effect, TerminalSession};
 use crate::backend::BackendEvent;
 use crate::backend::overrides::{self, CrateSelector, DepsDocument, Edit, EnvValue};
-use crate::backend::plan_types::{BuildPlan, UnitId};
-use crate::backend::project::{self, ProjectDirs};
-use crate::backend::runner::{self, BuildRequest};
+use crate::backend::plan::{BuildPlan, UnitId};
+use crate::backend::session::project::{self, ProjectDirs};
+use crate::backend::session::{self, BuildRequest};
 
 pub fn run(args: TuiArgs) -> anyhow::Result<i32> {
     let mut build_args = args.args.clone();
@@ -161,7 +161,7 @@ fn spawn_session(
             ),
             _ => None,
         };
-        let Ok(prepared) = runner::prepare_or_report(&request, &events).await else {
+        let Ok(prepared) = session::prepare_or_report(&request, &events).await else {
             return;
         };
         *lock(&last_plan) = Some(prepared.plan.clone());
@@ -171,7 +171,8 @@ fn spawn_session(
                     .filter(|&unit| keys.contains(&prepared.plan.units[unit].key))
                     .collect::<Vec<_>>()
             });
-            let _ = runner::realise(&request, &prepared, only.as_deref(), &events, cancel_rx).await;
+            let _ =
+                session::realise(&request, &prepared, only.as_deref(), &events, cancel_rx).await;
         }
     });
     Running { task, cancel }

@@ -6,7 +6,7 @@ use super::deps::describe_done;
 use crate::backend::diagnose::{diagnose, suggestions_for};
 use crate::backend::last_build::{self, LastBuild};
 use crate::backend::overrides::{self, CrateSelector, Edit};
-use crate::backend::project::{self, ProjectDirs};
+use crate::backend::session::project::{self, ProjectDirs};
 
 pub fn run(args: &BuildArgs, fix: bool) -> anyhow::Result<i32> {
     let request = args.request();

@@ -9,11 +9,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::backend::export;
-use crate::backend::nixgen::{Toolchain, ToolchainMode};
+use crate::backend::emit::export;
+use crate::backend::emit::{Toolchain, ToolchainMode};
 use crate::backend::plan::{self, CargoOptions};
-use crate::backend::project::{self, ProjectDirs};
-use crate::backend::runner::{BuildRequest, NixOptions};
+use crate::backend::session::project::{self, ProjectDirs};
+use crate::backend::session::{BuildRequest, NixOptions};
 
 #[derive(Debug, Parser)]
 #[command(

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::{AppState, Focus, line_matches};
-use crate::backend::plan_types::UnitId;
+use crate::backend::plan::UnitId;
 use crate::backend::state::{UnitState, UnitStatus};
 
 use super::{dim, pane_block, title_style, unit_status};

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use super::plan_types::{BuildPlan, PackageSource};
+use crate::backend::plan::{BuildPlan, PackageSource};
 
 pub const STORE_DIR: &str = "/nix/store";
 

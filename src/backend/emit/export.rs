@@ -4,8 +4,8 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use super::nixgen::{self, GENERATED_MARKER, NixgenError, SourcePaths, Toolchain};
-use super::plan_types::BuildPlan;
+use super::{GENERATED_MARKER, NixgenError, SourcePaths, Toolchain};
+use crate::backend::plan::BuildPlan;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -45,7 +45,7 @@ pub fn export(
         root: root.clone(),
         out_dir: out_dir.to_path_buf(),
     };
-    let json = nixgen::plan_json(plan, toolchain, &paths)?;
+    let json = super::plan_json(plan, toolchain, &paths)?;
     let entry = out_dir.join("default.nix");
     if let Ok(existing) = std::fs::read_to_string(&entry)
         && !existing.contains(GENERATED_MARKER)
@@ -56,7 +56,7 @@ pub fn export(
         let path = path.to_path_buf();
         move |source| ExportError::Io { path, source }
     };
-    nixgen::write_library(out_dir).map_err(io(&out_dir.join("nix")))?;
+    super::write_library(out_dir).map_err(io(&out_dir.join("nix")))?;
     let plan_file = out_dir.join("plan.json");
     let text = serde_json::to_vec_pretty(&json).map_err(|e| io(&plan_file)(e.into()))?;
     std::fs::write(&plan_file, text).map_err(io(&plan_file))?;

@@ -7,16 +7,18 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::plan_types::{BuildPlan, Package, PackageSource, Unit, UnitId, UnitKind};
+pub mod export;
+
+use crate::backend::plan::{BuildPlan, Package, PackageSource, Unit, UnitId, UnitKind};
 
 /// The static Nix library, embedded so an installed binary can write it next to the plan.
 pub const NIX_LIBRARY: &[(&str, &str)] = &[
-    ("default.nix", include_str!("../../nix/default.nix")),
-    ("host.nix", include_str!("../../nix/host.nix")),
-    ("nixpkgs.nix", include_str!("../../nix/nixpkgs.nix")),
-    ("host-pkgs.nix", include_str!("../../nix/host-pkgs.nix")),
-    ("overrides.nix", include_str!("../../nix/overrides.nix")),
-    ("builder.sh", include_str!("../../nix/builder.sh")),
+    ("default.nix", include_str!("../../../nix/default.nix")),
+    ("host.nix", include_str!("../../../nix/host.nix")),
+    ("nixpkgs.nix", include_str!("../../../nix/nixpkgs.nix")),
+    ("host-pkgs.nix", include_str!("../../../nix/host-pkgs.nix")),
+    ("overrides.nix", include_str!("../../../nix/overrides.nix")),
+    ("builder.sh", include_str!("../../../nix/builder.sh")),
 ];
 
 /// Marks every file libnix-tui writes; a file without it is never overwritten.
@@ -717,7 +719,7 @@ pub fn write(plan: &BuildPlan, toolchain: &Toolchain) -> Result<Written, NixgenE
     // each evaluates its own plan, named by its content.
     let plan_file = dir
         .join("plans")
-        .join(format!("{}.json", super::plan::short_hash(&json)));
+        .join(format!("{}.json", crate::backend::plan::short_hash(&json)));
     if let Some(plans) = plan_file.parent() {
         std::fs::create_dir_all(plans).map_err(|source| NixgenError::Io {
             path: plans.to_path_buf(),
@@ -770,7 +772,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::backend::plan_types::{Profile, UnitDep};
+    use crate::backend::plan::{Profile, UnitDep};
 
     fn profile() -> Profile {
         Profile {

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::nixgen::{self, ToolchainMode};
-use super::overrides::quote_nix_string;
-use super::plan::{CargoOptions, PlanError};
+use crate::backend::emit::{self, ToolchainMode};
+use crate::backend::overrides::quote_nix_string;
+use crate::backend::plan::{CargoOptions, PlanError};
 
 /// The workspace root and Cargo's target dir.
 #[derive(Debug, Clone)]
@@ -38,11 +38,11 @@ impl ProjectDirs {
     }
 
     pub fn deps_file(&self) -> PathBuf {
-        super::runner::deps_file_path(&self.workspace_root)
+        super::deps_file_path(&self.workspace_root)
     }
 
     pub fn libnix_dir(&self) -> PathBuf {
-        nixgen::libnix_dir_in(&self.target_dir)
+        emit::libnix_dir_in(&self.target_dir)
     }
 }
 
@@ -74,7 +74,7 @@ pub fn pkgs_expression(mode: ToolchainMode, libnix_dir: &Path) -> std::io::Resul
     match mode {
         ToolchainMode::Nixpkgs => Ok("import <nixpkgs> { }".to_string()),
         ToolchainMode::Host => {
-            let lib = nixgen::write_library(libnix_dir)?;
+            let lib = emit::write_library(libnix_dir)?;
             let host_pkgs = lib.join("host-pkgs.nix");
             Ok(format!(
                 "import (/. + {}) {{ runScript = name: env: script: derivation ({{ inherit name; \

@@ -9,10 +9,12 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::{mpsc::UnboundedSender, watch};
 
-use super::nixgen::{self, Toolchain, ToolchainMode};
-use super::plan::{self, CargoOptions};
-use super::plan_types::{BuildPlan, UnitId, UnitKind};
-use super::{BackendEvent, UnitPaths, events, overrides, project, store};
+pub mod project;
+pub mod store;
+
+use crate::backend::emit::{self, Toolchain, ToolchainMode};
+use crate::backend::plan::{self, BuildPlan, CargoOptions, UnitId, UnitKind};
+use crate::backend::{BackendEvent, UnitPaths, events, overrides};
 
 /// How Nix is run. `--option`, `--builders`, `--store` and `--offline` pass through.
 #[derive(Debug, Clone, Default)]
@@ -51,12 +53,12 @@ pub struct Prepared {
 impl Prepared {
     /// Where the built binaries and libraries appear: `target/libnix/<profile>`.
     pub fn out_link(&self) -> PathBuf {
-        nixgen::out_dir(&self.plan)
+        emit::out_dir(&self.plan)
     }
 
     /// The GC roots that keep the root units' outputs alive: `root`, `root-2`, ...
     fn gc_roots_dir(&self) -> PathBuf {
-        nixgen::libnix_dir(&self.plan)
+        emit::libnix_dir(&self.plan)
             .join("gcroots")
             .join(&self.plan.profile_dir)
     }
@@ -75,7 +77,7 @@ pub enum RunError {
     #[error("{0}")]
     Plan(#[from] plan::PlanError),
     #[error("{0}")]
-    Nixgen(#[from] nixgen::NixgenError),
+    Nixgen(#[from] emit::NixgenError),
     #[error("{0}")]
     Store(#[from] store::StoreError),
     #[error("could not run `{command}`: {source}. Is Nix installed and on PATH?")]
@@ -144,7 +146,7 @@ impl NixOptions {
     }
 }
 
-fn nix_file_args(written: &nixgen::Written, plan: &BuildPlan, mode: ToolchainMode) -> Vec<String> {
+fn nix_file_args(written: &emit::Written, plan: &BuildPlan, mode: ToolchainMode) -> Vec<String> {
     let mut args = vec![
         written.entry.display().to_string(),
         "--argstr".into(),
@@ -204,7 +206,7 @@ pub async fn prepare(
 ) -> Result<Prepared, RunError> {
     let _ = events.send(BackendEvent::PlanningStarted);
     // Say so before planning, not after a plan that could never be built.
-    if nixgen::find_on_path("nix-store").is_none() {
+    if emit::find_on_path("nix-store").is_none() {
         return Err(RunError::NixNotFound);
     }
     let cargo = request.cargo.clone();
@@ -220,7 +222,7 @@ pub async fn prepare(
 
     check_deps_file(&plan, events);
     let toolchain = Toolchain::detect(mode, &plan);
-    let written = nixgen::write(&plan, &toolchain)?;
+    let written = emit::write(&plan, &toolchain)?;
     // Crates must be in the store before the build, not before evaluation.
     let seeding = {
         let plan = plan.clone();

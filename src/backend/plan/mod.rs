@@ -8,9 +8,9 @@ use std::process::Command;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::plan_types::{
-    BuildPlan, Package, PackageSource, Profile, Unit, UnitDep, UnitId, UnitKind,
-};
+mod types;
+
+pub use types::*;
 
 /// The Cargo-style flags that select what to build. They go to Cargo unchanged.
 #[derive(Debug, Clone, Default)]
