@@ -4,10 +4,12 @@ pub mod diagnose;
 pub mod emit;
 pub mod events;
 pub mod last_build;
+pub mod layout;
 pub mod overrides;
 pub mod plan;
 pub mod session;
 pub mod state;
+pub mod toolchain;
 
 use std::sync::Arc;
 

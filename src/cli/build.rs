@@ -332,7 +332,7 @@ impl Printer {
                     ),
                 );
                 if success && let Some(plan) = &state.plan {
-                    let dir = crate::backend::emit::out_dir(plan);
+                    let dir = crate::backend::layout::Layout::of(plan).out_dir(&plan.profile_dir);
                     self.status_line("Output", 32, &dir.display().to_string());
                 }
             }

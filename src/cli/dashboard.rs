@@ -15,7 +15,7 @@ use crate::app::{self, AppEvent, AppState, DepsEdit, DepsOp, Effect, TerminalSes
 use crate::backend::BackendEvent;
 use crate::backend::overrides::{self, CrateSelector, DepsDocument, Edit, EnvValue};
 use crate::backend::plan::{BuildPlan, UnitId};
-use crate::backend::session::project::{self, ProjectDirs};
+use crate::backend::session::project::Project;
 use crate::backend::session::{self, BuildRequest};
 
 pub fn run(args: TuiArgs) -> anyhow::Result<i32> {
@@ -110,7 +110,7 @@ async fn engine_shell(
                 let request = request.clone();
                 let app = app.clone();
                 tokio::task::spawn_blocking(move || {
-                    let text = ProjectDirs::locate(&request.cargo)
+                    let text = Project::locate(&request)
                         .map(|dirs| entry_text(&dirs.deps_file(), &crate_name))
                         .unwrap_or_default();
                     let _ = app.send(AppEvent::DepsEntry { crate_name, text });
@@ -183,9 +183,8 @@ fn lock(plan: &LastPlan) -> std::sync::MutexGuard<'_, Option<Arc<BuildPlan>>> {
 }
 
 fn save_edit(request: &BuildRequest, edit: &DepsEdit) -> Result<String, String> {
-    let dirs = ProjectDirs::locate(&request.cargo).map_err(|e| e.to_string())?;
-    let mode = project::resolve_mode(request.nix.toolchain);
-    let pkgs = project::pkgs_expression(mode, &dirs.libnix_dir()).map_err(|e| e.to_string())?;
+    let dirs = Project::locate(request).map_err(|e| e.to_string())?;
+    let pkgs = dirs.pkgs_expression().map_err(|e| e.to_string())?;
     let edits = edits_for(edit);
     let report =
         overrides::edit_file(&dirs.deps_file(), &edits, &pkgs).map_err(|e| e.to_string())?;

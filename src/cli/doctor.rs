@@ -6,12 +6,12 @@ use super::deps::describe_done;
 use crate::backend::diagnose::{diagnose, suggestions_for};
 use crate::backend::last_build::{self, LastBuild};
 use crate::backend::overrides::{self, CrateSelector, Edit};
-use crate::backend::session::project::{self, ProjectDirs};
+use crate::backend::session::project::Project;
 
 pub fn run(args: &BuildArgs, fix: bool) -> anyhow::Result<i32> {
     let request = args.request();
-    let dirs = ProjectDirs::locate(&request.cargo)?;
-    let record = last_build::path(&dirs.target_dir);
+    let project = Project::locate(&request)?;
+    let record = last_build::path(&project.target_dir);
     if !record.is_file() {
         eprintln!(
             "doctor: no build recorded in {} yet: run `libnix-tui build` first",
@@ -91,9 +91,8 @@ pub fn run(args: &BuildArgs, fix: bool) -> anyhow::Result<i32> {
             deps.chain(envs)
         })
         .collect();
-    let mode = project::resolve_mode(request.nix.toolchain);
-    let pkgs = project::pkgs_expression(mode, &dirs.libnix_dir())?;
-    let deps_file = dirs.deps_file();
+    let pkgs = project.pkgs_expression()?;
+    let deps_file = project.deps_file();
     let report = match overrides::edit_file(&deps_file, &edits, &pkgs) {
         Ok(report) => report,
         Err(error) => {

@@ -4,7 +4,8 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use super::{GENERATED_MARKER, NixgenError, SourcePaths, Toolchain};
+use super::{NixgenError, SourcePaths, Toolchain};
+use crate::backend::layout::{GENERATED_MARKER, library_dir_in};
 use crate::backend::plan::BuildPlan;
 
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +57,7 @@ pub fn export(
         let path = path.to_path_buf();
         move |source| ExportError::Io { path, source }
     };
-    super::write_library(out_dir).map_err(io(&out_dir.join("nix")))?;
+    super::write_library(out_dir).map_err(io(&library_dir_in(out_dir)))?;
     let plan_file = out_dir.join("plan.json");
     let text = serde_json::to_vec_pretty(&json).map_err(|e| io(&plan_file)(e.into()))?;
     std::fs::write(&plan_file, text).map_err(io(&plan_file))?;

@@ -12,8 +12,10 @@ use tokio::sync::{mpsc::UnboundedSender, watch};
 pub mod project;
 pub mod store;
 
-use crate::backend::emit::{self, Toolchain, ToolchainMode};
+use crate::backend::emit;
+use crate::backend::layout::{self, Layout};
 use crate::backend::plan::{self, BuildPlan, CargoOptions, UnitId, UnitKind};
+use crate::backend::toolchain::{self, Toolchain, ToolchainMode};
 use crate::backend::{BackendEvent, UnitPaths, events, overrides};
 
 /// How Nix is run. `--option`, `--builders`, `--store` and `--offline` pass through.
@@ -35,11 +37,6 @@ pub struct BuildRequest {
     pub nix: NixOptions,
 }
 
-/// The file of per-crate native deps and env vars for a workspace.
-pub fn deps_file_path(workspace_root: &Path) -> PathBuf {
-    workspace_root.join(overrides::DEPS_FILE_NAME)
-}
-
 /// A planned and evaluated session, ready to realise.
 #[derive(Debug, Clone)]
 pub struct Prepared {
@@ -53,14 +50,12 @@ pub struct Prepared {
 impl Prepared {
     /// Where the built binaries and libraries appear: `target/libnix/<profile>`.
     pub fn out_link(&self) -> PathBuf {
-        emit::out_dir(&self.plan)
+        Layout::of(&self.plan).out_dir(&self.plan.profile_dir)
     }
 
     /// The GC roots that keep the root units' outputs alive: `root`, `root-2`, ...
     fn gc_roots_dir(&self) -> PathBuf {
-        emit::libnix_dir(&self.plan)
-            .join("gcroots")
-            .join(&self.plan.profile_dir)
+        Layout::of(&self.plan).gc_roots_dir(&self.plan.profile_dir)
     }
 
     fn root_outputs(&self) -> Vec<&str> {
@@ -100,14 +95,6 @@ pub enum RunError {
     },
 }
 
-fn is_root_without_daemon() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
-    let daemon = std::env::var_os("NIX_REMOTE").is_some_and(|v| v == "daemon")
-        || Path::new("/nix/var/nix/daemon-socket/socket").exists();
-    root && !daemon
-}
-
 impl NixOptions {
     /// Options for every Nix command: the user's, after the ones host mode needs.
     fn common_args(&self, mode: ToolchainMode) -> Vec<String> {
@@ -115,13 +102,8 @@ impl NixOptions {
         let mut option = |name: &str, value: &str| {
             args.extend(["--option".to_string(), name.to_string(), value.to_string()]);
         };
-        if mode == ToolchainMode::Host {
-            // Host builders read the host toolchain; nothing they make is in any cache.
-            option("sandbox", "false");
-            option("substituters", "");
-            if is_root_without_daemon() {
-                option("build-users-group", "");
-            }
+        for (name, value) in mode.nix_options() {
+            option(name, value);
         }
         if let Some(builders) = &self.builders {
             option("builders", builders);
@@ -154,12 +136,9 @@ fn nix_file_args(written: &emit::Written, plan: &BuildPlan, mode: ToolchainMode)
         written.plan_file.display().to_string(),
         "--argstr".into(),
         "toolchain".into(),
-        match mode {
-            ToolchainMode::Host => "host".into(),
-            ToolchainMode::Nixpkgs => "nixpkgs".into(),
-        },
+        mode.name().into(),
     ];
-    let deps = deps_file_path(&plan.workspace_root);
+    let deps = layout::deps_file(&plan.workspace_root);
     if deps.is_file() {
         args.extend([
             "--argstr".into(),
@@ -183,7 +162,7 @@ struct DrvOut {
 
 /// Compare Cargo.dependencies.nix with the plan; findings are warnings, not failures.
 fn check_deps_file(plan: &BuildPlan, events: &UnboundedSender<BackendEvent>) {
-    let path = deps_file_path(&plan.workspace_root);
+    let path = layout::deps_file(&plan.workspace_root);
     let Ok(source) = std::fs::read_to_string(&path) else {
         return;
     };
@@ -206,7 +185,7 @@ pub async fn prepare(
 ) -> Result<Prepared, RunError> {
     let _ = events.send(BackendEvent::PlanningStarted);
     // Say so before planning, not after a plan that could never be built.
-    if emit::find_on_path("nix-store").is_none() {
+    if toolchain::find_on_path("nix-store").is_none() {
         return Err(RunError::NixNotFound);
     }
     let cargo = request.cargo.clone();
@@ -214,7 +193,7 @@ pub async fn prepare(
     // Cargo's plan and whether `<nixpkgs>` exists are independent: ask at once.
     let (plan, mode) = tokio::join!(
         tokio::task::spawn_blocking(move || plan::plan(&cargo)),
-        tokio::task::spawn_blocking(move || project::resolve_mode(requested)),
+        tokio::task::spawn_blocking(move || toolchain::resolve_mode(requested)),
     );
     let plan = Arc::new(plan.map_err(|e| RunError::Eval(e.to_string()))??);
     let mode = mode.unwrap_or(ToolchainMode::Host);

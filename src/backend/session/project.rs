@@ -1,23 +1,29 @@
 //! Where a project lives and which `pkgs` its Cargo.dependencies.nix sees: the facts the
-//! `deps` and `doctor` commands need without planning a whole build.
+//! `deps` and `doctor` commands and the dashboard's edits need without planning a build.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-use crate::backend::emit::{self, ToolchainMode};
+use super::BuildRequest;
+use crate::backend::emit;
+use crate::backend::layout::{self, Layout};
 use crate::backend::overrides::quote_nix_string;
-use crate::backend::plan::{CargoOptions, PlanError};
+use crate::backend::plan::PlanError;
+use crate::backend::toolchain::{self, ToolchainMode};
 
-/// The workspace root and Cargo's target dir.
+/// A located project: its workspace root, Cargo's target dir, and the toolchain mode the
+/// request asked for (resolved only when needed: detecting `<nixpkgs>` runs Nix).
 #[derive(Debug, Clone)]
-pub struct ProjectDirs {
+pub struct Project {
     pub workspace_root: PathBuf,
     pub target_dir: PathBuf,
+    requested_mode: Option<ToolchainMode>,
 }
 
-impl ProjectDirs {
-    /// Ask Cargo (`cargo metadata --no-deps`: fast, no resolution).
-    pub fn locate(options: &CargoOptions) -> Result<Self, PlanError> {
+impl Project {
+    /// Ask Cargo where the project of `request` lives (`cargo metadata --no-deps`: fast,
+    /// no resolution).
+    pub fn locate(request: &BuildRequest) -> Result<Self, PlanError> {
+        let options = &request.cargo;
         let mut command = cargo_metadata::MetadataCommand::new();
         command.no_deps();
         if let Some(path) = &options.manifest_path {
@@ -31,40 +37,31 @@ impl ProjectDirs {
             .target_dir
             .clone()
             .unwrap_or_else(|| metadata.target_directory.into_std_path_buf());
-        Ok(ProjectDirs {
+        Ok(Project {
             workspace_root: metadata.workspace_root.into_std_path_buf(),
             target_dir,
+            requested_mode: request.nix.toolchain,
         })
     }
 
     pub fn deps_file(&self) -> PathBuf {
-        super::deps_file_path(&self.workspace_root)
+        layout::deps_file(&self.workspace_root)
     }
 
-    pub fn libnix_dir(&self) -> PathBuf {
-        emit::libnix_dir_in(&self.target_dir)
+    pub fn layout(&self) -> Layout {
+        Layout::new(&self.target_dir)
     }
-}
 
-/// Whether `<nixpkgs>` can be found (NIX_PATH or the channels).
-pub fn nixpkgs_available() -> bool {
-    Command::new("nix-instantiate")
-        .args(["--find-file", "nixpkgs"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
+    /// The requested toolchain mode, or the detected one.
+    pub fn mode(&self) -> ToolchainMode {
+        toolchain::resolve_mode(self.requested_mode)
+    }
 
-/// The requested mode, or nixpkgs when `<nixpkgs>` can be found and host otherwise.
-pub fn resolve_mode(requested: Option<ToolchainMode>) -> ToolchainMode {
-    requested.unwrap_or_else(|| {
-        if nixpkgs_available() {
-            ToolchainMode::Nixpkgs
-        } else {
-            ToolchainMode::Host
-        }
-    })
+    /// The `pkgs` expression Cargo.dependencies.nix edits are checked against, in this
+    /// project's mode.
+    pub fn pkgs_expression(&self) -> std::io::Result<String> {
+        pkgs_expression(self.mode(), self.layout().libnix_dir())
+    }
 }
 
 /// A Nix expression for the `pkgs` a Cargo.dependencies.nix is called with, used to
