@@ -7,6 +7,7 @@ pub mod last_build;
 pub mod layout;
 pub mod overrides;
 pub mod plan;
+pub mod process;
 pub mod session;
 pub mod state;
 pub mod toolchain;

@@ -8,6 +8,8 @@ use std::process::Command;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::process::{self, ProcessError};
+
 mod types;
 
 pub use types::*;
@@ -93,13 +95,8 @@ impl CargoOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("could not run `{command}`: {source}")]
-    Spawn {
-        command: String,
-        source: std::io::Error,
-    },
-    #[error("`{command}` failed:\n{stderr}")]
-    Failed { command: String, stderr: String },
+    #[error(transparent)]
+    Process(#[from] ProcessError),
     #[error("could not read Cargo's output of `{command}`: {message}")]
     Parse { command: String, message: String },
     #[error("{path}: {message}")]
@@ -257,28 +254,13 @@ fn joined<T>(result: std::thread::Result<T>) -> T {
     result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
-/// Runs `command` (shown as `display` in errors) and returns its stdout.
-fn stdout_of(mut command: Command, display: String) -> Result<Vec<u8>, PlanError> {
-    let output = command.output().map_err(|source| PlanError::Spawn {
-        command: display.clone(),
-        source,
-    })?;
-    if !output.status.success() {
-        return Err(PlanError::Failed {
-            command: display,
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        });
-    }
-    Ok(output.stdout)
-}
-
 fn run_cargo(args: &[String], bootstrap: bool) -> Result<Vec<u8>, PlanError> {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command.args(args);
     if bootstrap {
         command.env("RUSTC_BOOTSTRAP", "1");
     }
-    stdout_of(command, format!("cargo {}", args.join(" ")))
+    Ok(process::stdout_of(&mut command)?)
 }
 
 fn cargo_metadata(options: &CargoOptions) -> Result<cargo_metadata::Metadata, PlanError> {
@@ -321,7 +303,7 @@ pub struct HostRustc {
 fn rustc_stdout(args: &[&str]) -> Result<String, PlanError> {
     let mut command = Command::new("rustc");
     command.args(args);
-    let stdout = stdout_of(command, format!("rustc {}", args.join(" ")))?;
+    let stdout = process::stdout_of(&mut command)?;
     Ok(String::from_utf8_lossy(&stdout).into_owned())
 }
 

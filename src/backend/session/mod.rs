@@ -15,6 +15,7 @@ pub mod store;
 use crate::backend::emit;
 use crate::backend::layout::{self, Layout};
 use crate::backend::plan::{self, BuildPlan, CargoOptions, UnitId, UnitKind};
+use crate::backend::process::{self, ProcessError};
 use crate::backend::toolchain::{self, Toolchain, ToolchainMode};
 use crate::backend::{BackendEvent, UnitPaths, events, overrides};
 
@@ -75,11 +76,8 @@ pub enum RunError {
     Nixgen(#[from] emit::NixgenError),
     #[error("{0}")]
     Store(#[from] store::StoreError),
-    #[error("could not run `{command}`: {source}. Is Nix installed and on PATH?")]
-    Spawn {
-        command: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Process(#[from] ProcessError),
     #[error("Nix could not evaluate the build:\n{0}")]
     Eval(String),
     #[error(
@@ -222,16 +220,13 @@ pub async fn prepare(
             "paths",
         ])
         .args(nix_file_args(&written, &plan, mode));
-    let output = command.output().await.map_err(|source| RunError::Spawn {
-        command: "nix-instantiate".into(),
-        source,
-    })?;
-    if !output.status.success() {
-        return Err(RunError::Eval(
-            String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        ));
-    }
-    let paths: EvalPaths = serde_json::from_slice(&output.stdout)
+    let stdout = process::stdout_of_async(&mut command)
+        .await
+        .map_err(|error| match error {
+            ProcessError::Failed { stderr, .. } => RunError::Eval(stderr),
+            spawn => spawn.into(),
+        })?;
+    let paths: EvalPaths = serde_json::from_slice(&stdout)
         .map_err(|e| RunError::Eval(format!("unexpected output of nix-instantiate: {e}")))?;
     let unit_paths: Vec<UnitPaths> = paths
         .units
@@ -341,7 +336,7 @@ pub async fn realise(
         .process_group(0)
         .kill_on_drop(true)
         .spawn()
-        .map_err(|source| RunError::Spawn {
+        .map_err(|source| ProcessError::Spawn {
             command: "nix-store --realise".into(),
             source,
         })?;
@@ -376,7 +371,7 @@ pub async fn realise(
             }
         }
     }
-    let status = child.wait().await.map_err(|source| RunError::Spawn {
+    let status = child.wait().await.map_err(|source| ProcessError::Spawn {
         command: "nix-store --realise".into(),
         source,
     })?;
@@ -427,25 +422,13 @@ async fn register_roots(prepared: &Prepared, nix: &NixOptions) -> Result<(), Run
     if registered {
         return Ok(());
     }
-    let status = Command::new("nix-store")
+    let mut command = Command::new("nix-store");
+    command
         .args(nix.store_args())
         .arg("--realise")
         .args(&outputs)
-        .args(roots_args(prepared)?)
-        .stdout(Stdio::null())
-        .status()
-        .await
-        .map_err(|source| RunError::Spawn {
-            command: "nix-store --realise --add-root".into(),
-            source,
-        })?;
-    if !status.success() {
-        return Err(RunError::Eval(format!(
-            "could not register {} as GC roots",
-            dir.display()
-        )));
-    }
-    Ok(())
+        .args(roots_args(prepared)?);
+    Ok(process::succeeds_async(&mut command).await?)
 }
 
 /// `target/libnix/<profile>`: `bin/<name>` for root binaries, `lib/` for root libraries

@@ -8,6 +8,7 @@ use crate::backend::emit;
 use crate::backend::layout::{self, Layout};
 use crate::backend::overrides::quote_nix_string;
 use crate::backend::plan::PlanError;
+use crate::backend::process;
 use crate::backend::toolchain::{self, ToolchainMode};
 
 /// A located project: its workspace root, Cargo's target dir, and the toolchain mode the
@@ -29,10 +30,13 @@ impl Project {
         if let Some(path) = &options.manifest_path {
             command.manifest_path(path);
         }
-        let metadata = command.exec().map_err(|e| PlanError::Failed {
-            command: "cargo metadata --no-deps".into(),
-            stderr: e.to_string(),
-        })?;
+        let mut cargo = command.cargo_command();
+        let stdout = process::stdout_of(&mut cargo)?;
+        let metadata = cargo_metadata::MetadataCommand::parse(String::from_utf8_lossy(&stdout))
+            .map_err(|e| PlanError::Parse {
+                command: process::describe(&cargo),
+                message: e.to_string(),
+            })?;
         let target_dir = options
             .target_dir
             .clone()
