@@ -256,6 +256,7 @@ fn unit(package: &Package, kind: UnitKind, deps: Vec<UnitId>) -> Unit {
             package.version,
             kind.label().replace(' ', "-")
         ),
+        metadata_hash: String::new(),
         package: package.id.clone(),
         kind,
         target_name: match kind {

@@ -144,6 +144,7 @@ pub fn plan() -> BuildPlan {
                 kind.label().replace(' ', "-"),
                 name.len()
             ),
+            metadata_hash: format!("{:016x}", name.len()),
             package: package_id(name),
             kind: *kind,
             target_name: match kind {

@@ -681,6 +681,7 @@ pub(crate) mod tests {
                 .iter()
                 .map(|(name, deps)| Unit {
                     key: (*name).into(),
+                    metadata_hash: String::new(),
                     package: (*name).into(),
                     kind: UnitKind::Lib,
                     target_name: (*name).into(),

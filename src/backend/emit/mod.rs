@@ -73,14 +73,10 @@ fn crate_name(unit: &Unit) -> String {
     }
 }
 
-fn metadata_hash(unit: &Unit) -> &str {
-    unit.key.rsplit('-').next().unwrap_or_default()
-}
-
 /// The file a dependent passes to `--extern`, relative to the unit's output.
 fn extern_file(unit: &Unit) -> Option<String> {
     let name = crate_name(unit);
-    let hash = metadata_hash(unit);
+    let hash = &unit.metadata_hash;
     match unit.kind {
         UnitKind::ProcMacro => Some(format!("lib/lib{name}-{hash}.so")),
         UnitKind::Lib if unit.crate_types.iter().any(|t| t == "lib" || t == "rlib") => {
@@ -204,7 +200,7 @@ fn static_rustc_args(unit: &Unit, package: &Package) -> Vec<String> {
         "--check-cfg".into(),
         format!("cfg(feature, values({}))", values.join(", ")),
     ]);
-    let hash = metadata_hash(unit);
+    let hash = &unit.metadata_hash;
     args.extend(["-C".into(), format!("metadata={hash}")]);
     if !matches!(
         unit.kind,
@@ -309,28 +305,7 @@ pub fn unit_env(plan: &BuildPlan, id: UnitId) -> BTreeMap<String, String> {
 
 /// Lib and proc-macro units reachable from `id` through `--extern` edges.
 fn transitive_libs(plan: &BuildPlan, id: UnitId) -> Vec<UnitId> {
-    let mut seen = vec![false; plan.units.len()];
-    let mut stack = vec![id];
-    let mut out = Vec::new();
-    while let Some(next) = stack.pop() {
-        for dep in &plan.units[next].deps {
-            if extern_file(&plan.units[dep.unit]).is_some() && !seen[dep.unit] {
-                seen[dep.unit] = true;
-                out.push(dep.unit);
-                stack.push(dep.unit);
-            }
-        }
-    }
-    out.sort_unstable();
-    out
-}
-
-fn own_build_script_run(plan: &BuildPlan, id: UnitId) -> Option<UnitId> {
-    plan.units[id]
-        .deps
-        .iter()
-        .map(|d| d.unit)
-        .find(|&d| plan.units[d].kind == UnitKind::BuildScriptRun)
+    plan.reachable(id, |dep| extern_file(&plan.units[dep]).is_some())
 }
 
 fn unit_json(plan: &BuildPlan, toolchain: &Toolchain, id: UnitId) -> Value {
@@ -344,11 +319,7 @@ fn unit_json(plan: &BuildPlan, toolchain: &Toolchain, id: UnitId) -> Value {
         unit.kind.label().replace(' ', "-")
     );
     if unit.kind == UnitKind::BuildScriptRun {
-        let build_script = unit
-            .deps
-            .iter()
-            .map(|d| d.unit)
-            .find(|&d| plan.units[d].kind == UnitKind::BuildScript);
+        let build_script = plan.dep_of_kind(id, UnitKind::BuildScript);
         let links_deps: Vec<Value> = unit
             .deps
             .iter()
@@ -377,10 +348,10 @@ fn unit_json(plan: &BuildPlan, toolchain: &Toolchain, id: UnitId) -> Value {
         })
         .collect();
     let libs = transitive_libs(plan, id);
-    let own_run = own_build_script_run(plan, id);
+    let own_run = plan.dep_of_kind(id, UnitKind::BuildScriptRun);
     let mut dep_runs: Vec<UnitId> = libs
         .iter()
-        .filter_map(|&lib| own_build_script_run(plan, lib))
+        .filter_map(|&lib| plan.dep_of_kind(lib, UnitKind::BuildScriptRun))
         .collect();
     dep_runs.sort_unstable();
     dep_runs.dedup();
@@ -627,6 +598,7 @@ mod tests {
     fn unit(kind: UnitKind, crate_types: &[&str]) -> Unit {
         Unit {
             key: "my-crate-1.2.3-lib-0123456789abcdef".into(),
+            metadata_hash: "0123456789abcdef".into(),
             package: "pkg".into(),
             kind,
             target_name: "my-crate".into(),
