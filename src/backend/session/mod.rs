@@ -73,7 +73,7 @@ pub enum RunError {
     #[error("{0}")]
     Plan(#[from] plan::PlanError),
     #[error("{0}")]
-    Nixgen(#[from] emit::NixgenError),
+    Emit(#[from] emit::EmitError),
     #[error("{0}")]
     Store(#[from] store::StoreError),
     #[error(transparent)]
