@@ -1,7 +1,9 @@
 //! Drives one session: plan with Cargo, write the data, evaluate once, seed the store,
 //! then realise with Nix while its `internal-json` log becomes [`BackendEvent`]s.
+//! Room: prepare / realise / cancel, Nix command lines, GC roots and output links, locating
+//! a project. May import: plan, emit, toolchain, layout, process, overrides, events.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 
@@ -9,28 +11,22 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::{mpsc::UnboundedSender, watch};
 
+mod nix_args;
+mod outputs;
 pub mod project;
 pub mod store;
 
+pub use nix_args::NixOptions;
+
+use nix_args::nix_file_args;
+use outputs::{link_outputs, register_roots, roots_args};
+
 use crate::backend::emit;
 use crate::backend::layout::{self, Layout};
-use crate::backend::plan::{self, BuildPlan, CargoOptions, UnitId, UnitKind};
+use crate::backend::plan::{self, BuildPlan, CargoOptions, UnitId};
 use crate::backend::process::{self, ProcessError};
 use crate::backend::toolchain::{self, Toolchain, ToolchainMode};
 use crate::backend::{BackendEvent, UnitPaths, events, overrides};
-
-/// How Nix is run. `--option`, `--builders`, `--store` and `--offline` pass through.
-#[derive(Debug, Clone, Default)]
-pub struct NixOptions {
-    /// `None`: nixpkgs when `<nixpkgs>` can be found, host otherwise.
-    pub toolchain: Option<ToolchainMode>,
-    pub jobs: Option<u32>,
-    pub keep_going: bool,
-    pub options: Vec<(String, String)>,
-    pub builders: Option<String>,
-    pub store: Option<String>,
-    pub offline: bool,
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildRequest {
@@ -91,60 +87,6 @@ pub enum RunError {
         path: PathBuf,
         source: std::io::Error,
     },
-}
-
-impl NixOptions {
-    /// Options for every Nix command: the user's, after the ones host mode needs.
-    fn common_args(&self, mode: ToolchainMode) -> Vec<String> {
-        let mut args = Vec::new();
-        let mut option = |name: &str, value: &str| {
-            args.extend(["--option".to_string(), name.to_string(), value.to_string()]);
-        };
-        for (name, value) in mode.nix_options() {
-            option(name, value);
-        }
-        if let Some(builders) = &self.builders {
-            option("builders", builders);
-        }
-        for (name, value) in &self.options {
-            option(name, value);
-        }
-        if let Some(store) = &self.store {
-            args.extend(["--store".to_string(), store.clone()]);
-        }
-        if self.offline {
-            args.extend(["--option".into(), "substitute".into(), "false".into()]);
-        }
-        args
-    }
-
-    fn store_args(&self) -> Vec<String> {
-        self.store
-            .iter()
-            .flat_map(|s| ["--store".to_string(), s.clone()])
-            .collect()
-    }
-}
-
-fn nix_file_args(written: &emit::Written, plan: &BuildPlan, mode: ToolchainMode) -> Vec<String> {
-    let mut args = vec![
-        written.entry.display().to_string(),
-        "--argstr".into(),
-        "planFile".into(),
-        written.plan_file.display().to_string(),
-        "--argstr".into(),
-        "toolchain".into(),
-        mode.name().into(),
-    ];
-    let deps = layout::deps_file(&plan.workspace_root);
-    if deps.is_file() {
-        args.extend([
-            "--argstr".into(),
-            "depsFile".into(),
-            deps.display().to_string(),
-        ]);
-    }
-    args
 }
 
 #[derive(serde::Deserialize)]
@@ -387,121 +329,4 @@ pub async fn realise(
         return Err(RunError::Cancelled);
     }
     Ok(success)
-}
-
-/// `--add-root` arguments that make the roots' outputs GC roots (`root`, `root-2`, ... in
-/// the order of the roots), replacing the roots of an earlier build.
-fn roots_args(prepared: &Prepared) -> Result<Vec<String>, RunError> {
-    let dir = prepared.gc_roots_dir();
-    let io = |source| RunError::Io {
-        path: dir.clone(),
-        source,
-    };
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(io)?;
-    }
-    std::fs::create_dir_all(&dir).map_err(io)?;
-    Ok(vec![
-        "--add-root".into(),
-        dir.join("root").display().to_string(),
-        "--indirect".into(),
-    ])
-}
-
-/// Make already valid root outputs GC roots, unless they are already.
-async fn register_roots(prepared: &Prepared, nix: &NixOptions) -> Result<(), RunError> {
-    let dir = prepared.gc_roots_dir();
-    let outputs = prepared.root_outputs();
-    let registered = outputs.iter().enumerate().all(|(index, out)| {
-        let name = match index {
-            0 => "root".to_string(),
-            n => format!("root-{}", n + 1),
-        };
-        std::fs::read_link(dir.join(name)).ok().as_deref() == Some(Path::new(out))
-    });
-    if registered {
-        return Ok(());
-    }
-    let mut command = Command::new("nix-store");
-    command
-        .args(nix.store_args())
-        .arg("--realise")
-        .args(&outputs)
-        .args(roots_args(prepared)?);
-    Ok(process::succeeds_async(&mut command).await?)
-}
-
-/// `target/libnix/<profile>`: `bin/<name>` for root binaries, `lib/` for root libraries
-/// under Cargo's names (`libfoo.so`, not `libfoo-<hash>.so`). Replaced as a whole.
-fn link_outputs(prepared: &Prepared) -> Result<(), RunError> {
-    let dir = prepared.out_link();
-    let io = |source| RunError::Io {
-        path: dir.clone(),
-        source,
-    };
-    let staging = dir.with_extension(format!("tmp{}", std::process::id()));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(io)?;
-    }
-    std::fs::create_dir_all(staging.join("bin")).map_err(io)?;
-    std::fs::create_dir_all(staging.join("lib")).map_err(io)?;
-    for &root in &prepared.plan.roots {
-        let unit = &prepared.plan.units[root];
-        let out = Path::new(&prepared.unit_paths[root].out_path);
-        match unit.kind {
-            UnitKind::Bin | UnitKind::Example => {
-                let bin = Path::new("bin").join(&unit.target_name);
-                std::os::unix::fs::symlink(out.join(&bin), staging.join(&bin)).map_err(io)?;
-            }
-            _ => {
-                let Ok(files) = std::fs::read_dir(out.join("lib")) else {
-                    continue;
-                };
-                for file in files.flatten() {
-                    let name = cargo_file_name(&file.file_name().to_string_lossy());
-                    std::os::unix::fs::symlink(file.path(), staging.join("lib").join(name))
-                        .map_err(io)?;
-                }
-            }
-        }
-    }
-    match std::fs::symlink_metadata(&dir) {
-        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(&dir).map_err(io)?,
-        Ok(_) => std::fs::remove_file(&dir).map_err(io)?,
-        Err(_) => {}
-    }
-    std::fs::rename(&staging, &dir).map_err(io)
-}
-
-/// `libfoo-0123456789abcdef.so` -> `libfoo.so`: the name Cargo uplifts a library to.
-fn cargo_file_name(name: &str) -> String {
-    let (stem, extension) = name.rsplit_once('.').unwrap_or((name, ""));
-    match stem.rsplit_once('-') {
-        Some((base, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            format!("{base}.{extension}")
-        }
-        _ => name.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn libraries_are_uplifted_to_cargos_names() {
-        assert_eq!(
-            cargo_file_name("libgreet-0123456789abcdef.so"),
-            "libgreet.so"
-        );
-        assert_eq!(
-            cargo_file_name("libgreet-0123456789abcdef.rlib"),
-            "libgreet.rlib"
-        );
-        assert_eq!(cargo_file_name("libmy-crate.a"), "libmy-crate.a");
-        assert_eq!(
-            cargo_file_name("libx-0123456789abcdeg.so"),
-            "libx-0123456789abcdeg.so"
-        );
-    }
 }
