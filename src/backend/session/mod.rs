@@ -80,6 +80,9 @@ pub enum RunError {
         "nix-store was not found on PATH: libnix-tui builds with Nix (Debian: apt-get install nix-bin)"
     )]
     NixNotFound,
+    /// A task of the session panicked or was cancelled by the runtime.
+    #[error("a task of the build stopped unexpectedly: {0}")]
+    Task(#[from] tokio::task::JoinError),
     #[error("the build was cancelled")]
     Cancelled,
     #[error("{path}: {source}")]
@@ -135,8 +138,8 @@ pub async fn prepare(
         tokio::task::spawn_blocking(move || plan::plan(&cargo)),
         tokio::task::spawn_blocking(move || toolchain::resolve_mode(requested)),
     );
-    let plan = Arc::new(plan.map_err(|e| RunError::Eval(e.to_string()))??);
-    let mode = mode.unwrap_or(ToolchainMode::Host);
+    // A mode that could not be resolved is an error, never a quiet switch to host mode.
+    let (plan, mode) = (Arc::new(plan??), mode?);
     let _ = events.send(BackendEvent::Planned(plan.clone()));
 
     check_deps_file(&plan, events);
@@ -181,7 +184,7 @@ pub async fn prepare(
         })
         .collect();
     let _ = events.send(BackendEvent::Instantiated(unit_paths.clone()));
-    seeding.await.map_err(|e| RunError::Eval(e.to_string()))??;
+    seeding.await??;
 
     let outs: Vec<&str> = unit_paths.iter().map(|p| p.out_path.as_str()).collect();
     let invalid = store::invalid_paths(&outs, &request.nix.store_args())?;
