@@ -89,7 +89,7 @@ async fn drive(
 /// `libnix-tui build`.
 pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
     let request = args.request();
-    let printer = Printer::new(args.message_format, args.verbose);
+    let printer = Printer::new(args, &request);
     runtime()?.block_on(async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (cancel_tx, cancel_rx) = watch::channel(false);
@@ -126,15 +126,18 @@ struct Printer {
     /// List cached units one by one (Cargo's `-v` shows its fresh units too).
     verbose: bool,
     other_failures: Vec<OtherFailure>,
+    /// `--store URL` when the build uses another store: failed derivations' logs are there.
+    store_args: Vec<String>,
 }
 
 impl Printer {
-    fn new(format: MessageFormat, verbose: bool) -> Self {
+    fn new(args: &BuildArgs, request: &BuildRequest) -> Self {
         Printer {
-            format,
+            format: args.message_format,
             color: std::io::stderr().is_terminal(),
-            verbose,
+            verbose: args.verbose,
             other_failures: Vec::new(),
+            store_args: request.nix.store_args(),
         }
     }
 
@@ -161,7 +164,7 @@ impl Printer {
                 Some(failure) => {
                     let message = strip_ansi(&msg.msg);
                     eprintln!("{message}");
-                    let log_tail = build_log_tail(failure.drv_path(), 15, &[]);
+                    let log_tail = build_log_tail(failure.drv_path(), 15, &self.store_args);
                     for line in &log_tail {
                         eprintln!("  {line}");
                     }
@@ -396,4 +399,25 @@ fn json_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) {
         map.extend(extra.clone());
     }
     println!("{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_derivations_logs_come_from_the_requested_store() {
+        let args = BuildArgs {
+            store: Some("/tmp/other-store".into()),
+            ..BuildArgs::default()
+        };
+        let printer = Printer::new(&args, &args.request());
+        assert_eq!(printer.store_args, ["--store", "/tmp/other-store"]);
+        let default_store = BuildArgs::default();
+        assert!(
+            Printer::new(&default_store, &default_store.request())
+                .store_args
+                .is_empty()
+        );
+    }
 }
