@@ -1,7 +1,8 @@
-//! BuildPlan -> generated *data*: `<target>/libnix/plan.json`, read by the static Nix
-//! library in `nix/` (written beside it). No Nix code is ever assembled from strings.
-//! Room: plan.json, rustc args/env as Cargo sets them, the embedded library, export.
-//! May import: plan, toolchain, layout.
+//! Room `emit`: BuildPlan -> plan.json, rustc args/env as Cargo sets them, nix/ library, export.
+//! May import: `plan`, `toolchain`, `layout`.
+//!
+//! Generated *data*: `<target>/libnix/plan.json`, read by the static Nix library in `nix/`
+//! (written beside it). No Nix code is ever assembled from strings.
 
 use std::path::{Path, PathBuf};
 

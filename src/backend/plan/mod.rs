@@ -1,7 +1,8 @@
-//! Ask Cargo what it would compile: `cargo metadata` plus the unit graph, turned into a
+//! Room `plan`: Cargo -> BuildPlan (types, Cargo calls, assembly, graph walks).
+//! May import: `process`; nothing else of the engine.
+//!
+//! Asks Cargo what it would compile: `cargo metadata` plus the unit graph, turned into a
 //! [`BuildPlan`]. Feature resolution, profiles and build-script edges are Cargo's, never ours.
-
-//! Room: Cargo -> BuildPlan. May import: process.
 
 use std::path::PathBuf;
 

@@ -1,7 +1,8 @@
-//! Drives one session: plan with Cargo, write the data, evaluate once, seed the store,
-//! then realise with Nix while its `internal-json` log becomes [`BackendEvent`]s.
-//! Room: prepare / realise / cancel, Nix command lines, GC roots and output links, locating
-//! a project. May import: plan, emit, toolchain, layout, process, overrides, events.
+//! Room `session`: prepare / realise / cancel, Nix command lines, GC roots, output links.
+//! May import: `plan`, `emit`, `toolchain`, `layout`, `process`, `overrides`, `events`.
+//!
+//! Drives one session: plan with Cargo, write the data, evaluate once, seed the store, then
+//! realise with Nix while its `internal-json` log becomes [`BackendEvent`]s.
 
 use std::path::PathBuf;
 use std::process::Stdio;
