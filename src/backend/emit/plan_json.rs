@@ -66,13 +66,21 @@ pub enum UnitJson<'a> {
     Compile(CompileJson<'a>),
 }
 
+/// What every unit has, whatever its kind.
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunJson<'a> {
+pub struct UnitCommonJson<'a> {
     pub key: &'a str,
+    /// The derivation's name.
     pub name: String,
     pub package: &'a str,
     pub env: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunJson<'a> {
+    #[serde(flatten)]
+    pub common: UnitCommonJson<'a>,
     pub build_script: Option<UnitId>,
     /// The runs of `links` packages this run depends on (their `DEP_<links>_*` values).
     pub links_deps: Vec<LinksDepJson>,
@@ -87,13 +95,11 @@ pub struct LinksDepJson {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompileJson<'a> {
-    pub key: &'a str,
-    pub name: String,
-    pub package: &'a str,
+    #[serde(flatten)]
+    pub common: UnitCommonJson<'a>,
     pub target_kind: &'static str,
     pub target_name: &'a str,
     pub rustc_args: Vec<String>,
-    pub env: BTreeMap<String, String>,
     pub externs: Vec<ExternJson<'a>>,
     /// Every lib and proc-macro reachable through `--extern` edges (for `-L dependency=`).
     pub lib_deps: Vec<UnitId>,
@@ -181,13 +187,17 @@ fn unit_json<'a>(
 ) -> UnitJson<'a> {
     let unit = &plan.units[id];
     let package = plan.package_of(id);
-    let env = unit_env(plan, id);
-    let name = format!(
-        "{}-{}-{}",
-        package.name,
-        package.version,
-        unit.kind.label().replace(' ', "-")
-    );
+    let common = UnitCommonJson {
+        key: &unit.key,
+        name: format!(
+            "{}-{}-{}",
+            package.name,
+            package.version,
+            unit.kind.label().replace(' ', "-")
+        ),
+        package: &unit.package,
+        env: unit_env(plan, id),
+    };
     let target_kind = match unit.kind {
         UnitKind::BuildScriptRun => {
             let links_deps = unit
@@ -202,10 +212,7 @@ fn unit_json<'a>(
                 })
                 .collect();
             return UnitJson::Run(RunJson {
-                key: &unit.key,
-                name,
-                package: &unit.package,
-                env,
+                common,
                 build_script: plan.dep_of_kind(id, UnitKind::BuildScript),
                 links_deps,
             });
@@ -236,13 +243,10 @@ fn unit_json<'a>(
     dep_runs.sort_unstable();
     dep_runs.dedup();
     UnitJson::Compile(CompileJson {
-        key: &unit.key,
-        name,
-        package: &unit.package,
+        common,
         target_kind,
         target_name: &unit.target_name,
         rustc_args: rustc_args(plan, unit, package),
-        env,
         externs,
         own_run: plan.dep_of_kind(id, UnitKind::BuildScriptRun),
         lib_deps,
