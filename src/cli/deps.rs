@@ -99,7 +99,8 @@ pub fn run(
     )
 }
 
-fn run_with_output(
+/// [`run`] writing to `out` and `err` instead of stdout and stderr.
+pub fn run_with_output(
     cmd: &DepsCommand,
     deps_file: &Path,
     pkgs_expr: &str,
@@ -403,9 +404,6 @@ mod tests {
     use super::*;
     use clap::Parser;
 
-    const TEST_PKGS: &str =
-        r#"{ pkg-config = "pkg-config"; openssl = "openssl"; hello = "hello"; }"#;
-
     #[derive(Debug, Parser)]
     struct Cli {
         #[command(subcommand)]
@@ -414,22 +412,6 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<DepsCommand, clap::Error> {
         Cli::try_parse_from(std::iter::once("deps").chain(args.iter().copied())).map(|cli| cli.deps)
-    }
-
-    fn run_captured(
-        args: &[&str],
-        file: &Path,
-        graph: Option<&[(String, String)]>,
-    ) -> (i32, String, String) {
-        let command = parse(args).expect("valid arguments");
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = run_with_output(&command, file, TEST_PKGS, graph, &mut out, &mut err)
-            .expect("output written");
-        (
-            code,
-            String::from_utf8_lossy(&out).into_owned(),
-            String::from_utf8_lossy(&err).into_owned(),
-        )
     }
 
     #[test]
@@ -463,66 +445,5 @@ mod tests {
             parse(&["rm", "x@", "hello"]).is_err(),
             "an empty version is refused"
         );
-    }
-
-    #[test]
-    fn add_then_list_then_check() {
-        let directory = tempfile::tempdir().expect("temporary directory");
-        let file = directory.path().join(overrides::DEPS_FILE_NAME);
-
-        let (code, out, _) = run_captured(
-            &["add", "openssl-sys", "pkg-config", "openssl"],
-            &file,
-            None,
-        );
-        assert_eq!(code, 0);
-        assert!(out.starts_with("created "), "{out}");
-        assert!(
-            out.contains("added openssl to openssl-sys (every version)"),
-            "{out}"
-        );
-
-        let (code, out, _) = run_captured(&["add", "openssl-sys", "openssl"], &file, None);
-        assert_eq!(
-            (code, out.trim()),
-            (0, "openssl-sys (every version) already has openssl")
-        );
-
-        let (code, out, _) = run_captured(&["list"], &file, None);
-        assert_eq!(code, 0);
-        assert!(out.contains("openssl-sys (every version)  ("), "{out}");
-        assert!(out.contains("  deps: pkg-config openssl\n"), "{out}");
-
-        let graph = [("openssl-sys".to_owned(), "0.9.1".to_owned())];
-        let (code, out, _) = run_captured(&["check"], &file, Some(&graph));
-        assert_eq!(code, 0, "{out}");
-
-        let misspelt = [
-            ("openssl-sys2".to_owned(), "0.9.1".to_owned()),
-            ("serde".to_owned(), "1.0.0".to_owned()),
-        ];
-        let (code, out, _) = run_captured(&["check"], &file, Some(&misspelt));
-        assert_eq!(code, 1);
-        assert!(out.contains("did you mean `openssl-sys2`?"), "{out}");
-    }
-
-    #[test]
-    fn refusals_are_printed_with_exit_code_one() {
-        let directory = tempfile::tempdir().expect("temporary directory");
-        let file = directory.path().join(overrides::DEPS_FILE_NAME);
-        std::fs::write(&file, "{ pkgs }: { deps = { \"a\" = [ pkgs.hello ]; }; }\n")
-            .expect("written");
-        let (code, out, err) = run_captured(&["add", "a", "pkgs.nothere"], &file, None);
-        assert_eq!((code, out.as_str()), (1, ""));
-        assert!(
-            err.starts_with(&format!("error: {}:1:", file.display())),
-            "{err}"
-        );
-        assert!(err.contains("nothere"), "{err}");
-
-        let (code, _, err) = run_captured(&["add", "a", "openssl"], &file, None);
-        assert_eq!(code, 1);
-        assert!(err.contains("hint: `openssl` is not defined"), "{err}");
-        assert!(err.contains("write `pkgs.openssl`"), "{err}");
     }
 }

@@ -1,7 +1,10 @@
-//! Drives one session: plan with Cargo, write the data, evaluate once, seed the store,
-//! then realise with Nix while its `internal-json` log becomes [`BackendEvent`]s.
+//! Room `session`: prepare / realise / cancel, Nix command lines, GC roots, output links.
+//! May import: `plan`, `emit`, `toolchain`, `layout`, `process`, `overrides`, `nix`.
+//!
+//! Drives one session: plan with Cargo, write the data, evaluate once, seed the store, then
+//! realise with Nix while its `internal-json` log becomes [`BackendEvent`]s.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 
@@ -9,34 +12,28 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::{mpsc::UnboundedSender, watch};
 
-use super::nix::protocol;
-use super::nixgen::{self, Toolchain, ToolchainMode};
-use super::plan::{self, CargoOptions};
-use super::plan_types::{BuildPlan, UnitId, UnitKind};
-use super::{BackendEvent, UnitPaths, overrides, project, store};
+mod nix_args;
+mod outputs;
+pub mod project;
+pub mod store;
 
-/// How Nix is run. `--option`, `--builders`, `--store` and `--offline` pass through.
-#[derive(Debug, Clone, Default)]
-pub struct NixOptions {
-    /// `None`: nixpkgs when `<nixpkgs>` can be found, host otherwise.
-    pub toolchain: Option<ToolchainMode>,
-    pub jobs: Option<u32>,
-    pub keep_going: bool,
-    pub options: Vec<(String, String)>,
-    pub builders: Option<String>,
-    pub store: Option<String>,
-    pub offline: bool,
-}
+pub use nix_args::NixOptions;
+
+use nix_args::nix_file_args;
+use outputs::{link_outputs, register_roots, roots_args};
+
+use crate::backend::emit;
+use crate::backend::layout::{self, Layout};
+use crate::backend::nix::protocol;
+use crate::backend::plan::{self, BuildPlan, CargoOptions, UnitId};
+use crate::backend::process::{self, ProcessError};
+use crate::backend::toolchain::{self, Toolchain, ToolchainMode};
+use crate::backend::{BackendEvent, UnitPaths, overrides};
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildRequest {
     pub cargo: CargoOptions,
     pub nix: NixOptions,
-}
-
-/// The file of per-crate native deps and env vars for a workspace.
-pub fn deps_file_path(workspace_root: &Path) -> PathBuf {
-    workspace_root.join(overrides::DEPS_FILE_NAME)
 }
 
 /// A planned and evaluated session, ready to realise.
@@ -52,14 +49,12 @@ pub struct Prepared {
 impl Prepared {
     /// Where the built binaries and libraries appear: `target/libnix/<profile>`.
     pub fn out_link(&self) -> PathBuf {
-        nixgen::out_dir(&self.plan)
+        Layout::of(&self.plan).out_dir(&self.plan.profile_dir)
     }
 
     /// The GC roots that keep the root units' outputs alive: `root`, `root-2`, ...
     fn gc_roots_dir(&self) -> PathBuf {
-        nixgen::libnix_dir(&self.plan)
-            .join("gcroots")
-            .join(&self.plan.profile_dir)
+        Layout::of(&self.plan).gc_roots_dir(&self.plan.profile_dir)
     }
 
     fn root_outputs(&self) -> Vec<&str> {
@@ -76,20 +71,20 @@ pub enum RunError {
     #[error("{0}")]
     Plan(#[from] plan::PlanError),
     #[error("{0}")]
-    Nixgen(#[from] nixgen::NixgenError),
+    Emit(#[from] emit::EmitError),
     #[error("{0}")]
     Store(#[from] store::StoreError),
-    #[error("could not run `{command}`: {source}. Is Nix installed and on PATH?")]
-    Spawn {
-        command: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Process(#[from] ProcessError),
     #[error("Nix could not evaluate the build:\n{0}")]
     Eval(String),
     #[error(
         "nix-store was not found on PATH: libnix-tui builds with Nix (Debian: apt-get install nix-bin)"
     )]
     NixNotFound,
+    /// A task of the session panicked or was cancelled by the runtime.
+    #[error("a task of the build stopped unexpectedly: {0}")]
+    Task(#[from] tokio::task::JoinError),
     #[error("the build was cancelled")]
     Cancelled,
     #[error("{path}: {source}")]
@@ -97,76 +92,6 @@ pub enum RunError {
         path: PathBuf,
         source: std::io::Error,
     },
-}
-
-fn is_root_without_daemon() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
-    let daemon = std::env::var_os("NIX_REMOTE").is_some_and(|v| v == "daemon")
-        || Path::new("/nix/var/nix/daemon-socket/socket").exists();
-    root && !daemon
-}
-
-impl NixOptions {
-    /// Options for every Nix command: the user's, after the ones host mode needs.
-    fn common_args(&self, mode: ToolchainMode) -> Vec<String> {
-        let mut args = Vec::new();
-        let mut option = |name: &str, value: &str| {
-            args.extend(["--option".to_string(), name.to_string(), value.to_string()]);
-        };
-        if mode == ToolchainMode::Host {
-            // Host builders read the host toolchain; nothing they make is in any cache.
-            option("sandbox", "false");
-            option("substituters", "");
-            if is_root_without_daemon() {
-                option("build-users-group", "");
-            }
-        }
-        if let Some(builders) = &self.builders {
-            option("builders", builders);
-        }
-        for (name, value) in &self.options {
-            option(name, value);
-        }
-        if let Some(store) = &self.store {
-            args.extend(["--store".to_string(), store.clone()]);
-        }
-        if self.offline {
-            args.extend(["--option".into(), "substitute".into(), "false".into()]);
-        }
-        args
-    }
-
-    fn store_args(&self) -> Vec<String> {
-        self.store
-            .iter()
-            .flat_map(|s| ["--store".to_string(), s.clone()])
-            .collect()
-    }
-}
-
-fn nix_file_args(written: &nixgen::Written, plan: &BuildPlan, mode: ToolchainMode) -> Vec<String> {
-    let mut args = vec![
-        written.entry.display().to_string(),
-        "--argstr".into(),
-        "planFile".into(),
-        written.plan_file.display().to_string(),
-        "--argstr".into(),
-        "toolchain".into(),
-        match mode {
-            ToolchainMode::Host => "host".into(),
-            ToolchainMode::Nixpkgs => "nixpkgs".into(),
-        },
-    ];
-    let deps = deps_file_path(&plan.workspace_root);
-    if deps.is_file() {
-        args.extend([
-            "--argstr".into(),
-            "depsFile".into(),
-            deps.display().to_string(),
-        ]);
-    }
-    args
 }
 
 #[derive(serde::Deserialize)]
@@ -182,7 +107,7 @@ struct DrvOut {
 
 /// Compare Cargo.dependencies.nix with the plan; findings are warnings, not failures.
 fn check_deps_file(plan: &BuildPlan, events: &UnboundedSender<BackendEvent>) {
-    let path = deps_file_path(&plan.workspace_root);
+    let path = layout::deps_file(&plan.workspace_root);
     let Ok(source) = std::fs::read_to_string(&path) else {
         return;
     };
@@ -205,7 +130,7 @@ pub async fn prepare(
 ) -> Result<Prepared, RunError> {
     let _ = events.send(BackendEvent::PlanningStarted);
     // Say so before planning, not after a plan that could never be built.
-    if nixgen::find_on_path("nix-store").is_none() {
+    if toolchain::find_on_path("nix-store").is_none() {
         return Err(RunError::NixNotFound);
     }
     let cargo = request.cargo.clone();
@@ -213,15 +138,15 @@ pub async fn prepare(
     // Cargo's plan and whether `<nixpkgs>` exists are independent: ask at once.
     let (plan, mode) = tokio::join!(
         tokio::task::spawn_blocking(move || plan::plan(&cargo)),
-        tokio::task::spawn_blocking(move || project::resolve_mode(requested)),
+        tokio::task::spawn_blocking(move || toolchain::resolve_mode(requested)),
     );
-    let plan = Arc::new(plan.map_err(|e| RunError::Eval(e.to_string()))??);
-    let mode = mode.unwrap_or(ToolchainMode::Host);
+    // A mode that could not be resolved is an error, never a quiet switch to host mode.
+    let (plan, mode) = (Arc::new(plan??), mode?);
     let _ = events.send(BackendEvent::Planned(plan.clone()));
 
     check_deps_file(&plan, events);
     let toolchain = Toolchain::detect(mode, &plan);
-    let written = nixgen::write(&plan, &toolchain)?;
+    let written = emit::write(&plan, &toolchain)?;
     // Crates must be in the store before the build, not before evaluation.
     let seeding = {
         let plan = plan.clone();
@@ -242,16 +167,13 @@ pub async fn prepare(
             "paths",
         ])
         .args(nix_file_args(&written, &plan, mode));
-    let output = command.output().await.map_err(|source| RunError::Spawn {
-        command: "nix-instantiate".into(),
-        source,
-    })?;
-    if !output.status.success() {
-        return Err(RunError::Eval(
-            String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        ));
-    }
-    let paths: EvalPaths = serde_json::from_slice(&output.stdout)
+    let stdout = process::stdout_of_async(&mut command)
+        .await
+        .map_err(|error| match error {
+            ProcessError::Failed { stderr, .. } => RunError::Eval(stderr),
+            spawn => spawn.into(),
+        })?;
+    let paths: EvalPaths = serde_json::from_slice(&stdout)
         .map_err(|e| RunError::Eval(format!("unexpected output of nix-instantiate: {e}")))?;
     let unit_paths: Vec<UnitPaths> = paths
         .units
@@ -264,7 +186,7 @@ pub async fn prepare(
         })
         .collect();
     let _ = events.send(BackendEvent::Instantiated(unit_paths.clone()));
-    seeding.await.map_err(|e| RunError::Eval(e.to_string()))??;
+    seeding.await??;
 
     let outs: Vec<&str> = unit_paths.iter().map(|p| p.out_path.as_str()).collect();
     let invalid = store::invalid_paths(&outs, &request.nix.store_args())?;
@@ -361,7 +283,7 @@ pub async fn realise(
         .process_group(0)
         .kill_on_drop(true)
         .spawn()
-        .map_err(|source| RunError::Spawn {
+        .map_err(|source| ProcessError::Spawn {
             command: "nix-store --realise".into(),
             source,
         })?;
@@ -396,7 +318,7 @@ pub async fn realise(
             }
         }
     }
-    let status = child.wait().await.map_err(|source| RunError::Spawn {
+    let status = child.wait().await.map_err(|source| ProcessError::Spawn {
         command: "nix-store --realise".into(),
         source,
     })?;
@@ -412,133 +334,4 @@ pub async fn realise(
         return Err(RunError::Cancelled);
     }
     Ok(success)
-}
-
-/// `--add-root` arguments that make the roots' outputs GC roots (`root`, `root-2`, ... in
-/// the order of the roots), replacing the roots of an earlier build.
-fn roots_args(prepared: &Prepared) -> Result<Vec<String>, RunError> {
-    let dir = prepared.gc_roots_dir();
-    let io = |source| RunError::Io {
-        path: dir.clone(),
-        source,
-    };
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(io)?;
-    }
-    std::fs::create_dir_all(&dir).map_err(io)?;
-    Ok(vec![
-        "--add-root".into(),
-        dir.join("root").display().to_string(),
-        "--indirect".into(),
-    ])
-}
-
-/// Make already valid root outputs GC roots, unless they are already.
-async fn register_roots(prepared: &Prepared, nix: &NixOptions) -> Result<(), RunError> {
-    let dir = prepared.gc_roots_dir();
-    let outputs = prepared.root_outputs();
-    let registered = outputs.iter().enumerate().all(|(index, out)| {
-        let name = match index {
-            0 => "root".to_string(),
-            n => format!("root-{}", n + 1),
-        };
-        std::fs::read_link(dir.join(name)).ok().as_deref() == Some(Path::new(out))
-    });
-    if registered {
-        return Ok(());
-    }
-    let status = Command::new("nix-store")
-        .args(nix.store_args())
-        .arg("--realise")
-        .args(&outputs)
-        .args(roots_args(prepared)?)
-        .stdout(Stdio::null())
-        .status()
-        .await
-        .map_err(|source| RunError::Spawn {
-            command: "nix-store --realise --add-root".into(),
-            source,
-        })?;
-    if !status.success() {
-        return Err(RunError::Eval(format!(
-            "could not register {} as GC roots",
-            dir.display()
-        )));
-    }
-    Ok(())
-}
-
-/// `target/libnix/<profile>`: `bin/<name>` for root binaries, `lib/` for root libraries
-/// under Cargo's names (`libfoo.so`, not `libfoo-<hash>.so`). Replaced as a whole.
-fn link_outputs(prepared: &Prepared) -> Result<(), RunError> {
-    let dir = prepared.out_link();
-    let io = |source| RunError::Io {
-        path: dir.clone(),
-        source,
-    };
-    let staging = dir.with_extension(format!("tmp{}", std::process::id()));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(io)?;
-    }
-    std::fs::create_dir_all(staging.join("bin")).map_err(io)?;
-    std::fs::create_dir_all(staging.join("lib")).map_err(io)?;
-    for &root in &prepared.plan.roots {
-        let unit = &prepared.plan.units[root];
-        let out = Path::new(&prepared.unit_paths[root].out_path);
-        match unit.kind {
-            UnitKind::Bin | UnitKind::Example => {
-                let bin = Path::new("bin").join(&unit.target_name);
-                std::os::unix::fs::symlink(out.join(&bin), staging.join(&bin)).map_err(io)?;
-            }
-            _ => {
-                let Ok(files) = std::fs::read_dir(out.join("lib")) else {
-                    continue;
-                };
-                for file in files.flatten() {
-                    let name = cargo_file_name(&file.file_name().to_string_lossy());
-                    std::os::unix::fs::symlink(file.path(), staging.join("lib").join(name))
-                        .map_err(io)?;
-                }
-            }
-        }
-    }
-    match std::fs::symlink_metadata(&dir) {
-        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(&dir).map_err(io)?,
-        Ok(_) => std::fs::remove_file(&dir).map_err(io)?,
-        Err(_) => {}
-    }
-    std::fs::rename(&staging, &dir).map_err(io)
-}
-
-/// `libfoo-0123456789abcdef.so` -> `libfoo.so`: the name Cargo uplifts a library to.
-fn cargo_file_name(name: &str) -> String {
-    let (stem, extension) = name.rsplit_once('.').unwrap_or((name, ""));
-    match stem.rsplit_once('-') {
-        Some((base, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            format!("{base}.{extension}")
-        }
-        _ => name.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn libraries_are_uplifted_to_cargos_names() {
-        assert_eq!(
-            cargo_file_name("libgreet-0123456789abcdef.so"),
-            "libgreet.so"
-        );
-        assert_eq!(
-            cargo_file_name("libgreet-0123456789abcdef.rlib"),
-            "libgreet.rlib"
-        );
-        assert_eq!(cargo_file_name("libmy-crate.a"), "libmy-crate.a");
-        assert_eq!(
-            cargo_file_name("libx-0123456789abcdeg.so"),
-            "libx-0123456789abcdeg.so"
-        );
-    }
 }
