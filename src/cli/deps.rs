@@ -238,6 +238,9 @@ fn list(
             writeln!(out, "  env:  {var} = {shown}")?;
         }
     }
+    for mistake in document.mistakes() {
+        writeln!(err, "warning: {mistake}")?;
+    }
     for part in document.unreadable_parts() {
         writeln!(
             err,
@@ -287,6 +290,10 @@ fn check(
         return Ok(0);
     };
     let mut problems = 0;
+    for mistake in document.mistakes() {
+        writeln!(out, "{mistake}")?;
+        problems += 1;
+    }
     if let Err(error) = overrides::evaluate_file(deps_file, pkgs_expr) {
         writeln!(out, "{error}")?;
         problems += 1;

@@ -31,6 +31,7 @@ pub struct DepsDocument {
     pub(super) lists: Vec<ListNode>,
     pub(super) env_values: Vec<EnvNode>,
     pub(super) opaque: Vec<OpaqueNode>,
+    mistakes: Vec<(usize, String)>,
 }
 
 /// The value of an environment variable as written.
@@ -139,6 +140,7 @@ impl DepsDocument {
             lists: Vec::new(),
             env_values: Vec::new(),
             opaque: Vec::new(),
+            mistakes: Vec::new(),
         };
         let parse = Root::parse(&document.source);
         if let Some(error) = parse.errors().first() {
@@ -244,6 +246,18 @@ impl DepsDocument {
                 reason: opaque.reason.clone(),
             })
             .chain(dynamic_keys)
+            .collect()
+    }
+
+    /// What the build would misread, found without evaluating: names of variables no
+    /// environment can hold, top-level attributes that are not read.
+    pub fn mistakes(&self) -> Vec<OverridesError> {
+        self.mistakes
+            .iter()
+            .map(|(offset, message)| OverridesError::Invalid {
+                location: self.location(*offset),
+                message: message.clone(),
+            })
             .collect()
     }
 
@@ -501,6 +515,16 @@ impl DepsDocument {
                 self.walk_set(inner, &path, &key_offsets)
             }
             (ENVS, _) if depth == 3 || depth == 4 => {
+                let var = &path[depth - 1];
+                if let Some(reason) = var_name_problem(var) {
+                    self.mistakes.push((
+                        key_offsets[depth - 1],
+                        format!(
+                            "{}: not an environment variable name: {reason}",
+                            display_path(&path)
+                        ),
+                    ));
+                }
                 let env_value = match value {
                     ast::Expr::Str(string) => literal_value(string).map(EnvValue::Literal),
                     _ => None,
@@ -523,9 +547,46 @@ impl DepsDocument {
                     reason: format!("it is {}; only {expected} can be edited", describe(value)),
                 });
             }
+            (unknown, _) if depth == 1 => {
+                let suggestion = [DEPS, ENVS]
+                    .into_iter()
+                    .find(|known| same_letters(known, unknown))
+                    .map(|known| format!(" (did you mean `{known}`?)"))
+                    .unwrap_or_default();
+                self.mistakes.push((
+                    key_offsets[0],
+                    format!(
+                        "unknown attribute `{}`: only `deps` and `envs` are read{suggestion}",
+                        unknown.escape_debug()
+                    ),
+                ));
+            }
             _ => {}
         }
     }
+}
+
+/// Why `var` cannot name an environment variable, if it cannot.
+pub(super) fn var_name_problem(var: &str) -> Option<&'static str> {
+    if var.is_empty() {
+        Some("it is empty")
+    } else if var.starts_with(|c: char| c.is_ascii_digit()) {
+        Some("it starts with a digit, which is how versions are written")
+    } else if var.contains(|c: char| c == '=' || c == '\0' || c.is_whitespace()) {
+        Some("it contains `=`, NUL or whitespace")
+    } else {
+        None
+    }
+}
+
+/// A misspelling that keeps the letters: `dpes` for `deps`.
+fn same_letters(known: &str, written: &str) -> bool {
+    let sorted = |text: &str| {
+        let mut letters: Vec<char> = text.to_lowercase().chars().collect();
+        letters.sort_unstable();
+        letters
+    };
+    sorted(known) == sorted(written)
 }
 
 /// Renders an attribute path as Nix would: `deps."openssl-sys"."1.0"`.

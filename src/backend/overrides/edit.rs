@@ -5,7 +5,9 @@ use std::ops::Range;
 
 use rnix::{Root, SyntaxKind, ast};
 
-use super::document::{AttrPath, Container, DEPS, DepsDocument, ENVS, EnvValue, display_path};
+use super::document::{
+    AttrPath, Container, DEPS, DepsDocument, ENVS, EnvValue, display_path, var_name_problem,
+};
 use super::nix_string::{is_plain_identifier, quote};
 use super::{CrateSelector, OverridesError};
 
@@ -479,16 +481,7 @@ fn key_text(path: &[String], index: usize) -> String {
 }
 
 fn check_var_name(var: &str) -> Result<(), OverridesError> {
-    let problem = if var.is_empty() {
-        Some("it is empty")
-    } else if var.starts_with(|c: char| c.is_ascii_digit()) {
-        Some("it starts with a digit, which is how versions are written")
-    } else if var.contains(|c: char| c == '=' || c == '\0' || c.is_whitespace()) {
-        Some("it contains `=`, NUL or whitespace")
-    } else {
-        None
-    };
-    match problem {
+    match var_name_problem(var) {
         Some(reason) => Err(OverridesError::InvalidArgument {
             argument: format!("variable name `{var}`"),
             reason: reason.to_owned(),

@@ -57,6 +57,7 @@ mod edit;
 mod evaluate;
 mod nix_string;
 mod plan_check;
+mod preflight;
 mod save;
 
 use std::fmt;
@@ -68,6 +69,7 @@ pub use edit::Edit;
 pub use evaluate::evaluate_file;
 pub use nix_string::quote as quote_nix_string;
 pub use plan_check::{Finding, Problem, check};
+pub use preflight::check_before_build;
 pub use save::{EditReport, backup_path, edit_file, save_validated};
 
 /// The file name, looked up next to `Cargo.lock`.
@@ -163,6 +165,10 @@ pub enum OverridesError {
 
     #[error("{location}: {message}")]
     Conflict { location: Location, message: String },
+
+    /// Something the build would misread, such as a variable name no environment can hold.
+    #[error("{location}: {message}")]
+    Invalid { location: Location, message: String },
 
     #[error("{}: {subject} is not there{}", file.display(), present_list(present))]
     NotPresent {

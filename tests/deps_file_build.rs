@@ -1,0 +1,114 @@
+//! `build` refuses a deps file that `deps check` refuses, before building anything, naming
+//! the file and the line.
+
+mod common;
+
+use common::{copy_fixture, libnix_tui};
+
+/// `build` in a copy of the `nested` fixture with `deps_file` as its Cargo.dependencies.nix:
+/// the exit code and the `error:` lines.
+fn build_with_deps_file(deps_file: &str) -> (Option<i32>, Vec<String>, String) {
+    let project = copy_fixture("nested");
+    let path = project.path().join("Cargo.dependencies.nix");
+    std::fs::write(&path, deps_file).expect("deps file written");
+    let output = libnix_tui()
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(project.path().join("Cargo.toml"))
+        .output()
+        .expect("run libnix-tui");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let shown = path.display().to_string();
+    let errors = stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("error: "))
+        .map(|line| line.replace(&shown, "FILE"))
+        .collect();
+    (output.status.code(), errors, stderr)
+}
+
+#[test]
+fn a_crate_mapped_to_a_string_stops_the_build() {
+    let (code, errors, stderr) =
+        build_with_deps_file("{ pkgs }: with pkgs; {\n  deps = { itoa = \"zlib\"; };\n}\n");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(
+        errors,
+        [
+            "FILE:2:12: does not evaluate: deps.\"itoa\": expected a list of packages, \
+          or an attribute set from versions to lists, found string"
+        ],
+        "{stderr}"
+    );
+}
+
+#[test]
+fn deps_that_is_not_a_set_stops_the_build() {
+    let (code, errors, stderr) = build_with_deps_file("{ pkgs }: {\n  deps = 1;\n}\n");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(
+        errors,
+        ["FILE:2:3: does not evaluate: deps: expected an attribute set, found int"],
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_misspelt_section_stops_the_build() {
+    let (code, errors, stderr) = build_with_deps_file("{ pkgs }: {\n  dpes = { top = [ ]; };\n}\n");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(
+        errors,
+        [
+            "FILE:2:3: unknown attribute `dpes`: only `deps` and `envs` are read (did you mean `deps`?)"
+        ],
+        "{stderr}"
+    );
+}
+
+#[test]
+fn variable_names_no_environment_can_hold_stop_the_build() {
+    for (name, reason) in [
+        ("A=B", "it contains `=`, NUL or whitespace"),
+        ("A B", "it contains `=`, NUL or whitespace"),
+        ("", "it is empty"),
+    ] {
+        let (code, errors, stderr) = build_with_deps_file(&format!(
+            "{{ pkgs }}: {{\n  envs = {{\n    top = {{ \"{name}\" = \"x\"; }};\n  }};\n}}\n"
+        ));
+        assert_eq!(code, Some(1), "{stderr}");
+        assert_eq!(
+            errors,
+            [format!(
+                "FILE:3:13: envs.\"top\".\"{name}\": not an environment variable name: {reason}"
+            )],
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn deps_check_names_the_variable_no_environment_can_hold() {
+    let project = copy_fixture("nested");
+    let path = project.path().join("Cargo.dependencies.nix");
+    std::fs::write(
+        &path,
+        "{ pkgs }: {\n  envs = { top = { \"A=B\" = \"x\"; }; };\n}\n",
+    )
+    .expect("deps file written");
+    let output = libnix_tui()
+        .args(["deps", "check", "--manifest-path"])
+        .arg(project.path().join("Cargo.toml"))
+        .output()
+        .expect("run libnix-tui");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.lines().any(|line| line
+            == format!(
+                "{}:2:20: envs.\"top\".\"A=B\": not an environment variable name: it contains `=`, NUL or whitespace",
+                path.display()
+            )),
+        "{stdout}"
+    );
+}
