@@ -112,3 +112,57 @@ fn deps_check_names_the_variable_no_environment_can_hold() {
         "{stdout}"
     );
 }
+
+#[test]
+fn every_deps_subcommand_and_doctor_take_the_manifest_path_after_their_name() {
+    let project = copy_fixture("nested");
+    let manifest = project.path().join("Cargo.toml");
+    let elsewhere = tempfile::tempdir().expect("temporary directory");
+    let run = |args: &[&str]| {
+        let output = libnix_tui()
+            .args(args)
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .current_dir(elsewhere.path())
+            .output()
+            .expect("run libnix-tui");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let file = project.path().join("Cargo.dependencies.nix");
+    let (code, out, err) = run(&["deps", "env", "set", "top", "GREETING=hi"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(file.is_file(), "{out}{err}");
+    let (code, out, err) = run(&["deps", "list"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("env:  GREETING = \"hi\""), "{out}");
+    let (code, out, err) = run(&["deps", "check"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        out.lines().last(),
+        Some(format!("{}: ok", file.display()).as_str())
+    );
+    let (code, out, err) = run(&["deps", "env", "unset", "top", "GREETING"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (code, _, err) = run(&["doctor"]);
+    assert!(err.contains("no build recorded in"), "{code:?} {err}");
+    for subcommand in [
+        &["deps", "add"][..],
+        &["deps", "rm"],
+        &["doctor"],
+        &["deps", "check"],
+    ] {
+        let help = libnix_tui()
+            .args(subcommand)
+            .arg("--help")
+            .output()
+            .expect("run libnix-tui");
+        assert!(
+            String::from_utf8_lossy(&help.stdout).contains("--manifest-path <PATH>"),
+            "{subcommand:?} --help"
+        );
+    }
+}

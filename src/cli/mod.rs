@@ -95,8 +95,8 @@ pub struct TuiArgs {
 /// Cargo's flags for selecting what to build, plus the Nix pass-through options.
 #[derive(Debug, Args, Default, Clone)]
 pub struct BuildArgs {
-    /// Path to Cargo.toml
-    #[arg(long, value_name = "PATH")]
+    /// Path to Cargo.toml of the project (default: found from the current directory)
+    #[arg(long, value_name = "PATH", global = true)]
     pub manifest_path: Option<PathBuf>,
     /// Package(s) to build
     #[arg(short = 'p', long = "package", value_name = "SPEC")]
