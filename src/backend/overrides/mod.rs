@@ -190,6 +190,12 @@ pub enum OverridesError {
     #[error("{}: changed on disk while it was being edited; nothing was written", file.display())]
     ChangedOnDisk { file: PathBuf },
 
+    #[error(
+        "{}: is write-protected (mode {mode:04o}); nothing was written (`chmod u+w` it to edit it)",
+        file.display()
+    )]
+    WriteProtected { file: PathBuf, mode: u32 },
+
     #[error("{}: not valid UTF-8", file.display())]
     NotUtf8 { file: PathBuf },
 
