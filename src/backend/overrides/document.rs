@@ -1,5 +1,6 @@
 //! Parsing the file into an outline: where each part of `deps` and `envs` sits in the text.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -190,30 +191,27 @@ impl DepsDocument {
         found.sort_by_key(|(position, ..)| *position);
 
         let mut entries: Vec<OverrideEntry> = Vec::new();
+        let mut index_of: HashMap<(&str, Option<&str>), usize> = HashMap::new();
         for (_, path, key_offsets, item) in found {
             let version_depth = match item {
                 Found::Deps(_) => 3,
                 Found::Env(_) => 4,
             };
-            let version = (path.len() == version_depth).then(|| path[2].clone());
+            let version = (path.len() == version_depth).then(|| path[2].as_str());
             let key_offset = key_offsets[if version.is_some() { 2 } else { 1 }];
-            let position = entries
-                .iter()
-                .position(|entry| entry.crate_name == path[1] && entry.version == version);
-            let entry = match position {
-                Some(index) => &mut entries[index],
-                None => {
+            let index = *index_of
+                .entry((path[1].as_str(), version))
+                .or_insert_with(|| {
                     entries.push(OverrideEntry {
                         crate_name: path[1].clone(),
-                        version,
+                        version: version.map(str::to_owned),
                         deps: Vec::new(),
                         envs: Vec::new(),
                         location: self.location(key_offset),
                     });
-                    let last = entries.len() - 1;
-                    &mut entries[last]
-                }
-            };
+                    entries.len() - 1
+                });
+            let entry = &mut entries[index];
             match item {
                 Found::Deps(list) => entry.deps.extend(
                     list.container
