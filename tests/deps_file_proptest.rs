@@ -49,17 +49,10 @@ impl Model {
     fn apply(&mut self, edit: &Edit) -> Result<(), &'static str> {
         match edit {
             Edit::AddDep { target, package } => {
-                let key = key_of(target);
-                let other_form = self.deps.keys().any(|(name, version)| {
-                    name == &target.name && version.is_some() != target.version.is_some()
-                });
-                match self.deps.get_mut(&key) {
-                    Some(list) if !list.contains(package) => list.push(package.clone()),
-                    Some(_) => {}
-                    None if other_form => return Err("conflict"),
-                    None => {
-                        self.deps.insert(key, vec![package.clone()]);
-                    }
+                // A crate mixing both forms gets its every-version list under "*".
+                let list = self.deps.entry(key_of(target)).or_default();
+                if !list.contains(package) {
+                    list.push(package.clone());
                 }
             }
             Edit::RemoveDep { target, package } => {
@@ -386,7 +379,6 @@ fn edit_strategy() -> impl Strategy<Value = Edit> {
 
 fn error_kind(error: &OverridesError) -> &'static str {
     match error {
-        OverridesError::Conflict { .. } => "conflict",
         OverridesError::NotPresent { .. } => "not present",
         _ => "other",
     }

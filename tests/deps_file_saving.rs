@@ -110,6 +110,7 @@ fn an_accepted_edit_is_saved_with_a_backup() {
             created: false,
             unchanged: vec![add("unicode-ident", "hello")],
             backup: Some(backup_path(&path)),
+            converted: Vec::new(),
         }
     );
     let after = std::fs::read_to_string(&path).expect("readable");

@@ -261,6 +261,7 @@ fn edit(
         created,
         unchanged,
         backup,
+        converted,
     } = overrides::edit_file(deps_file, edits, pkgs_expr)?;
     if created {
         writeln!(out, "created {}", deps_file.display())?;
@@ -272,6 +273,9 @@ fn edit(
             describe_done(edit)
         };
         writeln!(out, "{line}")?;
+    }
+    for conversion in converted {
+        writeln!(out, "converted: {conversion}")?;
     }
     if let Some(backup) = backup {
         writeln!(out, "previous version kept as {}", backup.display())?;
@@ -335,15 +339,14 @@ fn check(
 fn hint_for(error: &OverridesError) -> Option<String> {
     match error {
         OverridesError::Evaluation { message, .. } => {
-            let name = message.strip_prefix("undefined variable '")?.split('\'').next()?;
+            let name = message
+                .strip_prefix("undefined variable '")?
+                .split('\'')
+                .next()?;
             Some(format!(
                 "`{name}` is not defined: is it a package of this pkgs? Without `with pkgs;` in the file, write `pkgs.{name}`"
             ))
         }
-        OverridesError::Conflict { .. } => Some(
-            "per-version and every-version deps of one crate cannot both be listed; edit the file to switch forms"
-                .to_owned(),
-        ),
         _ => None,
     }
 }

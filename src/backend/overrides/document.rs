@@ -13,6 +13,8 @@ use super::{Location, OverridesError};
 
 pub(super) const DEPS: &str = "deps";
 pub(super) const ENVS: &str = "envs";
+/// The version key of `deps.CRATE` that applies to every version.
+pub(super) const EVERY_VERSION: &str = "*";
 
 /// Attribute names from the file's top-level set down, e.g. `["deps", "openssl-sys"]`.
 pub(super) type AttrPath = Vec<String>;
@@ -197,7 +199,9 @@ impl DepsDocument {
                 Found::Deps(_) => 3,
                 Found::Env(_) => 4,
             };
-            let version = (path.len() == version_depth).then(|| path[2].as_str());
+            let version = (path.len() == version_depth)
+                .then(|| path[2].as_str())
+                .filter(|version| matches!(item, Found::Env(_)) || *version != EVERY_VERSION);
             let key_offset = key_offsets[if version.is_some() { 2 } else { 1 }];
             let index = *index_of
                 .entry((path[1].as_str(), version))

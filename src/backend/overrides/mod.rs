@@ -24,8 +24,9 @@
 //!   `(pkgs.runCommandCC "foo" {} ''...'')` derivation, ...).
 //! - `deps.<crate>` is either a list, which applies to every version of the crate, or an
 //!   attribute set from versions (as written in `Cargo.lock`) to lists, each applying to that
-//!   version only. A Nix attribute has one value, so for `deps` one crate uses one of the two
-//!   forms; the editor refuses to mix them (see [`OverridesError::Conflict`]).
+//!   version only; in that set, the key `"*"` applies to every version. Adding deps for every
+//!   version to a crate that lists versions puts them under `"*"`; adding a version to a crate
+//!   with one list turns it into `{ "*" = [ ...the list... ]; "1.0" = [ ... ]; }`.
 //! - `envs.<crate>` is an attribute set whose string values are variables for every version
 //!   and whose attribute-set values are versions mapping variables to strings. Both may sit
 //!   side by side: `"cargo" = { FOO = "a"; "0.88.0" = { FOO = "b"; }; };`.
@@ -162,9 +163,6 @@ pub enum OverridesError {
         subject: String,
         reason: String,
     },
-
-    #[error("{location}: {message}")]
-    Conflict { location: Location, message: String },
 
     /// Something the build would misread, such as a variable name no environment can hold.
     #[error("{location}: {message}")]

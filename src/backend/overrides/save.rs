@@ -32,6 +32,8 @@ pub struct EditReport {
     pub unchanged: Vec<Edit>,
     /// Where the previous text was kept, when an existing file was rewritten.
     pub backup: Option<PathBuf>,
+    /// Entries an edit turned from one form into the other, said in a sentence each.
+    pub converted: Vec<String>,
 }
 
 /// Applies `edits` in order to the file at `path` (creating it when absent), then saves the
@@ -47,8 +49,11 @@ pub fn edit_file(
         .clone()
         .unwrap_or_else(|| NEW_FILE_TEMPLATE.to_owned());
     let mut unchanged = Vec::new();
+    let mut converted = Vec::new();
     for edit in edits {
-        let edited = DepsDocument::parse(path, text.as_str())?.apply(edit)?;
+        let document = DepsDocument::parse(path, text.as_str())?;
+        let edited = document.apply(edit)?;
+        converted.extend(document.conversion(edit));
         if edited == text {
             unchanged.push(edit.clone());
         }
@@ -59,6 +64,7 @@ pub fn edit_file(
             created: false,
             unchanged,
             backup: None,
+            converted: Vec::new(),
         });
     }
     let backup = save_validated(path, &text, original.as_deref(), pkgs_expr)?;
@@ -66,6 +72,7 @@ pub fn edit_file(
         created: original.is_none(),
         unchanged,
         backup,
+        converted,
     })
 }
 
