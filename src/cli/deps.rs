@@ -152,7 +152,8 @@ fn run_with_output(
         Err(error) => match error.downcast_ref::<OverridesError>() {
             Some(refusal) => {
                 writeln!(err, "error: {refusal}")?;
-                if let Some(hint) = hint_for(refusal) {
+                let text = read_text(deps_file).ok().flatten().unwrap_or_default();
+                if let Some(hint) = hint_for(refusal, &text) {
                     writeln!(err, "hint: {hint}")?;
                 }
                 Ok(1)
@@ -163,20 +164,26 @@ fn run_with_output(
     }
 }
 
-fn read_document(deps_file: &Path) -> anyhow::Result<Option<DepsDocument>> {
+fn read_text(deps_file: &Path) -> anyhow::Result<Option<String>> {
     match std::fs::read(deps_file) {
-        Ok(bytes) => {
-            let text = String::from_utf8(bytes).map_err(|_| OverridesError::NotUtf8 {
+        Ok(bytes) => Ok(Some(String::from_utf8(bytes).map_err(|_| {
+            OverridesError::NotUtf8 {
                 file: deps_file.to_path_buf(),
-            })?;
-            Ok(Some(DepsDocument::parse(deps_file, text)?))
-        }
+            }
+        })?)),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(OverridesError::Io {
             path: deps_file.to_path_buf(),
             source,
         }
         .into()),
+    }
+}
+
+fn read_document(deps_file: &Path) -> anyhow::Result<Option<DepsDocument>> {
+    match read_text(deps_file)? {
+        Some(text) => Ok(Some(DepsDocument::parse(deps_file, text)?)),
+        None => Ok(None),
     }
 }
 
@@ -289,12 +296,24 @@ fn check(
     graph: Option<&[(String, String)]>,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    let Some(document) = read_document(deps_file)? else {
+    let Some(text) = read_text(deps_file)? else {
         writeln!(out, "no {}: nothing to check", deps_file.display())?;
         return Ok(0);
     };
+    let document = match DepsDocument::parse(deps_file, text) {
+        Ok(document) => Some(document),
+        Err(error @ OverridesError::Syntax { .. }) => return Err(error.into()),
+        Err(unreadable) => {
+            // Not literal (`import ./shared.nix args`): Nix can still check what it means.
+            writeln!(
+                out,
+                "note: {unreadable}; so its entries were not compared with the build plan"
+            )?;
+            None
+        }
+    };
     let mut problems = 0;
-    for mistake in document.mistakes() {
+    for mistake in document.iter().flat_map(DepsDocument::mistakes) {
         writeln!(out, "{mistake}")?;
         problems += 1;
     }
@@ -302,19 +321,20 @@ fn check(
         writeln!(out, "{error}")?;
         problems += 1;
     }
-    match graph {
-        Some(packages) => {
+    match (graph, &document) {
+        (Some(packages), Some(document)) => {
             for finding in overrides::check(&document.entries(), packages) {
                 writeln!(out, "{finding}")?;
                 problems += 1;
             }
         }
-        None => writeln!(
+        (None, _) => writeln!(
             out,
             "note: no build plan, so crate names and versions were not checked"
         )?,
+        (Some(_), None) => {}
     }
-    for part in document.unreadable_parts() {
+    for part in document.iter().flat_map(DepsDocument::unreadable_parts) {
         writeln!(
             out,
             "note: {}: {} was not checked: {}",
@@ -335,20 +355,24 @@ fn check(
     }
 }
 
-/// Advice for the refusals users meet most.
-fn hint_for(error: &OverridesError) -> Option<String> {
-    match error {
-        OverridesError::Evaluation { message, .. } => {
-            let name = message
-                .strip_prefix("undefined variable '")?
-                .split('\'')
-                .next()?;
-            Some(format!(
-                "`{name}` is not defined: is it a package of this pkgs? Without `with pkgs;` in the file, write `pkgs.{name}`"
-            ))
-        }
-        _ => None,
-    }
+/// Advice for the refusals users meet most; `file_text` is the deps file as it is.
+fn hint_for(error: &OverridesError, file_text: &str) -> Option<String> {
+    let OverridesError::Evaluation { message, .. } = error else {
+        return None;
+    };
+    let name = message
+        .strip_prefix("undefined variable '")?
+        .split('\'')
+        .next()?;
+    Some(if overrides::uses_with_pkgs(file_text) {
+        format!(
+            "`{name}` is not a package of this pkgs: check the spelling (attribute names are case-sensitive)"
+        )
+    } else {
+        format!(
+            "`{name}` is not defined: is it a package of this pkgs? Without `with pkgs;` in the file, write `pkgs.{name}`"
+        )
+    })
 }
 
 fn describe_target(target: &CrateSelector) -> String {
@@ -534,5 +558,50 @@ mod tests {
         assert_eq!(code, 1);
         assert!(err.contains("hint: `openssl` is not defined"), "{err}");
         assert!(err.contains("write `pkgs.openssl`"), "{err}");
+    }
+
+    #[test]
+    fn the_with_pkgs_hint_is_only_given_to_files_without_it() {
+        let directory = tempfile::tempdir().expect("temporary directory");
+        let file = directory.path().join(overrides::DEPS_FILE_NAME);
+        std::fs::write(
+            &file,
+            "{ pkgs }: with pkgs; { deps = { \"a\" = [ hello ]; }; }\n",
+        )
+        .expect("written");
+        let (code, _, err) = run_captured(&["add", "a", "Hello"], &file, None);
+        assert_eq!(code, 1);
+        assert_eq!(
+            err.lines().last(),
+            Some(
+                "hint: `Hello` is not a package of this pkgs: check the spelling (attribute names are case-sensitive)"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_file_that_imports_another_is_checked_by_evaluation() {
+        let directory = tempfile::tempdir().expect("temporary directory");
+        let file = directory.path().join(overrides::DEPS_FILE_NAME);
+        std::fs::write(&file, "{ pkgs }: import ./shared.nix { inherit pkgs; }\n")
+            .expect("written");
+        let shared = directory.path().join("shared.nix");
+        std::fs::write(
+            &shared,
+            "{ pkgs }: { deps = { \"a\" = [ pkgs.nothere ]; }; }\n",
+        )
+        .expect("written");
+        let (code, out, _) = run_captured(&["check"], &file, Some(&[]));
+        assert_eq!(code, 1, "{out}");
+        let shown = file.display().to_string();
+        assert_eq!(
+            out.replace(&shown, "FILE")
+                .replace(&shared.display().to_string(), "SHARED"),
+            "note: FILE:1:11: cannot edit the file: the function returns a function call, not a literal \
+             attribute set; so its entries were not compared with the build plan\n\
+             FILE: does not evaluate: attribute 'nothere' missing (at SHARED:1:30)\n\
+             FILE: 1 problem\n"
+        );
     }
 }

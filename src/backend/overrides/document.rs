@@ -16,6 +16,8 @@ pub(super) const ENVS: &str = "envs";
 /// The version key of `deps.CRATE` that applies to every version.
 pub(super) const EVERY_VERSION: &str = "*";
 
+const BYTE_ORDER_MARK: char = '\u{feff}';
+
 /// Attribute names from the file's top-level set down, e.g. `["deps", "openssl-sys"]`.
 pub(super) type AttrPath = Vec<String>;
 
@@ -145,6 +147,14 @@ impl DepsDocument {
             opaque: Vec::new(),
             mistakes: Vec::new(),
         };
+        if document.source.starts_with(BYTE_ORDER_MARK) {
+            return Err(OverridesError::Syntax {
+                location: document.location(0),
+                message: "the file starts with a byte order mark (U+FEFF), which Nix does not \
+                          read; save it as UTF-8 without one"
+                    .to_owned(),
+            });
+        }
         let parse = Root::parse(&document.source);
         if let Some(error) = parse.errors().first() {
             return Err(document.syntax_error(error));
@@ -300,10 +310,11 @@ impl DepsDocument {
         let end = self.source.len();
         let snippet = |range: &rnix::TextRange| {
             let text = self.source.get(text_range(*range)).unwrap_or("").trim();
+            let shown: String = text.chars().take(24).flat_map(char::escape_debug).collect();
             match text.chars().count() {
                 0 => "end of input".to_owned(),
-                1..=24 => format!("`{text}`"),
-                _ => format!("`{}...`", text.chars().take(24).collect::<String>()),
+                1..=24 => format!("`{shown}`"),
+                _ => format!("`{shown}...`"),
             }
         };
         let (offset, message) = match error {
@@ -591,6 +602,28 @@ fn same_letters(known: &str, written: &str) -> bool {
     sorted(known) == sorted(written)
 }
 
+/// Whether `source` brings the packages into scope with `with pkgs;`.
+pub fn uses_with_pkgs(source: &str) -> bool {
+    let tokens: Vec<(SyntaxKind, &str)> = rnix::tokenize(source)
+        .filter(|(kind, _)| {
+            !matches!(
+                kind,
+                SyntaxKind::TOKEN_WHITESPACE | SyntaxKind::TOKEN_COMMENT
+            )
+        })
+        .collect();
+    tokens.windows(3).any(|window| {
+        matches!(
+            window,
+            [
+                (SyntaxKind::TOKEN_WITH, _),
+                (SyntaxKind::TOKEN_IDENT, "pkgs"),
+                (SyntaxKind::TOKEN_SEMICOLON, _)
+            ]
+        )
+    })
+}
+
 /// Renders an attribute path as Nix would: `deps."openssl-sys"."1.0"`.
 pub(super) fn display_path(path: &[String]) -> String {
     let mut shown = String::new();
@@ -640,35 +673,39 @@ fn describe(expr: &ast::Expr) -> &'static str {
 }
 
 fn describe_kinds(kinds: &[SyntaxKind]) -> String {
-    let names: Vec<String> = kinds
-        .iter()
-        .map(|kind| {
-            let symbol = match kind {
-                SyntaxKind::TOKEN_SEMICOLON => ";",
-                SyntaxKind::TOKEN_ASSIGN => "=",
-                SyntaxKind::TOKEN_COLON => ":",
-                SyntaxKind::TOKEN_COMMA => ",",
-                SyntaxKind::TOKEN_DOT => ".",
-                SyntaxKind::TOKEN_L_BRACE => "{",
-                SyntaxKind::TOKEN_R_BRACE | SyntaxKind::TOKEN_INTERPOL_END => "}",
-                SyntaxKind::TOKEN_R_BRACK => "]",
-                SyntaxKind::TOKEN_R_PAREN => ")",
-                SyntaxKind::TOKEN_STRING_END => "\"",
-                SyntaxKind::TOKEN_IN => "in",
-                SyntaxKind::TOKEN_THEN => "then",
-                SyntaxKind::TOKEN_ELSE => "else",
-                SyntaxKind::TOKEN_IDENT => return "a name".to_owned(),
-                other => {
-                    return format!("{other:?}")
-                        .to_lowercase()
-                        .replace("token_", "")
-                        .replace('_', " ");
-                }
-            };
-            format!("`{symbol}`")
-        })
-        .collect();
-    names.join(" or ")
+    let mut names: Vec<String> = Vec::new();
+    for kind in kinds {
+        let symbol = match kind {
+            SyntaxKind::TOKEN_SEMICOLON => "`;`",
+            SyntaxKind::TOKEN_ASSIGN => "`=`",
+            SyntaxKind::TOKEN_COLON => "`:`",
+            SyntaxKind::TOKEN_COMMA => "`,`",
+            SyntaxKind::TOKEN_DOT => "`.`",
+            SyntaxKind::TOKEN_L_BRACE => "`{`",
+            SyntaxKind::TOKEN_R_BRACE | SyntaxKind::TOKEN_INTERPOL_END => "`}`",
+            SyntaxKind::TOKEN_L_BRACK => "`[`",
+            SyntaxKind::TOKEN_R_BRACK => "`]`",
+            SyntaxKind::TOKEN_L_PAREN => "`(`",
+            SyntaxKind::TOKEN_R_PAREN => "`)`",
+            SyntaxKind::TOKEN_STRING_START => "a string",
+            SyntaxKind::TOKEN_STRING_END => "`\"`",
+            SyntaxKind::TOKEN_IN => "`in`",
+            SyntaxKind::TOKEN_THEN => "`then`",
+            SyntaxKind::TOKEN_ELSE => "`else`",
+            SyntaxKind::TOKEN_REC => "`rec`",
+            // `or` and `__curPos` are names to the parser; to a reader, a name is a name.
+            SyntaxKind::TOKEN_IDENT | SyntaxKind::TOKEN_OR | SyntaxKind::TOKEN_CUR_POS => "a name",
+            _ => "something else",
+        };
+        if !names.iter().any(|name| name == symbol) {
+            names.push(symbol.to_owned());
+        }
+    }
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => "something else".to_owned(),
+    }
 }
 
 fn static_name(attr: &ast::Attr) -> Option<String> {

@@ -65,7 +65,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-pub use document::{DepsDocument, EnvValue, OverrideEntry, UnreadablePart};
+pub use document::{DepsDocument, EnvValue, OverrideEntry, UnreadablePart, uses_with_pkgs};
 pub use edit::Edit;
 pub use evaluate::evaluate_file;
 pub use nix_string::quote as quote_nix_string;

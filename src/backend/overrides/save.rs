@@ -104,7 +104,7 @@ pub fn save_validated(
         Err(source) => return Err(OverridesError::io(path, source)),
     };
     let pending = PendingFile::write(&target, new_text, permissions.clone())?;
-    evaluate_as(&pending.path, path, pkgs_expr)?;
+    evaluate_as(&pending.path, path, expected_current, pkgs_expr)?;
     if read_if_present(path)?.as_deref() != expected_current {
         return Err(OverridesError::ChangedOnDisk {
             file: path.to_path_buf(),
