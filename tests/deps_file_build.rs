@@ -166,3 +166,25 @@ fn every_deps_subcommand_and_doctor_take_the_manifest_path_after_their_name() {
         );
     }
 }
+
+#[test]
+fn an_os_error_names_the_path_it_is_about() {
+    let project = copy_fixture("nested");
+    let not_a_directory = project.path().join("afile");
+    std::fs::write(&not_a_directory, "").expect("file written");
+    let output = libnix_tui()
+        .args(["deps", "--target-dir"])
+        .arg(&not_a_directory)
+        .args(["add", "top", "hello", "--manifest-path"])
+        .arg(project.path().join("Cargo.toml"))
+        .output()
+        .expect("run libnix-tui");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "error: {}/libnix: cannot write the Nix library there: Not a directory (os error 20)\n",
+            not_a_directory.display()
+        )
+    );
+}

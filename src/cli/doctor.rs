@@ -1,6 +1,8 @@
 //! `doctor`: read the last build's failures, name their causes, and with `--fix` add the
 //! suggested entries to Cargo.dependencies.nix through the lossless editor.
 
+use anyhow::Context;
+
 use super::BuildArgs;
 use super::deps::describe_done;
 use crate::backend::diagnose::{diagnose, suggestions_for};
@@ -92,7 +94,13 @@ pub fn run(args: &BuildArgs, fix: bool) -> anyhow::Result<i32> {
         })
         .collect();
     let mode = project::resolve_mode(request.nix.toolchain);
-    let pkgs = project::pkgs_expression(mode, &dirs.libnix_dir())?;
+    let libnix_dir = dirs.libnix_dir();
+    let pkgs = project::pkgs_expression(mode, &libnix_dir).with_context(|| {
+        format!(
+            "{}: cannot write the Nix library there",
+            libnix_dir.display()
+        )
+    })?;
     let deps_file = dirs.deps_file();
     let report = match overrides::edit_file(&deps_file, &edits, &pkgs) {
         Ok(report) => report,

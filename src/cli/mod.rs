@@ -7,6 +7,7 @@ pub mod doctor;
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::backend::export;
@@ -230,7 +231,13 @@ fn run_deps(command: &deps::DepsCommand, args: &BuildArgs) -> anyhow::Result<i32
     let request = args.request();
     let dirs = ProjectDirs::locate(&request.cargo)?;
     let mode = project::resolve_mode(request.nix.toolchain);
-    let pkgs = project::pkgs_expression(mode, &dirs.libnix_dir())?;
+    let libnix_dir = dirs.libnix_dir();
+    let pkgs = project::pkgs_expression(mode, &libnix_dir).with_context(|| {
+        format!(
+            "{}: cannot write the Nix library there",
+            libnix_dir.display()
+        )
+    })?;
     let graph = match command {
         deps::DepsCommand::Check => Some(plan::plan(&request.cargo)?.package_versions()),
         _ => None,
