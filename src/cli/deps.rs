@@ -604,4 +604,28 @@ mod tests {
              FILE: 1 problem\n"
         );
     }
+
+    #[test]
+    fn add_says_what_it_converted() {
+        let directory = tempfile::tempdir().expect("temporary directory");
+        let file = directory.path().join(overrides::DEPS_FILE_NAME);
+        std::fs::write(
+            &file,
+            "{ pkgs }: with pkgs; {\n  deps = { \"a\" = [ hello ]; };\n}\n",
+        )
+        .expect("written");
+        let (code, out, err) = run_captured(&["add", "a@1.0.0", "openssl"], &file, None);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains(
+                "converted: deps.\"a\" was one list for every version; it is now a set of versions, \
+                 with that list under \"*\" (every version)"
+            ),
+            "{out}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&file).expect("readable"),
+            "{ pkgs }: with pkgs; {\n  deps = { \"a\" = { \"*\" = [ hello ]; \"1.0.0\" = [ openssl ]; }; };\n}\n"
+        );
+    }
 }
