@@ -6,7 +6,11 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::str::FromStr;
 
+use anyhow::Context;
 use clap::Subcommand;
+
+use crate::backend::nixgen::ToolchainMode;
+use crate::backend::project::{self, ProjectDirs};
 
 use crate::backend::overrides::{
     self, CrateSelector, DepsDocument, Edit, EditReport, EnvValue, OverridesError, quote_nix_string,
@@ -78,6 +82,20 @@ impl FromStr for Assignment {
             None => Err(format!("`{text}` is not VAR=VALUE")),
         }
     }
+}
+
+/// The `pkgs` that edits and `check` evaluate against: the one the build will use.
+pub fn pkgs_expression(
+    dirs: &ProjectDirs,
+    toolchain: Option<ToolchainMode>,
+) -> anyhow::Result<String> {
+    let libnix_dir = dirs.libnix_dir();
+    project::pkgs_expression(project::resolve_mode(toolchain), &libnix_dir).with_context(|| {
+        format!(
+            "{}: cannot write the Nix library there",
+            libnix_dir.display()
+        )
+    })
 }
 
 /// Runs `cmd` on `deps_file`, printing results; returns the exit code (0 success, 1 refused

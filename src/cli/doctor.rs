@@ -1,14 +1,12 @@
 //! `doctor`: read the last build's failures, name their causes, and with `--fix` add the
 //! suggested entries to Cargo.dependencies.nix through the lossless editor.
 
-use anyhow::Context;
-
 use super::BuildArgs;
 use super::deps::describe_done;
 use crate::backend::diagnose::{diagnose, suggestions_for};
 use crate::backend::last_build::{self, LastBuild};
 use crate::backend::overrides::{self, CrateSelector, Edit};
-use crate::backend::project::{self, ProjectDirs};
+use crate::backend::project::ProjectDirs;
 
 pub fn run(args: &BuildArgs, fix: bool) -> anyhow::Result<i32> {
     let request = args.request();
@@ -93,14 +91,7 @@ pub fn run(args: &BuildArgs, fix: bool) -> anyhow::Result<i32> {
             deps.chain(envs)
         })
         .collect();
-    let mode = project::resolve_mode(request.nix.toolchain);
-    let libnix_dir = dirs.libnix_dir();
-    let pkgs = project::pkgs_expression(mode, &libnix_dir).with_context(|| {
-        format!(
-            "{}: cannot write the Nix library there",
-            libnix_dir.display()
-        )
-    })?;
+    let pkgs = super::deps::pkgs_expression(&dirs, request.nix.toolchain)?;
     let deps_file = dirs.deps_file();
     let report = match overrides::edit_file(&deps_file, &edits, &pkgs) {
         Ok(report) => report,

@@ -7,13 +7,12 @@ pub mod doctor;
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::backend::export;
 use crate::backend::nixgen::{Toolchain, ToolchainMode};
 use crate::backend::plan::{self, CargoOptions};
-use crate::backend::project::{self, ProjectDirs};
+use crate::backend::project::ProjectDirs;
 use crate::backend::runner::{BuildRequest, NixOptions};
 
 #[derive(Debug, Parser)]
@@ -230,14 +229,7 @@ fn run_export(out_dir: Option<PathBuf>, args: &BuildArgs) -> anyhow::Result<i32>
 fn run_deps(command: &deps::DepsCommand, args: &BuildArgs) -> anyhow::Result<i32> {
     let request = args.request();
     let dirs = ProjectDirs::locate(&request.cargo)?;
-    let mode = project::resolve_mode(request.nix.toolchain);
-    let libnix_dir = dirs.libnix_dir();
-    let pkgs = project::pkgs_expression(mode, &libnix_dir).with_context(|| {
-        format!(
-            "{}: cannot write the Nix library there",
-            libnix_dir.display()
-        )
-    })?;
+    let pkgs = deps::pkgs_expression(&dirs, request.nix.toolchain)?;
     let graph = match command {
         deps::DepsCommand::Check => Some(plan::plan(&request.cargo)?.package_versions()),
         _ => None,
