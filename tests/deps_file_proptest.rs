@@ -1,5 +1,7 @@
 //! Random edits on random valid files: the result always parses, and the listed entries
 //! are exactly what a plain model of the edits predicts (no unrelated entry lost or changed).
+//! Crates' deps come in both forms and mixed (`"*"` beside versions), and edits convert
+//! between them.
 
 use std::collections::BTreeMap;
 
@@ -193,18 +195,23 @@ fn render(model: &Model, choices: &[bool], with_pkgs: bool) -> String {
     let mut deps_bindings = Vec::new();
     for name in crates {
         let key = style.key(name);
-        if let Some(list) = model.deps.get(&(name.clone(), None)) {
+        let lists_versions = model
+            .deps
+            .keys()
+            .any(|(crate_name, version)| crate_name == name && version.is_some());
+        if let (false, Some(list)) = (lists_versions, model.deps.get(&(name.clone(), None))) {
             deps_bindings.push(format!(
                 "{key} = {};",
                 render_list(&mut style, list, "    ")
             ));
             continue;
         }
-        let versions: Vec<(&String, &Vec<String>)> = model
+        // Beside versions, the list for every version is the "*" key.
+        let versions: Vec<(&str, &Vec<String>)> = model
             .deps
             .iter()
             .filter(|((crate_name, _), _)| crate_name == name)
-            .filter_map(|((_, version), list)| version.as_ref().map(|version| (version, list)))
+            .map(|((_, version), list)| (version.as_deref().unwrap_or("*"), list))
             .collect();
         if style.next() {
             for (version, list) in versions {
@@ -317,14 +324,15 @@ fn vars_strategy() -> impl Strategy<Value = Vec<(String, String)>> {
 fn model_strategy() -> impl Strategy<Value = Model> {
     let deps_form = prop_oneof![
         deps_strategy().prop_map(|list| vec![(None, list)]),
+        // Versions, possibly beside the "*" (every version) list.
         proptest::collection::btree_map(
-            proptest::sample::select(VERSIONS.to_vec()),
+            proptest::option::of(proptest::sample::select(VERSIONS.to_vec())),
             deps_strategy(),
-            1..=2
+            1..=3
         )
         .prop_map(|versions| versions
             .into_iter()
-            .map(|(version, list)| (Some(version.to_owned()), list))
+            .map(|(version, list)| (version.map(str::to_owned), list))
             .collect()),
     ];
     let env_entries = proptest::collection::btree_map(
