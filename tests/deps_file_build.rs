@@ -188,3 +188,46 @@ fn an_os_error_names_the_path_it_is_about() {
         )
     );
 }
+
+/// What the engine (and so the dashboard's header) reports about a broken file.
+#[test]
+fn the_check_before_a_build_names_file_and_line_or_warns() {
+    use libnix_tui::backend::overrides::check_before_build;
+    const PKGS: &str = r#"{ zlib = "zlib"; }"#;
+    let directory = tempfile::tempdir().expect("temporary directory");
+    let path = directory.path().join("Cargo.dependencies.nix");
+    let packages = [("top".to_owned(), "0.1.0".to_owned())];
+
+    assert_eq!(
+        check_before_build(&path, PKGS, &packages).ok(),
+        Some(Vec::new()),
+        "no file, nothing to say"
+    );
+
+    std::fs::write(
+        &path,
+        "{ pkgs }: {\n  deps = {\n    top = [ pkgs.zlib ]\n  };\n}\n",
+    )
+    .expect("written");
+    let error = check_before_build(&path, PKGS, &packages).expect_err("a syntax error");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}:4:3: syntax error: unexpected `}}`, expected `;`",
+            path.display()
+        )
+    );
+
+    std::fs::write(
+        &path,
+        "{ pkgs }: {\n  deps = {\n    tap = [ pkgs.zlib ];\n  };\n}\n",
+    )
+    .expect("written");
+    assert_eq!(
+        check_before_build(&path, PKGS, &packages).ok(),
+        Some(vec![format!(
+            "{}:3:5: crate `tap` is not in the build graph; did you mean `top`?",
+            path.display()
+        )])
+    );
+}
