@@ -231,3 +231,28 @@ fn the_check_before_a_build_names_file_and_line_or_warns() {
         )])
     );
 }
+
+#[test]
+fn thousands_of_unknown_crates_give_twenty_warnings_and_a_count() {
+    use libnix_tui::backend::overrides::check_before_build;
+    let directory = tempfile::tempdir().expect("temporary directory");
+    let path = directory.path().join("Cargo.dependencies.nix");
+    let entries: String = (0..5000)
+        .map(|index| format!("    \"unknown-{index}\" = [ ];\n"))
+        .collect();
+    std::fs::write(
+        &path,
+        format!("{{ pkgs }}: {{\n  deps = {{\n{entries}  }};\n}}\n"),
+    )
+    .expect("written");
+    let warnings = check_before_build(&path, "{ }", &[]).expect("the file is sound");
+    assert_eq!(warnings.len(), 21);
+    assert_eq!(
+        warnings[20],
+        format!(
+            "{}: 4980 more entries name crates or versions that are not built \
+             (`libnix-tui deps check` lists them all)",
+            path.display()
+        )
+    );
+}

@@ -39,12 +39,22 @@ pub fn check_before_build(
         return Err(mistake);
     }
     evaluate_file(path, pkgs_expr)?;
-    Ok(document
-        .map(|document| {
-            check(&document.entries(), packages)
-                .iter()
-                .map(ToString::to_string)
-                .collect()
-        })
-        .unwrap_or_default())
+    let findings = document.map_or_else(Vec::new, |document| check(&document.entries(), packages));
+    let mut warnings: Vec<String> = findings
+        .iter()
+        .take(MAX_WARNINGS)
+        .map(ToString::to_string)
+        .collect();
+    if findings.len() > MAX_WARNINGS {
+        warnings.push(format!(
+            "{}: {} more entries name crates or versions that are not built \
+             (`libnix-tui deps check` lists them all)",
+            path.display(),
+            findings.len() - MAX_WARNINGS
+        ));
+    }
+    Ok(warnings)
 }
+
+/// Findings shown before a build; a file generated for a whole registry has thousands.
+const MAX_WARNINGS: usize = 20;
