@@ -202,26 +202,15 @@ mod tests {
         let original = "{ pkgs }: {\n  deps = {\n    \"b\" = [ nothere ];\n  };\n}\n";
         let edited =
             "{ pkgs }: {\n  deps = {\n    \"a\" = [ new ];\n    \"b\" = [ nothere ];\n  };\n}\n";
-        let error = evaluation_error(
-            "error: undefined variable 'nothere'\n       at /c.tmp:4:13:\n",
-            "/c.tmp",
-            edited,
-            Path::new("deps.nix"),
-            original,
-        );
+        let shown = |stderr: &str| {
+            evaluation_error(stderr, "/c.tmp", edited, Path::new("deps.nix"), original).to_string()
+        };
         assert_eq!(
-            error.to_string(),
+            shown("error: undefined variable 'nothere'\n       at /c.tmp:4:13:\n"),
             "deps.nix:3:13: does not evaluate: undefined variable 'nothere'"
         );
-        let error = evaluation_error(
-            "error: undefined variable 'new'\n       at /c.tmp:3:13:\n",
-            "/c.tmp",
-            edited,
-            Path::new("deps.nix"),
-            original,
-        );
         assert_eq!(
-            error.to_string(),
+            shown("error: undefined variable 'new'\n       at /c.tmp:3:13:\n"),
             "deps.nix:3:6: does not evaluate: undefined variable 'new' (in the text the edit adds here)"
         );
     }
