@@ -92,3 +92,71 @@ fn refusals_are_printed_with_exit_code_one() {
     assert!(err.contains("hint: `openssl` is not defined"), "{err}");
     assert!(err.contains("write `pkgs.openssl`"), "{err}");
 }
+
+#[test]
+fn the_with_pkgs_hint_is_only_given_to_files_without_it() {
+    let directory = tempfile::tempdir().expect("temporary directory");
+    let file = directory.path().join(overrides::DEPS_FILE_NAME);
+    std::fs::write(
+        &file,
+        "{ pkgs }: with pkgs; { deps = { \"a\" = [ hello ]; }; }\n",
+    )
+    .expect("written");
+    let (code, _, err) = run_captured(&["add", "a", "Hello"], &file, None);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err.lines().last(),
+        Some(
+            "hint: `Hello` is not a package of this pkgs: check the spelling (attribute names are case-sensitive)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_that_imports_another_is_checked_by_evaluation() {
+    let directory = tempfile::tempdir().expect("temporary directory");
+    let file = directory.path().join(overrides::DEPS_FILE_NAME);
+    std::fs::write(&file, "{ pkgs }: import ./shared.nix { inherit pkgs; }\n").expect("written");
+    let shared = directory.path().join("shared.nix");
+    std::fs::write(
+        &shared,
+        "{ pkgs }: { deps = { \"a\" = [ pkgs.nothere ]; }; }\n",
+    )
+    .expect("written");
+    let (code, out, _) = run_captured(&["check"], &file, Some(&[]));
+    assert_eq!(code, 1, "{out}");
+    let shown = file.display().to_string();
+    assert_eq!(
+        out.replace(&shown, "FILE")
+            .replace(&shared.display().to_string(), "SHARED"),
+        "note: FILE:1:11: cannot edit the file: the function returns a function call, not a literal \
+         attribute set; so its entries were not compared with the build plan\n\
+         FILE: does not evaluate: attribute 'nothere' missing (at SHARED:1:30)\n\
+         FILE: 1 problem\n"
+    );
+}
+
+#[test]
+fn add_says_what_it_converted() {
+    let directory = tempfile::tempdir().expect("temporary directory");
+    let file = directory.path().join(overrides::DEPS_FILE_NAME);
+    std::fs::write(
+        &file,
+        "{ pkgs }: with pkgs; {\n  deps = { \"a\" = [ hello ]; };\n}\n",
+    )
+    .expect("written");
+    let (code, out, err) = run_captured(&["add", "a@1.0.0", "openssl"], &file, None);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "converted: deps.\"a\" was one list for every version; it is now a set of versions, \
+             with that list under \"*\" (every version)"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("readable"),
+        "{ pkgs }: with pkgs; {\n  deps = { \"a\" = { \"*\" = [ hello ]; \"1.0.0\" = [ openssl ]; }; };\n}\n"
+    );
+}

@@ -6,7 +6,10 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::str::FromStr;
 
+use anyhow::Context;
 use clap::Subcommand;
+
+use crate::backend::session::project::Project;
 
 use crate::backend::overrides::{
     self, CrateSelector, DepsDocument, Edit, EditReport, EnvValue, OverridesError, quote_nix_string,
@@ -78,6 +81,16 @@ impl FromStr for Assignment {
             None => Err(format!("`{text}` is not VAR=VALUE")),
         }
     }
+}
+
+/// The `pkgs` that edits and `check` evaluate against: the one the build will use.
+pub fn pkgs_expression(project: &Project) -> anyhow::Result<String> {
+    project.pkgs_expression().with_context(|| {
+        format!(
+            "{}: cannot write the Nix library there",
+            project.layout().libnix_dir().display()
+        )
+    })
 }
 
 /// Runs `cmd` on `deps_file`, printing results; returns the exit code (0 success, 1 refused
@@ -153,7 +166,8 @@ pub fn run_with_output(
         Err(error) => match error.downcast_ref::<OverridesError>() {
             Some(refusal) => {
                 writeln!(err, "error: {refusal}")?;
-                if let Some(hint) = hint_for(refusal) {
+                let text = read_text(deps_file).ok().flatten().unwrap_or_default();
+                if let Some(hint) = hint_for(refusal, &text) {
                     writeln!(err, "hint: {hint}")?;
                 }
                 Ok(1)
@@ -164,20 +178,26 @@ pub fn run_with_output(
     }
 }
 
-fn read_document(deps_file: &Path) -> anyhow::Result<Option<DepsDocument>> {
+fn read_text(deps_file: &Path) -> anyhow::Result<Option<String>> {
     match std::fs::read(deps_file) {
-        Ok(bytes) => {
-            let text = String::from_utf8(bytes).map_err(|_| OverridesError::NotUtf8 {
+        Ok(bytes) => Ok(Some(String::from_utf8(bytes).map_err(|_| {
+            OverridesError::NotUtf8 {
                 file: deps_file.to_path_buf(),
-            })?;
-            Ok(Some(DepsDocument::parse(deps_file, text)?))
-        }
+            }
+        })?)),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(OverridesError::Io {
             path: deps_file.to_path_buf(),
             source,
         }
         .into()),
+    }
+}
+
+fn read_document(deps_file: &Path) -> anyhow::Result<Option<DepsDocument>> {
+    match read_text(deps_file)? {
+        Some(text) => Ok(Some(DepsDocument::parse(deps_file, text)?)),
+        None => Ok(None),
     }
 }
 
@@ -239,6 +259,9 @@ fn list(
             writeln!(out, "  env:  {var} = {shown}")?;
         }
     }
+    for mistake in document.mistakes() {
+        writeln!(err, "warning: {mistake}")?;
+    }
     for part in document.unreadable_parts() {
         writeln!(
             err,
@@ -259,6 +282,7 @@ fn edit(
         created,
         unchanged,
         backup,
+        converted,
     } = overrides::edit_file(deps_file, edits, pkgs_expr)?;
     if created {
         writeln!(out, "created {}", deps_file.display())?;
@@ -270,6 +294,9 @@ fn edit(
             describe_done(edit)
         };
         writeln!(out, "{line}")?;
+    }
+    for conversion in converted {
+        writeln!(out, "converted: {conversion}")?;
     }
     if let Some(backup) = backup {
         writeln!(out, "previous version kept as {}", backup.display())?;
@@ -283,28 +310,45 @@ fn check(
     graph: Option<&[(String, String)]>,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    let Some(document) = read_document(deps_file)? else {
+    let Some(text) = read_text(deps_file)? else {
         writeln!(out, "no {}: nothing to check", deps_file.display())?;
         return Ok(0);
     };
+    let document = match DepsDocument::parse(deps_file, text) {
+        Ok(document) => Some(document),
+        Err(error @ OverridesError::Syntax { .. }) => return Err(error.into()),
+        Err(unreadable) => {
+            // Not literal (`import ./shared.nix args`): Nix can still check what it means.
+            writeln!(
+                out,
+                "note: {unreadable}; so its entries were not compared with the build plan"
+            )?;
+            None
+        }
+    };
     let mut problems = 0;
+    for mistake in document.iter().flat_map(DepsDocument::mistakes) {
+        writeln!(out, "{mistake}")?;
+        problems += 1;
+    }
     if let Err(error) = overrides::evaluate_file(deps_file, pkgs_expr) {
         writeln!(out, "{error}")?;
         problems += 1;
     }
-    match graph {
-        Some(packages) => {
+    match (graph, &document) {
+        (Some(packages), Some(document)) => {
             for finding in overrides::check(&document.entries(), packages) {
                 writeln!(out, "{finding}")?;
                 problems += 1;
             }
         }
-        None => writeln!(
+        (None, _) => writeln!(
             out,
             "note: no build plan, so crate names and versions were not checked"
         )?,
+        (Some(_), None) => {}
     }
-    for part in document.unreadable_parts() {
+    for part in document.iter().flat_map(DepsDocument::unreadable_parts) {
         writeln!(
             out,
             "note: {}: {} was not checked: {}",
@@ -325,21 +369,24 @@ fn check(
     }
 }
 
-/// Advice for the refusals users meet most.
-fn hint_for(error: &OverridesError) -> Option<String> {
-    match error {
-        OverridesError::Evaluation { message, .. } => {
-            let name = message.strip_prefix("undefined variable '")?.split('\'').next()?;
-            Some(format!(
-                "`{name}` is not defined: is it a package of this pkgs? Without `with pkgs;` in the file, write `pkgs.{name}`"
-            ))
-        }
-        OverridesError::Conflict { .. } => Some(
-            "per-version and every-version deps of one crate cannot both be listed; edit the file to switch forms"
-                .to_owned(),
-        ),
-        _ => None,
-    }
+/// Advice for the refusals users meet most; `file_text` is the deps file as it is.
+fn hint_for(error: &OverridesError, file_text: &str) -> Option<String> {
+    let OverridesError::Evaluation { message, .. } = error else {
+        return None;
+    };
+    let name = message
+        .strip_prefix("undefined variable '")?
+        .split('\'')
+        .next()?;
+    Some(if overrides::uses_with_pkgs(file_text) {
+        format!(
+            "`{name}` is not a package of this pkgs: check the spelling (attribute names are case-sensitive)"
+        )
+    } else {
+        format!(
+            "`{name}` is not defined: is it a package of this pkgs? Without `with pkgs;` in the file, write `pkgs.{name}`"
+        )
+    })
 }
 
 fn describe_target(target: &CrateSelector) -> String {

@@ -64,7 +64,7 @@ pub fn run(args: &BuildArgs, fix: bool) -> anyhow::Result<i32> {
         return Ok(0);
     }
     let edits: Vec<Edit> = suggestions.iter().flat_map(Suggestion::edits).collect();
-    let pkgs = project.pkgs_expression()?;
+    let pkgs = super::deps::pkgs_expression(&project)?;
     let deps_file = project.deps_file();
     let report = match overrides::edit_file(&deps_file, &edits, &pkgs) {
         Ok(report) => report,

@@ -95,8 +95,8 @@ pub struct TuiArgs {
 /// Cargo's flags for selecting what to build, plus the Nix pass-through options.
 #[derive(Debug, Args, Default, Clone)]
 pub struct BuildArgs {
-    /// Path to Cargo.toml
-    #[arg(long, value_name = "PATH")]
+    /// Path to Cargo.toml of the project (default: found from the current directory)
+    #[arg(long, value_name = "PATH", global = true)]
     pub manifest_path: Option<PathBuf>,
     /// Package(s) to build
     #[arg(short = 'p', long = "package", value_name = "SPEC")]
@@ -229,7 +229,7 @@ fn run_export(out_dir: Option<PathBuf>, args: &BuildArgs) -> anyhow::Result<i32>
 fn run_deps(command: &deps::DepsCommand, args: &BuildArgs) -> anyhow::Result<i32> {
     let request = args.request();
     let project = Project::locate(&request)?;
-    let pkgs = project.pkgs_expression()?;
+    let pkgs = deps::pkgs_expression(&project)?;
     let graph = match command {
         deps::DepsCommand::Check => Some(plan::plan(&request.cargo)?.package_versions()),
         _ => None,

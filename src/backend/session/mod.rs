@@ -87,6 +87,8 @@ pub enum RunError {
     Task(#[from] tokio::task::JoinError),
     #[error("the build was cancelled")]
     Cancelled,
+    #[error("{0}")]
+    DepsFile(#[from] overrides::OverridesError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -105,22 +107,23 @@ struct DrvOut {
     out: String,
 }
 
-/// Compare Cargo.dependencies.nix with the plan; findings are warnings, not failures.
-fn check_deps_file(plan: &BuildPlan, events: &UnboundedSender<BackendEvent>) {
+/// Refuse the deps file `deps check` would refuse; its findings about the plan are warnings.
+fn check_deps_file(
+    plan: &BuildPlan,
+    mode: ToolchainMode,
+    events: &UnboundedSender<BackendEvent>,
+) -> Result<(), RunError> {
+    let layout = Layout::of(plan);
+    let libnix_dir = layout.libnix_dir();
+    let pkgs = project::pkgs_expression(mode, libnix_dir).map_err(|source| RunError::Io {
+        path: libnix_dir.to_path_buf(),
+        source,
+    })?;
     let path = layout::deps_file(&plan.workspace_root);
-    let Ok(source) = std::fs::read_to_string(&path) else {
-        return;
-    };
-    match overrides::DepsDocument::parse(&path, source) {
-        Ok(document) => {
-            for finding in overrides::check(&document.entries(), &plan.package_versions()) {
-                let _ = events.send(BackendEvent::Warning(finding.to_string()));
-            }
-        }
-        Err(error) => {
-            let _ = events.send(BackendEvent::Warning(error.to_string()));
-        }
+    for warning in overrides::check_before_build(&path, &pkgs, &plan.package_versions())? {
+        let _ = events.send(BackendEvent::Warning(warning));
     }
+    Ok(())
 }
 
 /// Plan, write the data, seed the store and evaluate every unit's derivation once.
@@ -144,7 +147,7 @@ pub async fn prepare(
     let (plan, mode) = (Arc::new(plan??), mode?);
     let _ = events.send(BackendEvent::Planned(plan.clone()));
 
-    check_deps_file(&plan, events);
+    check_deps_file(&plan, mode, events)?;
     let toolchain = Toolchain::detect(mode, &plan);
     let written = emit::write(&plan, &toolchain)?;
     // Crates must be in the store before the build, not before evaluation.
