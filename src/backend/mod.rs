@@ -3,6 +3,7 @@
 pub mod diagnose;
 pub mod events;
 pub mod export;
+pub mod insight;
 pub mod last_build;
 pub mod nixgen;
 pub mod overrides;

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc::UnboundedSender, watch};
 use super::nixgen::{self, Toolchain, ToolchainMode};
 use super::plan::{self, CargoOptions};
 use super::plan_types::{BuildPlan, UnitId, UnitKind};
-use super::{BackendEvent, UnitPaths, events, overrides, project, store};
+use super::{BackendEvent, UnitPaths, events, insight, overrides, project, store};
 
 /// How Nix is run. `--option`, `--builders`, `--store` and `--offline` pass through.
 #[derive(Debug, Clone, Default)]
@@ -59,6 +59,19 @@ impl Prepared {
         nixgen::libnix_dir(&self.plan)
             .join("gcroots")
             .join(&self.plan.profile_dir)
+    }
+
+    /// What went into each unit, for `why` (see [`insight::manifest`]).
+    async fn record(&self, request: &BuildRequest, events: &UnboundedSender<BackendEvent>) {
+        let store_args = request.nix.store_args();
+        insight::manifest::record_in_background(
+            &self.plan,
+            &self.unit_paths,
+            &self.valid,
+            store_args,
+            events,
+        )
+        .await;
     }
 
     fn root_outputs(&self) -> Vec<&str> {
@@ -334,6 +347,7 @@ pub async fn realise(
             {
                 register_roots(prepared, &request.nix).await?;
                 link_outputs(prepared)?;
+                prepared.record(request, events).await;
                 let _ = events.send(BackendEvent::Finished {
                     success: true,
                     exit_code: Some(0),
@@ -403,6 +417,7 @@ pub async fn realise(
     if success && only.is_none() {
         link_outputs(prepared)?;
     }
+    prepared.record(request, events).await;
     let _ = events.send(BackendEvent::Finished {
         success,
         exit_code: status.code(),
