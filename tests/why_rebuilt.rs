@@ -152,24 +152,19 @@ fn changed_rustflags_are_named_once_per_unit() {
 #[test]
 fn a_changed_env_var_from_the_deps_file_is_named() {
     let project = copy_fixture("workspace");
-    let deps_file = project.path().join("Cargo.dependencies.nix");
     let salt = unique_salt();
-    std::fs::write(
-        &deps_file,
-        format!(
-            "{{ pkgs }}: {{\n  envs = {{ \"greet\" = {{ GREETING = \"hello {salt}\"; }}; }};\n}}\n"
-        ),
-    )
-    .expect("deps file");
-    built_ok(project.path(), &[]);
-    std::fs::write(
-        &deps_file,
-        format!(
-            "{{ pkgs }}: {{\n  envs = {{ \"greet\" = {{ GREETING = \"bye {salt}\"; }}; }};\n}}\n"
-        ),
-    )
-    .expect("deps file");
-    built_ok(project.path(), &[]);
+    let set_greeting = |greeting: &str| {
+        std::fs::write(
+            project.path().join("Cargo.dependencies.nix"),
+            format!(
+                "{{ pkgs }}: {{ envs = {{ \"greet\" = {{ GREETING = \"{greeting}\"; }}; }}; }}\n"
+            ),
+        )
+        .expect("deps file");
+        built_ok(project.path(), &[]);
+    };
+    set_greeting(&format!("hello {salt}"));
+    set_greeting(&format!("bye {salt}"));
     assert_eq!(
         why_says(project.path(), &["app"]),
         format!(

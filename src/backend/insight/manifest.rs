@@ -393,8 +393,8 @@ impl ManifestInputs<'_> {
         // Host mode names them in libnixHostDeps; stdenv takes them as buildInputs.
         let native_deps = split_words(env.get("libnixHostDeps").or(env.get("buildInputs")));
         let toolchain = format!(
-            "{}rustc: {}",
-            env.get("rustcIdentity").map_or("", String::as_str),
+            "{}\nrustc: {}",
+            env.get("rustcIdentity").map_or("", |id| id.trim_end()),
             env.get("RUSTC").map_or("", String::as_str)
         );
         UnitManifest {

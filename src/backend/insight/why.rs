@@ -140,9 +140,14 @@ fn code_list(words: &[String]) -> String {
     }
 }
 
-/// `rustc 1.95.0 (...)` from `rustc -vV`, or the whole identity when it has no such line.
-fn rustc_release(identity: &str) -> &str {
-    identity.lines().next().unwrap_or(identity)
+/// The first line in which two toolchain identities differ (`rustc 1.95.0 (...)` from
+/// `rustc -vV`, or the rustc's path).
+fn first_difference<'a>(before: &'a str, after: &'a str) -> (&'a str, &'a str) {
+    before
+        .lines()
+        .zip(after.lines())
+        .find(|(b, a)| b != a)
+        .unwrap_or((before, after))
 }
 
 impl fmt::Display for Reason {
@@ -198,12 +203,10 @@ impl fmt::Display for Reason {
                 before,
                 after,
             } => write!(f, "native dep {name} changed ({before} -> {after})"),
-            Reason::ToolchainChanged { before, after } => write!(
-                f,
-                "toolchain changed ({} -> {})",
-                rustc_release(before),
-                rustc_release(after)
-            ),
+            Reason::ToolchainChanged { before, after } => {
+                let (before, after) = first_difference(before, after);
+                write!(f, "toolchain changed (`{before}` -> `{after}`)")
+            }
             Reason::DependencyAdded { unit } => write!(f, "dependency {unit} added"),
             Reason::DependencyRemoved { unit } => write!(f, "dependency {unit} removed"),
             Reason::DependencyRebuilt { unit, reasons } if reasons.is_empty() => write!(

@@ -39,6 +39,13 @@ fn changed(before: &UnitManifest, edit: impl FnOnce(&mut UnitManifest)) -> UnitM
     after
 }
 
+fn by_drv(manifests: &[&UnitManifest]) -> BTreeMap<String, UnitManifest> {
+    manifests
+        .iter()
+        .map(|m| (m.drv.clone(), (*m).clone()))
+        .collect()
+}
+
 fn reasons_of(before: &UnitManifest, after: &UnitManifest) -> Vec<String> {
     rebuild_reasons(before, after, &BTreeMap::new())
         .iter()
@@ -184,7 +191,21 @@ fn a_new_toolchain() {
     assert_eq!(
         reasons_of(&before, &after),
         [
-            "toolchain changed (rustc 1.95.0 (59807616e 2026-04-14) -> rustc 1.96.0 (0123 2026-06-01))"
+            "toolchain changed (`rustc 1.95.0 (59807616e 2026-04-14)` -> `rustc 1.96.0 (0123 2026-06-01)`)"
+        ]
+    );
+    let nixpkgs = |rustc: &str| format!("nixpkgs\nrustc: {rustc}");
+    let before = UnitManifest {
+        toolchain: nixpkgs("/nix/store/a-rustc-1.94.0/bin/rustc"),
+        ..before
+    };
+    let after = changed(&before, |m| {
+        m.toolchain = nixpkgs("/nix/store/b-rustc-1.95.0/bin/rustc")
+    });
+    assert_eq!(
+        reasons_of(&before, &after),
+        [
+            "toolchain changed (`rustc: /nix/store/a-rustc-1.94.0/bin/rustc` -> `rustc: /nix/store/b-rustc-1.95.0/bin/rustc`)"
         ]
     );
 }
@@ -208,17 +229,14 @@ fn chain() -> (BTreeMap<String, UnitManifest>, UnitManifest, UnitManifest) {
     let app_after = changed(&app_before, |m| {
         m.deps.insert("greet lib".into(), greet_after.drv.clone());
     });
-    let manifests = [
+    let manifests = by_drv(&[
         &util_before,
         &util_after,
         &greet_before,
         &greet_after,
         &app_before,
         &app_after,
-    ]
-    .into_iter()
-    .map(|m| (m.drv.clone(), m.clone()))
-    .collect();
+    ]);
     (manifests, app_before, app_after)
 }
 
@@ -243,50 +261,40 @@ fn a_dependency_without_an_earlier_record_is_still_named() {
     );
 }
 
+/// `app` and its dependency `dep`, both changed by `edit`: the dependency must not be
+/// named when it says nothing `app`'s own reasons do not.
+fn both_changed(dep_before: UnitManifest, edit: impl Fn(&mut UnitManifest)) -> String {
+    let dep_after = changed(&dep_before, &edit);
+    let mut before = lib("app", "a1");
+    before
+        .deps
+        .insert(dep_before.key.clone(), dep_before.drv.clone());
+    let after = changed(&before, |m| {
+        edit(m);
+        m.deps.insert(dep_before.key.clone(), dep_after.drv.clone());
+    });
+    let manifests = by_drv(&[&dep_before, &dep_after]);
+    sentence(&rebuild_reasons(&before, &after, &manifests))
+}
+
 #[test]
 fn a_build_script_of_the_same_edit_is_not_repeated() {
-    let script_before = UnitManifest {
+    let script = UnitManifest {
         kind: "build script".into(),
         key: "app build-script".into(),
         ..lib("app", "s1")
     };
-    let script_after = changed(&script_before, |m| {
+    let edit = |m: &mut UnitManifest| {
         files(m).insert("src/lib.rs".into(), "edited".into());
-    });
-    let mut before = lib("app", "a1");
-    before.deps.insert(script_before.key.clone(), "s1".into());
-    let after = changed(&before, |m| {
-        files(m).insert("src/lib.rs".into(), "edited".into());
-        m.deps
-            .insert(script_before.key.clone(), script_after.drv.clone());
-    });
-    let manifests = [&script_before, &script_after]
-        .into_iter()
-        .map(|m| (m.drv.clone(), m.clone()))
-        .collect();
-    assert_eq!(
-        sentence(&rebuild_reasons(&before, &after, &manifests)),
-        "src/lib.rs changed"
-    );
+    };
+    assert_eq!(both_changed(script, edit), "src/lib.rs changed");
 }
 
 #[test]
 fn rustflags_are_not_repeated_for_every_dependency() {
     let flags = |m: &mut UnitManifest| m.rustflags = vec!["-Ctarget-cpu=native".into()];
-    let dep_before = lib("greet", "g1");
-    let dep_after = changed(&dep_before, flags);
-    let mut before = lib("app", "a1");
-    before.deps.insert(dep_before.key.clone(), "g1".into());
-    let after = changed(&before, |m| {
-        flags(m);
-        m.deps.insert(dep_before.key.clone(), dep_after.drv.clone());
-    });
-    let manifests = [&dep_before, &dep_after]
-        .into_iter()
-        .map(|m| (m.drv.clone(), m.clone()))
-        .collect();
     assert_eq!(
-        sentence(&rebuild_reasons(&before, &after, &manifests)),
+        both_changed(lib("greet", "g1"), flags),
         "RUSTFLAGS changed from nothing to `-Ctarget-cpu=native`"
     );
 }
