@@ -366,6 +366,8 @@ struct ManifestInputs<'a> {
     keys: &'a [String],
     unit_paths: &'a [UnitPaths],
     deps_file_env_names: &'a HashMap<(String, String), BTreeSet<String>>,
+    /// Each source store path hashed once, for all the units of its package.
+    source_files: HashMap<&'a str, Option<BTreeMap<String, String>>>,
 }
 
 impl ManifestInputs<'_> {
@@ -380,7 +382,7 @@ impl ManifestInputs<'_> {
             },
             PackageSource::Path | PackageSource::Git { .. } => env
                 .get("src")
-                .and_then(|src| hash_tree(Path::new(src)).ok())
+                .and_then(|src| self.source_files.get(src.as_str())?.clone())
                 .map_or(Sources::Unknown, |files| Sources::Files { files }),
         };
         let deps_file_env = self
@@ -471,11 +473,26 @@ pub fn record_build(
         .collect();
     let shown = show_derivations(&new_drvs, store_args)?;
     let names = deps_file_env_names(plan);
+    let source_files = unit_paths
+        .iter()
+        .filter(|p| {
+            !matches!(
+                plan.package_of(p.unit).source,
+                PackageSource::Registry { .. }
+            )
+        })
+        .filter_map(|p| shown.get(&p.drv_path)?.env.get("src"))
+        .map(String::as_str)
+        .collect::<BTreeSet<&str>>()
+        .into_iter()
+        .map(|src| (src, hash_tree(Path::new(src)).ok()))
+        .collect();
     let inputs = ManifestInputs {
         plan,
         keys: &keys,
         unit_paths,
         deps_file_env_names: &names,
+        source_files,
     };
     let new_manifests = unit_paths
         .iter()
