@@ -173,3 +173,42 @@ fn a_changed_env_var_from_the_deps_file_is_named() {
         )
     );
 }
+
+/// A registry crate deep in a crates.io graph: the chain names each crate by its version.
+#[test]
+fn a_registry_crate_changed_deep_in_the_graph_is_followed_from_the_binary() {
+    let project = copy_fixture("crates-io");
+    built_ok(project.path(), &[]);
+    let salt = unique_salt();
+    std::fs::write(
+        project.path().join("Cargo.dependencies.nix"),
+        format!(
+            "{{ pkgs }}: {{ envs = {{ \"regex-syntax\" = {{ LIBNIX_WHY = \"{salt}\"; }}; }}; }}\n"
+        ),
+    )
+    .expect("deps file");
+    built_ok(project.path(), &[]);
+    let root_cause = format!(
+        "dependency `regex-syntax 0.8.12` rebuilt because env LIBNIX_WHY set to `{salt}` in \
+         Cargo.dependencies.nix"
+    );
+    let binary = why_says(project.path(), &["crates-io-demo"]);
+    assert!(
+        binary.contains(&format!(
+            "dependency `regex 1.13.2` rebuilt because {root_cause}"
+        )),
+        "{binary}"
+    );
+    assert!(
+        !binary.contains("regex-automata"),
+        "regex is rebuilt for regex-syntax, named once: {binary}"
+    );
+    let everything = why_says(project.path(), &[]);
+    for line in [
+        format!("regex v1.13.2 (lib): rebuilt because {root_cause}"),
+        format!("regex-automata v0.4.19 (lib): rebuilt because {root_cause}"),
+    ] {
+        assert!(everything.contains(&line), "{everything}");
+    }
+    assert_eq!(everything.lines().count(), 4, "{everything}");
+}

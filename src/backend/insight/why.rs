@@ -122,15 +122,33 @@ impl Reason {
         )
     }
 
-    fn leaves<'a>(&'a self, out: &mut Vec<&'a Reason>) {
+    /// The root causes below this reason, each with the package it happened in (`None`
+    /// for the global ones).
+    fn leaves<'a>(&'a self, package: Package<'a>, out: &mut Vec<Leaf<'a>>) {
         match self {
-            Reason::DependencyRebuilt { reasons, .. } if !reasons.is_empty() => {
-                reasons.iter().for_each(|r| r.leaves(out));
+            Reason::DependencyRebuilt { unit, reasons } if !reasons.is_empty() => {
+                let package = Some((unit.package.as_str(), unit.version.as_str()));
+                reasons.iter().for_each(|r| r.leaves(package, out));
             }
-            leaf => out.push(leaf),
+            leaf if leaf.is_global() => out.push((None, leaf)),
+            leaf => out.push((package, leaf)),
+        }
+    }
+
+    /// How many dependencies deep the chain below this reason goes.
+    fn depth(&self) -> usize {
+        match self {
+            Reason::DependencyRebuilt { reasons, .. } => {
+                1 + reasons.iter().map(Reason::depth).max().unwrap_or(0)
+            }
+            _ => 0,
         }
     }
 }
+
+/// `(name, version)` of a package.
+type Package<'a> = Option<(&'a str, &'a str)>;
+type Leaf<'a> = (Package<'a>, &'a Reason);
 
 fn code_list(words: &[String]) -> String {
     if words.is_empty() {
@@ -270,6 +288,7 @@ impl Differ<'_> {
             return known.clone();
         }
         let mut reasons = own_reasons(before, after);
+        let mut rebuilt_deps = Vec::new();
         let mut from_deps = Vec::new();
         for (key, after_drv) in &after.deps {
             let Some(before_drv) = before.deps.get(key) else {
@@ -290,16 +309,13 @@ impl Differ<'_> {
                 Some(dep_before) => self.reasons(dep_before, dep_after),
                 None => Vec::new(),
             };
-            let same_package =
-                dep_after.package == after.package && dep_after.version == after.version;
-            if !adds_anything(&reasons, &dep_reasons, same_package) {
-                continue;
-            }
-            from_deps.push(Reason::DependencyRebuilt {
+            rebuilt_deps.push(Reason::DependencyRebuilt {
                 unit: UnitName::of(dep_after),
                 reasons: dep_reasons,
             });
         }
+        let package = Some((after.package.as_str(), after.version.as_str()));
+        from_deps.splice(0..0, without_repeats(&reasons, package, rebuilt_deps));
         for (key, before_drv) in &before.deps {
             if !after.deps.contains_key(key)
                 && let Some(dep) = self.manifests.get(before_drv)
@@ -321,16 +337,25 @@ impl Differ<'_> {
     }
 }
 
-/// Whether naming a rebuilt dependency says more than `own` already does: not when all
-/// its root causes are the unit's own (same package, so the same files) or shared by every
-/// unit (RUSTFLAGS, the toolchain).
-fn adds_anything(own: &[Reason], dep_reasons: &[Reason], same_package: bool) -> bool {
-    let mut leaves = Vec::new();
-    dep_reasons.iter().for_each(|r| r.leaves(&mut leaves));
-    leaves.is_empty()
-        || !leaves
-            .iter()
-            .all(|leaf| own.contains(leaf) && (same_package || leaf.is_global()))
+/// The rebuilt dependencies worth naming: the shortest chains first, and none whose root
+/// causes are all named already, by the unit itself (an edit of its own package reaches
+/// its build script too; RUSTFLAGS reach every unit) or by a shorter chain (`regex` is
+/// rebuilt for `regex-syntax`, directly and through `regex-automata`).
+fn without_repeats(own: &[Reason], package: Package<'_>, mut rebuilt: Vec<Reason>) -> Vec<Reason> {
+    rebuilt.sort_by_key(Reason::depth);
+    let mut named: Vec<Leaf<'_>> = Vec::new();
+    own.iter().for_each(|r| r.leaves(package, &mut named));
+    let mut kept = Vec::new();
+    for dependency in &rebuilt {
+        let mut leaves = Vec::new();
+        dependency.leaves(package, &mut leaves);
+        if leaves.iter().all(|leaf| named.contains(leaf)) {
+            continue;
+        }
+        named.extend(leaves);
+        kept.push(dependency.clone());
+    }
+    kept
 }
 
 /// What differs in the unit itself, before looking at its dependencies.

@@ -383,3 +383,62 @@ fn the_latest_build_says_what_was_rebuilt_and_what_was_not() {
     );
     assert_eq!(explain(&record, "nothing"), None);
 }
+
+/// `regex` depends on `regex-syntax` directly and through `regex-automata`.
+#[test]
+fn a_dependency_reached_twice_is_named_by_its_shortest_chain() {
+    let syntax_before = lib("regex-syntax", "s1");
+    let syntax_after = changed(&syntax_before, |m| {
+        m.deps_file_env.insert("FOO".into(), "1".into());
+    });
+    let mut automata_before = lib("regex-automata", "m1");
+    automata_before
+        .deps
+        .insert(syntax_before.key.clone(), "s1".into());
+    let automata_after = changed(&automata_before, |m| {
+        m.deps
+            .insert(syntax_before.key.clone(), syntax_after.drv.clone());
+    });
+    let mut before = lib("regex", "r1");
+    before.deps.insert(automata_before.key.clone(), "m1".into());
+    before.deps.insert(syntax_before.key.clone(), "s1".into());
+    let after = changed(&before, |m| {
+        m.deps
+            .insert(automata_before.key.clone(), automata_after.drv.clone());
+        m.deps
+            .insert(syntax_before.key.clone(), syntax_after.drv.clone());
+    });
+    let manifests = by_drv(&[
+        &syntax_before,
+        &syntax_after,
+        &automata_before,
+        &automata_after,
+    ]);
+    assert_eq!(
+        sentence(&rebuild_reasons(&before, &after, &manifests)),
+        "dependency `regex-syntax 0.1.0` rebuilt because env FOO set to `1` in \
+         Cargo.dependencies.nix"
+    );
+}
+
+#[test]
+fn the_same_file_edited_in_two_packages_is_named_for_each() {
+    let edit = |m: &mut UnitManifest| {
+        files(m).insert("src/lib.rs".into(), "edited".into());
+    };
+    let (a_before, b_before) = (lib("a", "a1"), lib("b", "b1"));
+    let (a_after, b_after) = (changed(&a_before, edit), changed(&b_before, edit));
+    let mut before = lib("app", "app1");
+    before.deps.insert(a_before.key.clone(), "a1".into());
+    before.deps.insert(b_before.key.clone(), "b1".into());
+    let after = changed(&before, |m| {
+        m.deps.insert(a_before.key.clone(), a_after.drv.clone());
+        m.deps.insert(b_before.key.clone(), b_after.drv.clone());
+    });
+    let manifests = by_drv(&[&a_before, &a_after, &b_before, &b_after]);
+    assert_eq!(
+        sentence(&rebuild_reasons(&before, &after, &manifests)),
+        "dependency `a 0.1.0` rebuilt because src/lib.rs changed and dependency `b 0.1.0` \
+         rebuilt because src/lib.rs changed"
+    );
+}
