@@ -212,3 +212,19 @@ fn a_registry_crate_changed_deep_in_the_graph_is_followed_from_the_binary() {
     }
     assert_eq!(everything.lines().count(), 4, "{everything}");
 }
+
+#[test]
+fn a_native_dep_added_in_the_deps_file_is_named() {
+    let project = first_build();
+    std::fs::write(
+        project.path().join("Cargo.dependencies.nix"),
+        "{ pkgs }: with pkgs; { deps = { \"greet\" = [ zlib ]; }; }\n",
+    )
+    .expect("deps file");
+    built_ok(project.path(), &[]);
+    // Host mode's pkgs name the host's own libraries `host-<name>`.
+    assert_eq!(
+        why_says(project.path(), &["greet"]),
+        "greet v0.3.1 (lib): rebuilt because native dep host-zlib added\n"
+    );
+}
