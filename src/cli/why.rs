@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{BuildArgs, MessageFormat};
 use crate::backend::insight::manifest::{self, BuildRecord};
-use crate::backend::insight::why::{Explanation, explain, explain_latest_build};
+use crate::backend::insight::why::{Explanation, Verdict, explain, explain_latest_build};
 use crate::backend::project::ProjectDirs;
 
 /// Which units `why` explains: a package name, `name@version`, and optionally a kind.
@@ -105,25 +105,18 @@ fn title(explanation: &Explanation) -> String {
     format!("{} v{} ({})", unit.package, unit.version, unit.kind)
 }
 
-/// One line per unit; asked about units, one line per top-level reason below it.
+/// One line per unit; a unit asked about and rebuilt for several reasons gets a line for
+/// each.
 fn print_text(explanations: &[Explanation], detailed: bool) {
-    use crate::backend::insight::why::Verdict;
     for explanation in explanations {
-        let reasons = match &explanation.verdict {
-            Verdict::Rebuilt { reasons } | Verdict::NotBuilt { reasons } => reasons.as_slice(),
-            _ => &[],
-        };
-        if detailed && reasons.len() > 1 {
-            let head = match explanation.verdict {
-                Verdict::Rebuilt { .. } => "was rebuilt because",
-                _ => "was not built (failed, or a dependency failed); it had to be because",
-            };
-            println!("{} {head}:", title(explanation));
-            for reason in reasons {
-                println!("  {reason}");
+        match &explanation.verdict {
+            Verdict::Rebuilt { reasons } if detailed && reasons.len() > 1 => {
+                println!("{} was rebuilt because:", title(explanation));
+                for reason in reasons {
+                    println!("  {reason}");
+                }
             }
-        } else {
-            println!("{}: {}", title(explanation), explanation.summary());
+            _ => println!("{}: {}", title(explanation), explanation.summary()),
         }
     }
 }
