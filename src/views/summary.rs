@@ -9,8 +9,8 @@ use ratatui::widgets::Paragraph;
 use crate::app::AppState;
 use crate::backend::state::{Counters, Phase, UnitStatus};
 
-use super::layout::roomy;
 use super::{dim, unit_status};
+use crate::app::layout::roomy;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let counts = state.build.counters;
