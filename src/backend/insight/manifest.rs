@@ -13,7 +13,6 @@ use sha2::{Digest, Sha256};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::backend::nixgen::{GENERATED_MARKER, libnix_dir_in, unit_env};
-use crate::backend::overrides::DepsDocument;
 use crate::backend::plan_types::{BuildPlan, PackageSource, UnitId};
 use crate::backend::{BackendEvent, UnitPaths, store};
 
@@ -328,44 +327,24 @@ fn hash_tree(root: &Path) -> std::io::Result<BTreeMap<String, String>> {
     Ok(files)
 }
 
-/// Variable names Cargo.dependencies.nix sets for each `(crate, version)` of the plan.
-fn deps_file_env_names(plan: &BuildPlan) -> HashMap<(String, String), BTreeSet<String>> {
-    let path = crate::backend::runner::deps_file_path(&plan.workspace_root);
-    let Some(document) = std::fs::read_to_string(&path)
-        .ok()
-        .and_then(|source| DepsDocument::parse(&path, source).ok())
-    else {
-        return HashMap::new();
-    };
-    let entries = document.entries();
-    plan.package_versions()
-        .into_iter()
-        .map(|(name, version)| {
-            let names = entries
-                .iter()
-                .filter(|e| e.crate_name == name)
-                .filter(|e| match e.version.as_deref() {
-                    None | Some("*") => true,
-                    Some(v) => v == version,
-                })
-                .flat_map(|e| e.envs.iter().map(|(var, _)| var.clone()))
-                .collect();
-            ((name, version), names)
-        })
-        .collect()
-}
-
-fn split_words(value: Option<&String>) -> Vec<String> {
-    value
-        .map(|v| v.split_whitespace().map(str::to_string).collect())
-        .unwrap_or_default()
+impl ShownDerivation {
+    /// A list the Nix library passes as `<name>0`, `<name>1`, ... and `<name>Count`.
+    fn indexed(&self, name: &str) -> Vec<String> {
+        let count = self
+            .env
+            .get(&format!("{name}Count"))
+            .and_then(|count| count.parse::<usize>().ok())
+            .unwrap_or(0);
+        (0..count)
+            .filter_map(|i| self.env.get(&format!("{name}{i}")).cloned())
+            .collect()
+    }
 }
 
 struct ManifestInputs<'a> {
     plan: &'a BuildPlan,
     keys: &'a [String],
     unit_paths: &'a [UnitPaths],
-    deps_file_env_names: &'a HashMap<(String, String), BTreeSet<String>>,
     /// Each source store path hashed once, for all the units of its package.
     source_files: HashMap<&'a str, Option<BTreeMap<String, String>>>,
 }
@@ -385,15 +364,18 @@ impl ManifestInputs<'_> {
                 .and_then(|src| self.source_files.get(src.as_str())?.clone())
                 .map_or(Sources::Unknown, |files| Sources::Files { files }),
         };
-        let deps_file_env = self
-            .deps_file_env_names
-            .get(&(package.name.clone(), package.version.clone()))
-            .into_iter()
-            .flatten()
-            .filter_map(|name| Some((name.clone(), env.get(name)?.clone())))
+        // Cargo.dependencies.nix's variables, as `NAME=VALUE`.
+        let deps_file_env = derivation
+            .indexed("userEnv")
+            .iter()
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
-        // Host mode names them in libnixHostDeps; stdenv takes them as buildInputs.
-        let native_deps = split_words(env.get("libnixHostDeps").or(env.get("buildInputs")));
+        // Host mode passes them one by one; stdenv takes them as buildInputs.
+        let mut native_deps = derivation.indexed("hostDep");
+        if let Some(inputs) = env.get("buildInputs") {
+            native_deps.extend(inputs.split_whitespace().map(str::to_string));
+        }
         let toolchain = format!(
             "{}\nrustc: {}",
             env.get("rustcIdentity").map_or("", |id| id.trim_end()),
@@ -409,10 +391,7 @@ impl ManifestInputs<'_> {
             sources,
             features: unit.features.clone(),
             rustflags: plan.rustflags.clone(),
-            rustc_args: env
-                .get("rustcArgs")
-                .map(|args| args.lines().map(str::to_string).collect())
-                .unwrap_or_default(),
+            rustc_args: derivation.indexed("rustcArg"),
             env: unit_env(plan, id),
             deps_file_env,
             native_deps,
@@ -472,7 +451,6 @@ pub fn record_build(
         .filter(|drv| !record.manifests.contains_key(*drv))
         .collect();
     let shown = show_derivations(&new_drvs, store_args)?;
-    let names = deps_file_env_names(plan);
     let source_files = unit_paths
         .iter()
         .filter(|p| {
@@ -491,7 +469,6 @@ pub fn record_build(
         plan,
         keys: &keys,
         unit_paths,
-        deps_file_env_names: &names,
         source_files,
     };
     let new_manifests = unit_paths
@@ -624,6 +601,28 @@ mod tests {
         }
         let kept: Vec<&str> = record.manifests.keys().map(String::as_str).collect();
         assert_eq!(kept, ["app-2.drv", "app-3.drv", "lib-2.drv", "lib-3.drv"]);
+    }
+
+    #[test]
+    fn lists_are_read_as_the_nix_library_passes_them() {
+        let derivation = ShownDerivation {
+            env: BTreeMap::from(
+                [
+                    ("userEnvCount", "2"),
+                    ("userEnv0", "FOO=bar"),
+                    ("userEnv1", "EMPTY="),
+                    ("hostDepCount", "not a number"),
+                    ("hostDep0", "/nix/store/a-host-zlib"),
+                ]
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+            ),
+        };
+        assert_eq!(derivation.indexed("userEnv"), ["FOO=bar", "EMPTY="]);
+        assert!(
+            derivation.indexed("hostDep").is_empty(),
+            "a bad count is no list"
+        );
+        assert!(derivation.indexed("rustcArg").is_empty());
     }
 
     #[test]
