@@ -4,6 +4,7 @@ pub mod build;
 pub mod dashboard;
 pub mod deps;
 pub mod doctor;
+pub mod why;
 
 use std::path::PathBuf;
 
@@ -55,6 +56,16 @@ pub enum Command {
         /// Where to write it, inside the workspace (default: <workspace>/libnix-build)
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
+        #[command(flatten)]
+        args: BuildArgs,
+    },
+    /// Say what changed since the previous build to make units rebuild, in Cargo's terms.
+    Why {
+        /// A package name or NAME@VERSION (default: every unit the latest build rebuilt)
+        unit: Option<String>,
+        /// Only this kind of unit: lib, bin, proc-macro, example, build-script, build-script-run
+        #[arg(long, requires = "unit")]
+        kind: Option<String>,
         #[command(flatten)]
         args: BuildArgs,
     },
@@ -247,6 +258,9 @@ pub fn main() -> i32 {
         Some(Command::Deps { command, args }) => run_deps(&command, &args),
         Some(Command::Doctor { fix, args }) => doctor::run(&args, fix),
         Some(Command::Export { out_dir, args }) => run_export(out_dir, &args),
+        Some(Command::Why { unit, kind, args }) => {
+            why::run(&args, unit.map(|u| why::UnitQuery::parse(&u, kind)))
+        }
         None => dashboard::run(cli.tui),
     };
     match result {
