@@ -1,3 +1,4 @@
+# @libnix-tui library file: `libnix-tui export` replaces it; edit the original in libnix-tui's nix/.
 # Host toolchain: the host's rustc, cc and a stdenv-like set of tools. Impure (needs
 # `sandbox = false`); the toolchain's identity is part of every derivation.
 { plan, indexed }:
