@@ -61,14 +61,7 @@ let
       tar -xzf "$crate" -C "$out" --strip-components=1
     '';
 
-  sourcePath =
-    path:
-    if projectRoot == null then
-      /. + path
-    else if path == "." then
-      projectRoot
-    else
-      projectRoot + "/${path}";
+  sourcePath = path: if projectRoot == null then /. + path else projectRoot + "/${path}";
 
   excluded = exclude: path: builtins.any (dir: path == toString (sourcePath dir)) exclude;
 

@@ -127,6 +127,18 @@ let
     projectRoot = ./project;
   };
 
+  # An exported build fetches its source: the root is a store path's string, not a path,
+  # and the root package's directory is "." in plan.json.
+  fetchedRoot = "${./project}";
+  fromFetchedRoot =
+    path: exclude:
+    (import ../default.nix {
+      planFile = builtins.toFile "plan.json" (
+        builtins.toJSON (plan // { packages = plan.packages // { local = plan.packages.local // { source = { type = "path"; inherit path exclude; }; }; }; })
+      );
+      projectRoot = fetchedRoot;
+    }).units.local-lib.drvAttrs.src;
+
   attrsOf = key: result.units.${key}.drvAttrs;
   outOf = key: result.units.${key}.outPath;
   lib = attrsOf "local-lib";
@@ -180,6 +192,15 @@ let
       result.target.drvAttrs.rootLinkCount == "1"
       && result.target.drvAttrs.rootLink0 == "bin/app=${outOf "local-bin"}"
       && result.target.drvAttrs.name == "libnix-debug";
+    fetchedRootsLeaveExcludedDirsOut =
+      builtins.attrNames (builtins.readDir (fromFetchedRoot "local" [ "local/excluded" ])) == [ "kept.txt" ];
+    theRootPackageOfAFetchedRootLeavesExcludedDirsOut =
+      builtins.attrNames (builtins.readDir "${fromFetchedRoot "." [ "local/excluded" ]}/local") == [ "kept.txt" ];
+    rustcAndCargoAreOnlyForNixpkgsMode =
+      !(builtins.tryEval (import ../default.nix {
+        planFile = builtins.toFile "plan.json" (builtins.toJSON plan);
+        rustc = "/some/rustc";
+      }).target.drvPath).success;
     pathsListEveryUnitInPlanOrder =
       map (p: p.out) result.paths.units == map outOf [
         "reg-build-script"
