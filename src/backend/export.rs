@@ -370,6 +370,30 @@ mod tests {
         assert_eq!(archive_top_dir(Path::new(".tar.gz")), "libnix-build");
     }
 
+    #[test]
+    fn only_files_an_export_wrote_may_be_replaced() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = |name: &str, content: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, content).expect("write");
+            path
+        };
+        assert!(refuse_foreign_file(&dir.path().join("missing.nix")).is_ok());
+        assert!(refuse_foreign_file(&file("lib.nix", &format!("# {LIBRARY_MARKER}\n"))).is_ok());
+        assert!(refuse_foreign_file(&file("plan.json", GENERATED_MARKER)).is_ok());
+        let users = file("users.nix", "{ }: { }\n");
+        assert!(matches!(
+            refuse_foreign_file(&users),
+            Err(ExportError::NotGenerated { path }) if path == users
+        ));
+        let link = dir.path().join("link.nix");
+        std::os::unix::fs::symlink(dir.path().join("lib.nix"), &link).expect("symlink");
+        assert!(matches!(
+            refuse_foreign_file(&link),
+            Err(ExportError::Symlink { path }) if path == link
+        ));
+    }
+
     fn sample_files() -> Vec<ExportFile> {
         ["default.nix", "nix/builder.sh", "plan.json"]
             .iter()
