@@ -159,17 +159,25 @@ fn the_archive_is_reproducible() {
     assert_eq!(first, archive("second"));
 }
 
-/// A git commit as the source, in nixpkgs mode: both entry points evaluate, the flake's with
-/// its own rustc.
+/// A git commit of a monorepo (the workspace in `ws/`) as the source, in nixpkgs mode: both
+/// entry points evaluate, the flake's with its own rustc.
 #[test]
 fn a_git_export_evaluates_in_nixpkgs_mode_and_a_flake_can_bring_its_rustc() {
-    let project = copy_fixture("workspace");
+    let repo = tempfile::tempdir().expect("repository dir");
+    let workspace = repo.path().join("ws");
+    run(
+        Command::new("cp")
+            .arg("-r")
+            .arg(fixture("workspace"))
+            .arg(&workspace),
+        "copying the fixture",
+    );
     let git = |args: &[&str]| {
         run(
             Command::new("git")
                 .args(["-c", "user.name=test", "-c", "user.email=test@example.org"])
                 .arg("-C")
-                .arg(project.path())
+                .arg(repo.path())
                 .args(args),
             "git",
         )
@@ -178,11 +186,11 @@ fn a_git_export_evaluates_in_nixpkgs_mode_and_a_flake_can_bring_its_rustc() {
     git(&["add", "-A"]);
     git(&["commit", "-qm", "release"]);
     let rev = git(&["rev-parse", "HEAD"]);
-    let url = format!("file://{}", project.path().display());
+    let url = format!("file://{}", repo.path().display());
     let out = tempfile::tempdir().expect("out dir");
     let out_dir = out.path().join("nix-build-system");
     let exported = export(
-        project.path(),
+        &workspace,
         &[
             "--toolchain",
             "nixpkgs",
@@ -190,6 +198,8 @@ fn a_git_export_evaluates_in_nixpkgs_mode_and_a_flake_can_bring_its_rustc() {
             &url,
             "--rev",
             &rev,
+            "--subdir",
+            "ws",
             "--out-dir",
             out_dir.to_str().expect("utf-8 path"),
         ],

@@ -18,13 +18,18 @@
 let
   plan = builtins.fromJSON (builtins.readFile ./plan.json);
   source = builtins.fromJSON (builtins.readFile ./source.json);
-  projectRoot =
+  published =
     if source.type == "tarball" then
       builtins.fetchTarball { inherit (source) url sha256; }
-    else if source.type == "git" then
-      (builtins.fetchGit { inherit (source) url rev; }).outPath
     else
-      ./. + "/${source.path}";
+      (builtins.fetchGit { inherit (source) url rev; }).outPath;
+  projectRoot =
+    if source.type == "local" then
+      ./. + "/${source.path}"
+    else if source.subdir == "" then
+      published
+    else
+      "${published}/${source.subdir}";
   projectDepsFile = projectRoot + "/Cargo.dependencies.nix";
 in
 import ./nix/default.nix {

@@ -55,6 +55,8 @@ pub enum ExportError {
     InvalidHash { hash: String },
     #[error("--rev {rev}: not a full git commit hash (40 hex characters)")]
     InvalidRev { rev: String },
+    #[error("--subdir {dir}: must be a relative path inside the published source, without `..`")]
+    InvalidSubdir { dir: PathBuf },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -68,9 +70,18 @@ pub enum ProjectSource {
     /// The checkout the export lives in (found relative to the export directory).
     Local,
     /// A tarball (a release asset, `git archive`), unpacked by `builtins.fetchTarball`.
-    Tarball { url: String, sha256: String },
+    /// `subdir`: where the workspace is inside it ("" for its top).
+    Tarball {
+        url: String,
+        sha256: String,
+        subdir: String,
+    },
     /// A git commit, fetched by `builtins.fetchGit`.
-    Git { url: String, rev: String },
+    Git {
+        url: String,
+        rev: String,
+        subdir: String,
+    },
 }
 
 impl ProjectSource {
@@ -93,7 +104,11 @@ impl ProjectSource {
         if !(is_base32 || is_hex || is_sri) {
             return Err(ExportError::InvalidHash { hash });
         }
-        Ok(ProjectSource::Tarball { url, sha256: hash })
+        Ok(ProjectSource::Tarball {
+            url,
+            sha256: hash,
+            subdir: String::new(),
+        })
     }
 
     /// A git source at commit `rev`.
@@ -101,7 +116,35 @@ impl ProjectSource {
         if rev.len() != 40 || !rev.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(ExportError::InvalidRev { rev });
         }
-        Ok(ProjectSource::Git { url, rev })
+        Ok(ProjectSource::Git {
+            url,
+            rev,
+            subdir: String::new(),
+        })
+    }
+
+    /// The same source with the workspace in `dir` inside it (a monorepo's release); a
+    /// relative path without `..`.
+    pub fn within(mut self, dir: &Path) -> Result<Self, ExportError> {
+        let parts: Option<Vec<String>> = dir
+            .components()
+            .filter(|c| *c != Component::CurDir)
+            .map(|c| match c {
+                Component::Normal(part) => part.to_str().map(str::to_string),
+                _ => None,
+            })
+            .collect();
+        let subdir = parts
+            .ok_or_else(|| ExportError::InvalidSubdir {
+                dir: dir.to_path_buf(),
+            })?
+            .join("/");
+        match &mut self {
+            ProjectSource::Local => {}
+            ProjectSource::Tarball { subdir: inside, .. }
+            | ProjectSource::Git { subdir: inside, .. } => *inside = subdir,
+        }
+        Ok(self)
     }
 }
 
@@ -212,12 +255,18 @@ fn build_system(
             };
             json!({ "generated": GENERATED_MARKER, "type": "local", "path": path })
         }
-        ProjectSource::Tarball { url, sha256 } => {
-            json!({ "generated": GENERATED_MARKER, "type": "tarball", "url": url, "sha256": sha256 })
-        }
-        ProjectSource::Git { url, rev } => {
-            json!({ "generated": GENERATED_MARKER, "type": "git", "url": url, "rev": rev })
-        }
+        ProjectSource::Tarball {
+            url,
+            sha256,
+            subdir,
+        } => json!({
+            "generated": GENERATED_MARKER, "type": "tarball",
+            "url": url, "sha256": sha256, "subdir": subdir,
+        }),
+        ProjectSource::Git { url, rev, subdir } => json!({
+            "generated": GENERATED_MARKER, "type": "git",
+            "url": url, "rev": rev, "subdir": subdir,
+        }),
     };
     let plan = portable(plan);
     let paths = SourcePaths::Exported {

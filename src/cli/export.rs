@@ -30,15 +30,29 @@ pub struct ExportArgs {
     /// The commit of --git to build
     #[arg(long, value_name = "COMMIT", requires = "git")]
     pub rev: Option<String>,
+    /// Where the workspace is inside the --url tarball or --git repository (a monorepo)
+    #[arg(long, value_name = "DIR")]
+    pub subdir: Option<PathBuf>,
 }
 
 impl ExportArgs {
-    fn source(&self) -> Result<ProjectSource, export::ExportError> {
-        match (&self.url, &self.hash, &self.git, &self.rev) {
-            (Some(url), Some(hash), _, _) => ProjectSource::tarball(url.clone(), hash.clone()),
-            (_, _, Some(git), Some(rev)) => ProjectSource::git(git.clone(), rev.clone()),
-            _ => Ok(ProjectSource::Local),
-        }
+    fn source(&self) -> anyhow::Result<ProjectSource> {
+        let published = match (&self.url, &self.hash, &self.git, &self.rev) {
+            (Some(url), Some(hash), _, _) => ProjectSource::tarball(url.clone(), hash.clone())?,
+            (_, _, Some(git), Some(rev)) => ProjectSource::git(git.clone(), rev.clone())?,
+            _ => {
+                anyhow::ensure!(
+                    self.subdir.is_none(),
+                    "--subdir is the workspace's place inside a published source: give --url \
+                     and --hash (or --git and --rev) too"
+                );
+                return Ok(ProjectSource::Local);
+            }
+        };
+        Ok(match &self.subdir {
+            Some(dir) => published.within(dir)?,
+            None => published,
+        })
     }
 }
 
