@@ -303,8 +303,8 @@ fn build_system(
     Ok(files)
 }
 
-/// The plan as it is exported: the same derivations wherever the checkout was, and none
-/// that keeps state on this machine (incremental directories).
+/// The plan as it is exported: naming no directory of this machine's checkout (package ids
+/// say `<workspace>`), and with no unit keeping state here (incremental directories).
 fn portable(plan: &BuildPlan) -> BuildPlan {
     let root = plan.workspace_root.display().to_string();
     let neutral = |id: &str| id.replace(&root, "<workspace>");
