@@ -9,7 +9,7 @@
 # The root is made once with debootstrap under /var/cache/libnix-tui (LIBNIX_TUI_CACHE),
 # built in a temporary directory and renamed when complete, and reused while present;
 # packages added to the list below are installed into an existing root. Needs root (or
-# sudo) and mount namespaces. Inside, LIBNIX_TUI_NIXPKGS names the unpacked nixpkgs.
+# sudo) and mount namespaces. Inside, LIBNIX_TUI_NIXPKGS names nixpkgs in the root's store.
 set -euo pipefail
 
 checkout=$(cd "$(dirname "$0")/.." && pwd)
@@ -171,9 +171,22 @@ binds=("$rustup_home" "$cargo_home" "$checkout" "ro:$nixpkgs")
 git_dir=$(git -C "$checkout" rev-parse --path-format=absolute --git-common-dir 2>/dev/null) &&
   case $git_dir in "$checkout"/*) ;; *) binds+=("ro:$git_dir") ;; esac
 
+# Inside, nixpkgs is added to the root's store once (as "source", so flake inputs use it
+# without copying 53,000 files again) and kept there by a GC root.
 in_root "$root" "${binds[@]}" -- env -i \
   HOME="$HOME" USER=root LANG=C.UTF-8 TERM="${TERM:-dumb}" \
   PATH="$cargo_home/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
   RUSTUP_HOME="$rustup_home" CARGO_HOME="$cargo_home" \
-  CARGO_TARGET_DIR="$checkout/target/nix-2.26" LIBNIX_TUI_NIXPKGS="$nixpkgs" \
-  "$BASH" -c 'cd "$0" && exec "$@"' "$checkout" "$@"
+  CARGO_TARGET_DIR="$checkout/target/nix-2.26" \
+  "$BASH" -c '
+    set -e
+    checkout=$1 nixpkgs=$2 gcroot=/nix/var/nix/gcroots/libnix-tui-nixpkgs-$3
+    shift 3
+    if [ ! -e "$gcroot" ]; then
+      echo "nix-2.26: adding nixpkgs to the store of the root (once)" >&2
+      ln -sfn "$(nix store add --name source "$nixpkgs")" "$gcroot"
+    fi
+    LIBNIX_TUI_NIXPKGS=$(readlink "$gcroot")
+    export LIBNIX_TUI_NIXPKGS
+    cd "$checkout"
+    exec "$@"' nix-2.26 "$checkout" "$nixpkgs" "$nixpkgs_rev" "$@"
