@@ -12,7 +12,7 @@ scripts/nix-2.26.sh bash -euo pipefail -c '
     *" 2.26."*) echo "Nix tier: $version" ;;
     *) echo "nix-2.26: expected Nix 2.26 in the root, found: $version" >&2; exit 1 ;;
   esac
-  cargo test --test engine --test doctor --test native_deps --test dashboard_e2e
+  cargo test --test engine --test doctor --test native_deps --test dashboard_e2e --test nixpkgs_setup
   NIX_PATH="nixpkgs=$LIBNIX_TUI_NIXPKGS" cargo test --test nixpkgs_real -- --include-ignored
 '
 echo "Nix 2.26 tier: $((SECONDS - start)) s"

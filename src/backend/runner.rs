@@ -107,7 +107,7 @@ fn is_root_without_daemon() -> bool {
 }
 
 impl NixOptions {
-    /// Options for every Nix command: the user's, after the ones host mode needs.
+    /// Options for every Nix command: the user's, after the ones host mode and root need.
     fn common_args(&self, mode: ToolchainMode) -> Vec<String> {
         let mut args = Vec::new();
         let mut option = |name: &str, value: &str| {
@@ -117,9 +117,11 @@ impl NixOptions {
             // Host builders read the host toolchain; nothing they make is in any cache.
             option("sandbox", "false");
             option("substituters", "");
-            if is_root_without_daemon() {
-                option("build-users-group", "");
-            }
+        }
+        if is_root_without_daemon() {
+            // Builders run as root then: no nixbld group is needed (Debian's nix-bin may
+            // have none), and host builders can read the host's rustup toolchain.
+            option("build-users-group", "");
         }
         if let Some(builders) = &self.builders {
             option("builders", builders);
