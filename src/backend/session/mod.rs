@@ -101,6 +101,8 @@ pub enum RunError {
     Cancelled,
     #[error("{0}")]
     DepsFile(#[from] overrides::OverridesError),
+    #[error("{0}")]
+    NixTooOld(#[from] toolchain::NixTooOldForNixpkgs),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -153,11 +155,15 @@ pub async fn prepare(
     // Cargo's plan and whether `<nixpkgs>` exists are independent: ask at once.
     let (plan, mode) = tokio::join!(
         tokio::task::spawn_blocking(move || plan::plan(&cargo)),
-        tokio::task::spawn_blocking(move || toolchain::resolve_mode(requested)),
+        tokio::task::spawn_blocking(move || toolchain::choose_mode(requested)),
     );
     // A mode that could not be resolved is an error, never a quiet switch to host mode.
-    let (plan, mode) = (Arc::new(plan??), mode?);
+    let (plan, choice) = (Arc::new(plan??), mode??);
+    let mode = choice.mode;
     let _ = events.send(BackendEvent::Planned(plan.clone()));
+    if let Some(notice) = choice.notice {
+        let _ = events.send(BackendEvent::Warning(notice));
+    }
 
     check_deps_file(&plan, mode, events)?;
     let toolchain = Toolchain::detect(mode, &plan);
