@@ -242,8 +242,37 @@ fn counters_match_a_recount_after_every_event_of_every_fixture() {
     assert_eq!(listed, fixtures.len(), "a fixture is not replayed here");
     for (name, units) in fixtures {
         for valid in [&[][..], &[0]] {
-            replay(&fixture(name), units, valid, false);
+            for success in [false, true] {
+                let Run { state, history } = replay(&fixture(name), units, valid, success);
+                // (A unit said to be valid that then builds is no real session.)
+                if valid.is_empty() {
+                    assert_every_unit_ends_once(name, &state, &history);
+                }
+            }
         }
+    }
+}
+
+/// Every planned unit ends in one final state, reported once, and the counters of final
+/// states sum to the plan's units.
+fn assert_every_unit_ends_once(name: &str, state: &BuildState, history: &[Vec<UnitStatus>]) {
+    let c = state.counters;
+    assert_eq!(
+        c.cached + c.substituted + c.built + c.failed + c.skipped + c.interrupted,
+        state.units.len(),
+        "{name}: {c:?}"
+    );
+    for (unit, statuses) in history.iter().enumerate() {
+        let finals = statuses
+            .iter()
+            .filter(|status| {
+                !matches!(
+                    status,
+                    UnitStatus::Building { .. } | UnitStatus::Substituting { .. }
+                )
+            })
+            .count();
+        assert_eq!(finals, 1, "{name}: unit {unit} went through {statuses:?}");
     }
 }
 
@@ -387,14 +416,12 @@ fn keep_going_reports_each_failure_before_its_stop() {
 fn without_keep_going_the_failure_comes_after_the_stop() {
     let Run { state, history } = replay(&fixture("28-fail-v.jsonl"), FAIL, &[], false);
     assert!(matches!(state.units[0].status, UnitStatus::Built { .. }));
+    // Reported once, when Nix's error gives the exit code: not once without it first.
     assert_eq!(
         history[1][1..],
-        [
-            UnitStatus::Failed { exit_code: None },
-            UnitStatus::Failed {
-                exit_code: Some(101)
-            }
-        ]
+        [UnitStatus::Failed {
+            exit_code: Some(101)
+        }]
     );
     assert_eq!(state.units[1].log.total, 16);
     assert_eq!(
@@ -445,8 +472,8 @@ fn builds_nix_cuts_short_are_interrupted_not_built() {
             UnitStatus::Interrupted,
             UnitStatus::Failed { exit_code: Some(2) },
             UnitStatus::Interrupted,
-            // Its dependency was cut short, not failed: it was simply never tried.
-            UnitStatus::Planned,
+            // Its dependency was cut short, not failed: Nix gave up before trying it.
+            UnitStatus::Skipped,
             UnitStatus::Skipped,
         ]
     );
@@ -534,15 +561,15 @@ fn messages_without_a_unit_are_kept_plain() {
         &[],
         false,
     );
-    assert_eq!(state.counters.planned, 3);
+    assert_eq!(state.counters.skipped, 3);
     assert_eq!(state.messages.len(), 1);
     assert!(state.messages[0].starts_with("error: attribute 'missing' missing\n"));
     assert!(!state.messages[0].contains('\u{1b}'));
 
     let Run { state, .. } = replay(&fixture("28-chain-L.jsonl"), CHAIN, &[], false);
     assert_eq!(state.messages.len(), 12);
-    // Plain text cannot be followed: the units never left Planned.
-    assert_eq!(state.counters.planned, 3);
+    // Plain text cannot be followed: the units never started, and the build failed.
+    assert_eq!(state.counters.skipped, 3);
 
     let mut state = BuildState::default();
     state.apply(
@@ -672,7 +699,7 @@ fn finishing_interrupts_what_is_still_running_and_skips_dependents() {
         },
         Duration::from_secs(9),
     );
-    assert_eq!(changed, [2, 3, 1]);
+    assert_eq!(changed, [2, 3, 1, 4]);
     assert_eq!(
         statuses(&state),
         [
@@ -680,7 +707,8 @@ fn finishing_interrupts_what_is_still_running_and_skips_dependents() {
             UnitStatus::Interrupted,
             UnitStatus::Skipped,
             UnitStatus::Skipped,
-            UnitStatus::Planned,
+            // Never started: Nix gave up before reaching it.
+            UnitStatus::Skipped,
         ]
     );
     assert_eq!(state.phase, Phase::Finished { success: false });
@@ -1045,4 +1073,56 @@ proptest! {
         let record = last_build::LastBuild::from_state(&plan, &state);
         prop_assert!(record.other_failures.len() <= lines.len());
     }
+}
+
+#[test]
+fn derivations_that_are_not_units_have_the_states_of_units() {
+    // Only `app` is a unit: the substituted crates stand for toolchain or native deps.
+    let units: &PlanUnits = &[("app-1.0.0", &[])];
+    let Run { state, .. } = replay(
+        &fixture("28-mixed-substitute-and-build.jsonl"),
+        units,
+        &[],
+        true,
+    );
+    let others: Vec<(&str, &str, &UnitStatus)> = state
+        .others
+        .iter()
+        .map(|other| (other.name.as_str(), other.kind.label(), &other.status))
+        .collect();
+    let cache = UnitStatus::Substituted {
+        from: "file:///home/user/example/cache".into(),
+    };
+    assert_eq!(
+        others,
+        [
+            ("crate-a-0.1.0", "native-dep", &cache),
+            ("crate-b-0.2.0", "native-dep", &cache),
+        ]
+    );
+    // Nix 2.8 reports no progress for small copies; a big one counts its bytes.
+    let lines = [
+        r#"@nix {"action":"start","fields":["/nix/store/x-rustc-1.95.0","https://cache.nixos.org"],"id":1,"level":0,"text":"","type":108}"#,
+        r#"@nix {"action":"start","fields":["/nix/store/x-rustc-1.95.0","https://cache.nixos.org","local"],"id":2,"level":3,"text":"copying","type":100}"#,
+        r#"@nix {"action":"result","fields":[1000,250000,0,0],"id":2,"type":105}"#,
+    ]
+    .map(str::to_owned);
+    let (state, _) = synthetic(units, &lines);
+    assert_eq!(state.others[0].kind.label(), "toolchain");
+    assert_eq!(state.others[0].bytes, Some((1000, 250_000)));
+
+    let units: &PlanUnits = &[("good-1.0", &[]), ("top-1.0", &[0])];
+    let Run { state, .. } = replay(&fixture("28-keepgoing-2fail-v.jsonl"), units, &[], false);
+    let others: Vec<(&str, &UnitStatus)> = state
+        .others
+        .iter()
+        .map(|other| (other.name.as_str(), &other.status))
+        .collect();
+    assert_eq!(
+        others,
+        [
+            ("fail-one-1.0", &UnitStatus::Failed { exit_code: Some(1) }),
+            ("fail-two-1.0", &UnitStatus::Failed { exit_code: Some(2) }),
+        ]
+    );
 }
