@@ -48,8 +48,10 @@ fn second_build_is_a_noop_and_a_root_edit_rebuilds_only_the_root() {
     let first = build(project.path(), &[]);
     assert!(first.output.status.success(), "{}", first.stderr());
 
+    assert_counts_add_up(&first);
     let second = build(project.path(), &[]);
     assert!(second.output.status.success(), "{}", second.stderr());
+    assert_counts_add_up(&second);
     assert!(
         second.with_status("built").is_empty(),
         "{:?}",
@@ -88,6 +90,7 @@ fn compile_error_fails_its_unit_and_keep_going_builds_the_rest() {
     );
     let run = build(project.path(), &["--keep-going"]);
     assert!(!run.output.status.success());
+    assert_counts_add_up(&run);
     assert_eq!(
         run.with_status("failed"),
         vec![("greet".into(), "lib".into())]
@@ -123,6 +126,50 @@ fn compile_error_fails_its_unit_and_keep_going_builds_the_rest() {
             "{unrelated:?} not built: {done:?}"
         );
     }
+}
+
+#[test]
+fn without_keep_going_every_unit_ends_once_and_the_failure_shows_once() {
+    let project = copy_fixture("workspace");
+    let salt = unique_salt();
+    append(
+        &project.path().join("greet/src/lib.rs"),
+        &format!("\npub fn broken() -> u32 {{ \"{salt}\" }}\n"),
+    );
+    let run = build(project.path(), &[]);
+    assert!(!run.output.status.success());
+    assert_counts_add_up(&run);
+    let failed: Vec<_> = run
+        .messages
+        .iter()
+        .filter(|m| m["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{:?}", run.outcomes());
+    assert_eq!(failed[0]["package"], "greet");
+    assert!(failed[0]["exit_code"].is_i64(), "{}", failed[0]);
+    assert!(
+        run.with_status("skipped")
+            .contains(&("app".into(), "bin".into()))
+    );
+
+    // The same failure read by a person: rustc's message once, with the exit code.
+    let output = libnix_tui()
+        .args(["build", "--manifest-path"])
+        .arg(project.path().join("Cargo.toml"))
+        .output()
+        .expect("run libnix-tui build");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.matches("mismatched types").count(),
+        1,
+        "rustc's error is not shown exactly once: {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("could not build greet").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("(exit code 1)"), "{stderr}");
 }
 
 #[test]

@@ -68,11 +68,47 @@ fn a_failing_native_dependency_shows_its_own_log_and_doctor_repeats_it() {
     .expect("write deps file");
     let run = build(project.path(), &[]);
     assert!(!run.output.status.success());
-    let stderr = run.stderr();
-    assert!(stderr.contains("broken-native-lib"), "{stderr}");
+    let failed: Vec<_> = run
+        .messages
+        .iter()
+        .filter(|m| m["reason"] == "derivation-finished" && m["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{:?}", run.messages);
+    assert_eq!(failed[0]["name"], "broken-native-lib");
+    assert_eq!(failed[0]["kind"], "native-dep");
+    assert_eq!(failed[0]["exit_code"], 1);
+    assert!(
+        failed[0]["log"]
+            .to_string()
+            .contains(&format!("native lib {salt} failed on purpose")),
+        "{}",
+        failed[0]
+    );
+    assert_counts_add_up(&run);
+    assert_eq!(run.finished()["derivations"]["failed"], 1);
+
+    // Piped to a file, as a person reads it: the failure, its log, no protocol, no colour.
+    let output = libnix_tui()
+        .args(["build", "--manifest-path"])
+        .arg(project.path().join("Cargo.toml"))
+        .output()
+        .expect("run libnix-tui build");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error: could not build broken-native-lib (native-dep) (exit code 1)"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains(&format!("native lib {salt} failed on purpose")),
         "the failing dependency's log is not shown: {stderr}"
+    );
+    assert!(
+        stderr.contains("outside the crate graph: 1 failed"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("@nix") && !stderr.contains('\u{1b}'),
+        "{stderr}"
     );
     let doctor = libnix_tui()
         .args(["doctor", "--manifest-path"])

@@ -228,3 +228,48 @@ pub fn nix_eval_json<T: DeserializeOwned>(args: impl IntoIterator<Item = impl As
     );
     serde_json::from_slice(&output.stdout).expect("nix-instantiate's JSON")
 }
+
+/// Every planned unit has exactly one `unit-finished` event, and `build-finished`'s counts
+/// sum to the plan's units.
+pub fn assert_counts_add_up(run: &BuildRun) {
+    let finished = run.finished();
+    let units = finished["units"].as_u64().expect("units in build-finished") as usize;
+    let outcomes = run.outcomes();
+    assert_eq!(
+        outcomes.len(),
+        units,
+        "one unit-finished per unit: {outcomes:?}"
+    );
+    let mut keys: Vec<_> = run
+        .messages
+        .iter()
+        .filter(|m| m["reason"] == "unit-finished")
+        .map(|m| m["drv_path"].to_string())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), units, "a unit finished twice: {outcomes:?}");
+    let counted: u64 = [
+        "built",
+        "cached",
+        "substituted",
+        "failed",
+        "skipped",
+        "interrupted",
+    ]
+    .iter()
+    .map(|status| finished[status].as_u64().expect("a count"))
+    .sum();
+    assert_eq!(counted as usize, units, "{finished}");
+    for status in [
+        "built",
+        "cached",
+        "substituted",
+        "failed",
+        "skipped",
+        "interrupted",
+    ] {
+        let events = outcomes.iter().filter(|(_, _, s)| s == status).count();
+        assert_eq!(finished[status], events as u64, "{status}: {finished}");
+    }
+}
