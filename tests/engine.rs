@@ -328,25 +328,10 @@ fn release_and_feature_flags_build_what_cargo_builds() {
 }
 
 /// Ctrl-C stops Nix and the builder it runs, and the build ends with status 130.
-#[test]
-fn interrupt_stops_nix_and_its_builders() {
-    let project = tempfile::tempdir().expect("temp dir");
-    let marker = format!("libnix-slow-build-{}", unique_salt());
-    std::fs::create_dir_all(project.path().join("src")).expect("src dir");
-    std::fs::write(
-        project.path().join("Cargo.toml"),
-        "[package]\nname = \"slow\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
-    )
-    .expect("manifest");
-    std::fs::write(
-        project.path().join("build.rs"),
-        format!(
-            "fn main() {{ let _ = \"{marker}\"; std::thread::sleep(std::time::Duration::from_secs(120)); }}\n"
-        ),
-    )
-    .expect("build script");
-    std::fs::write(project.path().join("src/main.rs"), "fn main() {}\n").expect("main");
-
+/// Starts a build of a slow project, waits for its build script to run, sends `signal`
+/// and checks that the tool ends with nothing of its build left running.
+fn ended_by_a_signal_leaves_no_build_running(signal: i32) -> std::process::ExitStatus {
+    let project = slow_project();
     let mut child = libnix_tui()
         .arg("build")
         .arg("--manifest-path")
@@ -354,43 +339,37 @@ fn interrupt_stops_nix_and_its_builders() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start libnix-tui");
-    let builder_running = || {
-        std::process::Command::new("pgrep")
-            .args(["-f", "build-script-build"])
-            .output()
-            .is_ok_and(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .lines()
-                    .filter_map(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).ok())
-                    .any(|cmdline| {
-                        String::from_utf8_lossy(&cmdline).contains("slow-0.1.0-build-script")
-                    })
-            })
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while !builder_running() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the build script never started"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    wait_until("the build script never started", 120, || {
+        !processes_with("slow-0.1.0-build-script").is_empty()
+    });
     // SAFETY: kill has no memory-safety preconditions; the pid is our child's.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let stopped_by = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        assert!(
-            std::time::Instant::now() < stopped_by,
-            "still running after Ctrl-C"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    unsafe { libc::kill(child.id() as i32, signal) };
+    let mut status = None;
+    wait_until("still running after the signal", 20, || {
+        status = child.try_wait().expect("wait");
+        status.is_some()
+    });
+    // The project's path is in nix-store's arguments (its GC root) and the builder's.
+    let project_path = project.path().display().to_string();
+    wait_until("the build outlived the tool", 10, || {
+        processes_with("slow-0.1.0-build-script").is_empty()
+            && processes_with(&project_path).is_empty()
+    });
+    status.expect("exited")
+}
+
+#[test]
+fn interrupt_stops_nix_and_its_builders() {
+    let status = ended_by_a_signal_leaves_no_build_running(libc::SIGINT);
     assert_eq!(status.code(), Some(130));
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    assert!(!builder_running(), "the builder outlived the interrupt");
+}
+
+#[test]
+fn sigterm_and_sighup_stop_nix_and_its_builders_too() {
+    let status = ended_by_a_signal_leaves_no_build_running(libc::SIGTERM);
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM));
+    let status = ended_by_a_signal_leaves_no_build_running(libc::SIGHUP);
+    assert_eq!(status.code(), Some(128 + libc::SIGHUP));
 }
 
 /// A root library is reachable under Cargo's names: its rlib and its cdylib.

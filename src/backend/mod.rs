@@ -10,6 +10,7 @@ pub mod plan;
 pub mod plan_types;
 pub mod project;
 pub mod runner;
+pub mod signals;
 pub mod store;
 
 use std::sync::Arc;

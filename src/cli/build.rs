@@ -15,6 +15,7 @@ use crate::backend::diagnose::{Diagnosis, diagnose};
 use crate::backend::nix::protocol::{NixEvent, strip_ansi};
 use crate::backend::plan_types::{BuildPlan, UnitId};
 use crate::backend::runner::{self, BuildRequest, RunError};
+use crate::backend::signals;
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
@@ -93,10 +94,10 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let session = tokio::spawn(drive(request, tx, cancel_rx));
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                let _ = cancel_tx.send(true);
-            }
+        let ended_by = tokio::spawn(async move {
+            let signal = signals::ending().await;
+            let _ = cancel_tx.send(true);
+            signal
         });
         let started = Instant::now();
         let mut state = BuildState::default();
@@ -112,6 +113,10 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
         Ok(match result {
             Ok(true) => 0,
             Ok(false) => 101,
+            // As a shell reports a process that a signal ended.
+            Err(RunError::Cancelled) if ended_by.is_finished() => {
+                128 + ended_by.await.unwrap_or(libc::SIGINT)
+            }
             Err(RunError::Cancelled) => 130,
             Err(_) => 1,
         })

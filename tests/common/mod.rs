@@ -273,3 +273,48 @@ pub fn assert_counts_add_up(run: &BuildRun) {
         assert_eq!(finished[status], events as u64, "{status}: {finished}");
     }
 }
+
+/// A project whose build script sleeps for two minutes.
+pub fn slow_project() -> tempfile::TempDir {
+    let project = tempfile::tempdir().expect("temp dir");
+    let marker = format!("libnix-slow-build-{}", unique_salt());
+    std::fs::create_dir_all(project.path().join("src")).expect("src dir");
+    std::fs::write(
+        project.path().join("Cargo.toml"),
+        "[package]\nname = \"slow\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .expect("manifest");
+    std::fs::write(
+        project.path().join("build.rs"),
+        format!(
+            "fn main() {{ let _ = \"{marker}\"; std::thread::sleep(std::time::Duration::from_secs(120)); }}\n"
+        ),
+    )
+    .expect("build script");
+    std::fs::write(project.path().join("src/main.rs"), "fn main() {}\n").expect("main");
+    project
+}
+
+/// Processes whose command line contains `needle` (other than this test).
+pub fn processes_with(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains(needle) && entry.file_name() != std::process::id().to_string().as_str()
+        {
+            found.push(cmdline);
+        }
+    }
+    found
+}
+
+pub fn wait_until(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
