@@ -173,6 +173,35 @@ fn without_keep_going_every_unit_ends_once_and_the_failure_shows_once() {
 }
 
 #[test]
+fn a_unicode_package_name_builds_under_a_sanitized_store_name() {
+    let project = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(project.path().join("src")).expect("src dir");
+    std::fs::write(
+        project.path().join("Cargo.toml"),
+        "[package]\nname = \"prøbe\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .expect("manifest");
+    std::fs::write(
+        project.path().join("src/main.rs"),
+        format!("fn main() {{ println!(\"prøbe {}\"); }}\n", unique_salt()),
+    )
+    .expect("main");
+    let run = build(project.path(), &[]);
+    assert!(run.output.status.success(), "{}", run.stderr());
+    assert_eq!(
+        run.with_status("built"),
+        vec![("prøbe".into(), "bin".into())]
+    );
+    assert!(
+        project
+            .path()
+            .join("target/libnix/debug/bin/prøbe")
+            .is_file(),
+        "the binary keeps its Cargo name"
+    );
+}
+
+#[test]
 fn plan_prints_the_unit_graph_as_json_and_text() {
     let output = libnix_tui()
         .args(["plan", "--format", "json", "--manifest-path"])

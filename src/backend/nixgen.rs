@@ -497,12 +497,12 @@ fn unit_json(plan: &BuildPlan, toolchain: &Toolchain, id: UnitId) -> Value {
     let unit = &plan.units[id];
     let package = plan.package_of(id);
     let env = unit_env(plan, id);
-    let drv_name = format!(
+    let drv_name = super::plan::nix_name(&format!(
         "{}-{}-{}",
         package.name,
         package.version,
         unit.kind.label().replace(' ', "-")
-    );
+    ));
     if unit.kind == UnitKind::BuildScriptRun {
         let build_script = unit
             .deps
@@ -641,6 +641,8 @@ fn package_json(
     Ok(json!({
         "name": package.name,
         "version": package.version,
+        // Store paths allow only ASCII letters, digits and `+-._?=`; Cargo allows more.
+        "storeName": super::plan::nix_name(&format!("{}-{}", package.name, package.version)),
         "source": source,
     }))
 }
