@@ -738,14 +738,37 @@ fn unknown_activities_and_derivations_are_harmless() {
 }
 
 #[test]
-fn log_keeps_a_bounded_tail() {
+fn log_keeps_its_start_its_errors_and_its_end_and_says_what_it_cut() {
     let mut log = LogBuffer::default();
-    for i in 0..LOG_LINES_KEPT + 5 {
+    for i in 0..100_000 {
         log.push(format!("line {i}"));
+        if i == 50_000 {
+            log.push("thread 'main' panicked at build.rs:3:5: the real error".into());
+        }
     }
+    log.push("error: failed to run custom build command for `spam v0.1.0`".into());
     assert_eq!(log.lines.len(), LOG_LINES_KEPT);
-    assert_eq!(log.total, LOG_LINES_KEPT as u64 + 5);
-    assert_eq!(log.lines.front().map(String::as_str), Some("line 5"));
+    assert_eq!(log.total, 100_002);
+    let lines: Vec<&str> = log.lines.iter().map(String::as_str).collect();
+    assert_eq!(lines[0], "line 0");
+    assert_eq!(
+        lines[LOG_HEAD_LINES - 1],
+        format!("line {}", LOG_HEAD_LINES - 1)
+    );
+    assert_eq!(
+        lines[LOG_HEAD_LINES],
+        "[libnix-tui: 90003 lines cut here; the error lines among them follow; `nix log` has them all]"
+    );
+    assert_eq!(
+        lines[LOG_HEAD_LINES + 1],
+        "thread 'main' panicked at build.rs:3:5: the real error"
+    );
+    assert_eq!(lines[LOG_HEAD_LINES + 2], "line 90103");
+    assert_eq!(
+        lines.last().copied(),
+        Some("error: failed to run custom build command for `spam v0.1.0`")
+    );
+    assert_eq!(log.cut, 90_003);
 }
 
 /// A log line for build activity `id`, as the parser makes it.
