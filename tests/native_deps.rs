@@ -122,3 +122,55 @@ fn a_failing_native_dependency_shows_its_own_log_and_doctor_repeats_it() {
         "{said}"
     );
 }
+
+#[test]
+fn a_host_package_missing_on_the_host_names_the_debian_package_and_its_install_command() {
+    let present = std::process::Command::new("pkg-config")
+        .args(["--exists", "alsa"])
+        .status()
+        .expect("run pkg-config");
+    assert!(
+        !present.success(),
+        "this test needs a host without alsa's development files (libasound2-dev)"
+    );
+    let project = copy_fixture("native-pkgconfig");
+    std::fs::write(
+        project.path().join("Cargo.dependencies.nix"),
+        "{ pkgs }: with pkgs; {\n  deps = {\n    \"uses-native\" = [ alsa-lib ];\n  };\n}\n",
+    )
+    .expect("write deps file");
+    let run = build(project.path(), &["--toolchain", "host"]);
+    assert!(!run.output.status.success());
+    let failed = run
+        .messages
+        .iter()
+        .find(|m| m["reason"] == "derivation-finished" && m["status"] == "failed")
+        .expect("the host package's failure");
+    assert_eq!(failed["name"], "host-alsa-lib");
+    assert_eq!(
+        failed["missing_debian_packages"],
+        serde_json::json!(["libasound2-dev"])
+    );
+
+    let output = libnix_tui()
+        .args(["build", "--toolchain", "host", "--manifest-path"])
+        .arg(project.path().join("Cargo.toml"))
+        .output()
+        .expect("run libnix-tui build");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("install it with: sudo apt-get install -y libasound2-dev"),
+        "{stderr}"
+    );
+
+    let doctor = libnix_tui()
+        .args(["doctor", "--manifest-path"])
+        .arg(project.path().join("Cargo.toml"))
+        .output()
+        .expect("run doctor");
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    assert!(
+        said.contains("Install it with:\n    sudo apt-get install -y libasound2-dev"),
+        "{said}"
+    );
+}

@@ -234,6 +234,9 @@ impl Printer {
                         eprintln!("  {line}");
                     }
                     eprintln!("  {}", failure.message);
+                    if let Some(command) = failure.install_command() {
+                        eprintln!("  the host lacks it; install it with: {command}");
+                    }
                 }
             }
             UnitStatus::Interrupted => self.status_line("Interrupted", 33, &title),
@@ -442,6 +445,7 @@ fn json_other(state: &BuildState, index: usize) {
             if let Some(failure) = other_failure(state, index) {
                 line["message"] = json!(failure.message);
                 line["log"] = json!(failure.log_tail);
+                line["missing_debian_packages"] = json!(failure.missing_debian_packages());
             }
         }
         _ => {}
