@@ -155,10 +155,10 @@ impl Printer {
             BackendEvent::Nix(NixEvent::Raw(line)) => eprintln!("{line}"),
             // Errors and warnings that no unit's output already shows.
             // Failures are shown with their unit or derivation.
-            BackendEvent::Nix(NixEvent::Msg(msg)) if msg.level <= 1 => {
-                if msg.build_failure().is_none() {
-                    eprintln!("{}", strip_ansi(&msg.msg));
-                }
+            BackendEvent::Nix(NixEvent::Msg(msg))
+                if msg.level <= 1 && msg.build_failure().is_none() =>
+            {
+                eprintln!("{}", strip_ansi(&msg.msg))
             }
             _ => {}
         }
