@@ -61,23 +61,12 @@ fn doctor_without_a_recorded_build_says_what_to_do() {
 
 #[test]
 fn a_panic_after_100k_lines_of_output_reaches_the_log_the_diagnosis_and_doctor() {
-    let project = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(project.path().join("src")).expect("src dir");
-    std::fs::write(
-        project.path().join("Cargo.toml"),
-        "[package]\nname = \"spam\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
-    )
-    .expect("manifest");
-    std::fs::write(
-        project.path().join("build.rs"),
-        format!(
-            "fn main() {{ for i in 0..100_000 {{ println!(\"noise line {{i}}\"); }} \
-             panic!(\"the real problem {}\"); }}\n",
-            unique_salt()
-        ),
-    )
-    .expect("build script");
-    std::fs::write(project.path().join("src/main.rs"), "fn main() {}\n").expect("main");
+    let build_rs = format!(
+        "fn main() {{ for i in 0..100_000 {{ println!(\"noise line {{i}}\"); }} \
+         panic!(\"the real problem {}\"); }}\n",
+        unique_salt()
+    );
+    let project = one_package_project("spam", Some(&build_rs), "fn main() {}\n");
     let run = build(project.path(), &[]);
     assert!(!run.output.status.success());
     let failed = run
@@ -105,11 +94,7 @@ fn a_panic_after_100k_lines_of_output_reaches_the_log_the_diagnosis_and_doctor()
     let diagnosis = failed["diagnosis"].to_string();
     assert!(diagnosis.contains("the real problem"), "{diagnosis}");
 
-    let doctor = libnix_tui()
-        .args(["doctor", "--manifest-path"])
-        .arg(project.path().join("Cargo.toml"))
-        .output()
-        .expect("run doctor");
+    let doctor = doctor(project.path());
     let said = String::from_utf8_lossy(&doctor.stdout);
     assert!(said.contains("the real problem"), "{said}");
 }

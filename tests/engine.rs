@@ -153,12 +153,7 @@ fn without_keep_going_every_unit_ends_once_and_the_failure_shows_once() {
     );
 
     // The same failure read by a person: rustc's message once, with the exit code.
-    let output = libnix_tui()
-        .args(["build", "--manifest-path"])
-        .arg(project.path().join("Cargo.toml"))
-        .output()
-        .expect("run libnix-tui build");
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = human_build_stderr(project.path(), &[]);
     assert_eq!(
         stderr.matches("mismatched types").count(),
         1,
@@ -174,18 +169,8 @@ fn without_keep_going_every_unit_ends_once_and_the_failure_shows_once() {
 
 #[test]
 fn a_unicode_package_name_builds_under_a_sanitized_store_name() {
-    let project = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(project.path().join("src")).expect("src dir");
-    std::fs::write(
-        project.path().join("Cargo.toml"),
-        "[package]\nname = \"prøbe\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
-    )
-    .expect("manifest");
-    std::fs::write(
-        project.path().join("src/main.rs"),
-        format!("fn main() {{ println!(\"prøbe {}\"); }}\n", unique_salt()),
-    )
-    .expect("main");
+    let main_rs = format!("fn main() {{ println!(\"prøbe {}\"); }}\n", unique_salt());
+    let project = one_package_project("prøbe", None, &main_rs);
     let run = build(project.path(), &[]);
     assert!(run.output.status.success(), "{}", run.stderr());
     assert_eq!(

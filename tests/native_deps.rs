@@ -88,12 +88,7 @@ fn a_failing_native_dependency_shows_its_own_log_and_doctor_repeats_it() {
     assert_eq!(run.finished()["derivations"]["failed"], 1);
 
     // Piped to a file, as a person reads it: the failure, its log, no protocol, no colour.
-    let output = libnix_tui()
-        .args(["build", "--manifest-path"])
-        .arg(project.path().join("Cargo.toml"))
-        .output()
-        .expect("run libnix-tui build");
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = human_build_stderr(project.path(), &[]);
     assert!(
         stderr.contains("error: could not build broken-native-lib (native-dep) (exit code 1)"),
         "{stderr}"
@@ -110,11 +105,7 @@ fn a_failing_native_dependency_shows_its_own_log_and_doctor_repeats_it() {
         !stderr.contains("@nix") && !stderr.contains('\u{1b}'),
         "{stderr}"
     );
-    let doctor = libnix_tui()
-        .args(["doctor", "--manifest-path"])
-        .arg(project.path().join("Cargo.toml"))
-        .output()
-        .expect("run doctor");
+    let doctor = doctor(project.path());
     assert!(!doctor.status.success());
     let said = String::from_utf8_lossy(&doctor.stdout);
     assert!(
@@ -152,22 +143,13 @@ fn a_host_package_missing_on_the_host_names_the_debian_package_and_its_install_c
         serde_json::json!(["libasound2-dev"])
     );
 
-    let output = libnix_tui()
-        .args(["build", "--toolchain", "host", "--manifest-path"])
-        .arg(project.path().join("Cargo.toml"))
-        .output()
-        .expect("run libnix-tui build");
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = human_build_stderr(project.path(), &["--toolchain", "host"]);
     assert!(
         stderr.contains("install it with: sudo apt-get install -y libasound2-dev"),
         "{stderr}"
     );
 
-    let doctor = libnix_tui()
-        .args(["doctor", "--manifest-path"])
-        .arg(project.path().join("Cargo.toml"))
-        .output()
-        .expect("run doctor");
+    let doctor = doctor(project.path());
     let said = String::from_utf8_lossy(&doctor.stdout);
     assert!(
         said.contains("Install it with:\n    sudo apt-get install -y libasound2-dev"),

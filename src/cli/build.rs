@@ -147,6 +147,23 @@ impl Printer {
         }
     }
 
+    fn built(&self, title: &str, took: Duration) {
+        self.status_line(
+            "Built",
+            32,
+            &format!("{title} in {:.2}s", took.as_secs_f64()),
+        );
+    }
+
+    fn could_not_build(&self, title: &str, exit_code: Option<i32>) {
+        let code = exit_code.map_or(String::new(), |c| format!(" (exit code {c})"));
+        if self.color {
+            eprintln!("\x1b[1;31merror\x1b[0m: could not build {title}{code}");
+        } else {
+            eprintln!("error: could not build {title}{code}");
+        }
+    }
+
     fn event(&self, state: &BuildState, event: &BackendEvent, changed: &[UnitId]) {
         match event {
             BackendEvent::Error(message) => eprintln!("error: {message}"),
@@ -216,18 +233,9 @@ impl Printer {
                 self.status_line("Fetched", 32, &format!("{title} from {from}{size}"))
             }
             UnitStatus::Building { .. } => self.status_line("Building", 32, &title),
-            UnitStatus::Built { took } => self.status_line(
-                "Built",
-                32,
-                &format!("{title} in {:.2}s", took.as_secs_f64()),
-            ),
+            UnitStatus::Built { took } => self.built(&title, *took),
             UnitStatus::Failed { exit_code } => {
-                let code = exit_code.map_or(String::new(), |c| format!(" (exit code {c})"));
-                if self.color {
-                    eprintln!("\x1b[1;31merror\x1b[0m: could not build {title}{code}");
-                } else {
-                    eprintln!("error: could not build {title}{code}");
-                }
+                self.could_not_build(&title, *exit_code);
                 // Nobody followed its log: show its end, as the reducer kept it.
                 if let Some(failure) = other_failure(state, index) {
                     for line in &failure.log_tail {
@@ -261,18 +269,9 @@ impl Printer {
             UnitStatus::Building { machine, .. } => {
                 self.status_line("Compiling", 32, &format!("{title} on {machine}"))
             }
-            UnitStatus::Built { took } => self.status_line(
-                "Built",
-                32,
-                &format!("{title} in {:.2}s", took.as_secs_f64()),
-            ),
+            UnitStatus::Built { took } => self.built(&title, *took),
             UnitStatus::Failed { exit_code } => {
-                let code = exit_code.map_or(String::new(), |c| format!(" (exit code {c})"));
-                if self.color {
-                    eprintln!("\x1b[1;31merror\x1b[0m: could not build {title}{code}");
-                } else {
-                    eprintln!("error: could not build {title}{code}");
-                }
+                self.could_not_build(&title, *exit_code);
                 for line in state.units[unit]
                     .log
                     .lines
