@@ -124,16 +124,16 @@ impl BuildState {
             BackendEvent::Nix(event) => self.apply_nix(event, at, &mut changed),
             BackendEvent::Finished { success, .. } => {
                 self.skip_dependents_of_failures(&mut changed);
+                if *success {
+                    self.cache_units_nothing_needed(&mut changed);
+                }
                 for unit in 0..self.units.len() {
                     let end = match self.units[unit].status {
                         UnitStatus::Building { .. } | UnitStatus::Substituting { .. } => {
                             UnitStatus::Interrupted
                         }
-                        // Never started: after a success, nothing needed it (everything
-                        // that depends on it is in the store); after a failure, Nix
-                        // gave up before reaching it.
-                        UnitStatus::Planned if *success => UnitStatus::Cached,
-                        UnitStatus::Planned => UnitStatus::Skipped,
+                        // Never started in a failed build: Nix gave up before reaching it.
+                        UnitStatus::Planned if !*success => UnitStatus::Skipped,
                         _ => continue,
                     };
                     self.set_status(unit, end, &mut changed);
@@ -502,6 +502,38 @@ impl BuildState {
             *failure_seen = true;
             if let Some(outcomes) = &mut self.build_outcomes {
                 outcomes.claimed_failed += 1;
+            }
+        }
+    }
+
+    /// After a success, a unit that never started because everything depending on it was
+    /// already in the store (a no-op, a substituted dependent) is as good as cached. A unit
+    /// nothing depends on that never started was not asked for: it stays planned.
+    fn cache_units_nothing_needed(&mut self, changed: &mut Vec<UnitId>) {
+        let Some(plan) = self.plan.clone() else {
+            return;
+        };
+        let is_done = |status: &UnitStatus| {
+            matches!(
+                status,
+                UnitStatus::Cached | UnitStatus::Built { .. } | UnitStatus::Substituted { .. }
+            )
+        };
+        let mut pending: Vec<UnitId> = (0..self.units.len())
+            .filter(|&unit| is_done(&self.units[unit].status))
+            .collect();
+        while let Some(unit) = pending.pop() {
+            for dep in &plan.units[unit].deps {
+                let dep = dep.unit;
+                if dep < self.units.len()
+                    && self.units[dep].status == UnitStatus::Planned
+                    && self.dependents[dep]
+                        .iter()
+                        .all(|&dependent| is_done(&self.units[dependent].status))
+                {
+                    self.set_status(dep, UnitStatus::Cached, changed);
+                    pending.push(dep);
+                }
             }
         }
     }
