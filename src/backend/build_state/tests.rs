@@ -1177,3 +1177,26 @@ fn after_a_success_units_nothing_needed_are_cached_and_units_not_asked_for_stay_
     assert_eq!(state.units[0].status, UnitStatus::Planned);
     assert_eq!(state.units[2].status, UnitStatus::Planned);
 }
+
+#[test]
+fn the_log_of_a_failed_derivation_that_is_not_a_unit_is_stored_plain() {
+    let units: &PlanUnits = &[("app", &[])];
+    let lines = [
+        build_start(1, "h-zlib-src", ""),
+        r#"@nix {"action":"result","fields":["\u001b[1mdownloading\u001b[0m zlib"],"id":1,"type":101}"#.to_owned(),
+        r#"@nix {"action":"result","fields":["@nix {\"action\":\"msg\",\"level\":0,\"msg\":\"\\u001b[31;1merror:\\u001b[0m unable to download\"}"],"id":1,"type":101}"#.to_owned(),
+        r#"@nix {"action":"result","fields":["@nix {\"action\":\"start\",\"id\":7,\"type\":101}"],"id":1,"type":101}"#.to_owned(),
+        r#"@nix {"action":"msg","level":0,"msg":"error: builder for '/nix/store/h-zlib-src.drv' failed with exit code 1"}"#.to_owned(),
+    ];
+    let (state, _) = synthetic(units, &lines);
+    let record = last_build::LastBuild::from_state(&plan(units), &state);
+    assert_eq!(
+        record.other_failures[0].log_tail,
+        ["downloading zlib", "error: unable to download"]
+    );
+    assert_eq!(state.others[0].kind.label(), "source");
+    assert_eq!(
+        state.others[0].status,
+        UnitStatus::Failed { exit_code: Some(1) }
+    );
+}
