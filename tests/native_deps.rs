@@ -98,8 +98,9 @@ fn a_failing_native_dependency_shows_its_own_log_and_doctor_repeats_it() {
         "the failing dependency's log is not shown: {stderr}"
     );
     assert!(
-        stderr.contains("outside the crate graph: 1 failed"),
-        "{stderr}"
+        stderr.contains(": broken-native-lib (native-dep) failed; 0 built, ")
+            && stderr.contains("outside the crate graph: 1 failed"),
+        "the summary does not read as a failure: {stderr}"
     );
     assert!(
         !stderr.contains("@nix") && !stderr.contains('\u{1b}'),

@@ -363,6 +363,16 @@ impl Printer {
                 if !others.is_empty() {
                     counts.push_str(&format!("; outside the crate graph: {}", others.join(", ")));
                 }
+                // A failure outside the crate graph leaves every unit skipped: say it first.
+                let failed_others: Vec<String> = state
+                    .others
+                    .iter()
+                    .filter(|other| matches!(other.status, UnitStatus::Failed { .. }))
+                    .map(|other| format!("{} ({}) failed", other.name, other.kind.label()))
+                    .collect();
+                if c.failed == 0 && !failed_others.is_empty() {
+                    counts = format!("{}; {counts}", failed_others.join(", "));
+                }
                 let word = if success { "Finished" } else { "Failed" };
                 self.status_line(
                     word,
