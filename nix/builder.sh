@@ -202,8 +202,10 @@ runBuildScript() {
   mkdir -p "$out/out"
   cd "$src"
   local status=0
-  env -- "${userEnv[@]}" "${unitEnv[@]}" "$buildScript/bin/build-script-build" >"$out/output" || status=$?
-  # Show what the script said, as `cargo build -vv` would, and surface its warnings.
+  local stderrFile="${TMPDIR:-/tmp}/build-script-stderr"
+  env -- "${userEnv[@]}" "${unitEnv[@]}" "$buildScript/bin/build-script-build" >"$out/output" 2>"$stderrFile" || status=$?
+  # Show what the script said, as `cargo build -vv` would, and surface its warnings; its
+  # stderr last, as Cargo reports a failure: a panic ends the log however long stdout was.
   local failed=""
   while IFS= read -r line || [ -n "$line" ]; do
     echo "$line"
@@ -212,6 +214,7 @@ runBuildScript() {
       cargo::error=*) echo "error: ${CARGO_PKG_NAME}@${CARGO_PKG_VERSION}: ${line#cargo::error=}" >&2; failed=1 ;;
     esac
   done <"$out/output"
+  cat "$stderrFile" >&2
   if [ "$status" -ne 0 ]; then
     echo "error: failed to run custom build command for \`${CARGO_PKG_NAME} v${CARGO_PKG_VERSION}\` (exit status: $status)" >&2
     exit "$status"

@@ -56,7 +56,7 @@ let
 
   unpackCrate =
     package: crate:
-    tc.runScript "${package.name}-${package.version}-src" { inherit crate; } ''
+    tc.runScript "${package.storeName}-src" { inherit crate; } ''
       mkdir -p "$out"
       tar -xzf "$crate" -C "$out" --strip-components=1
     '';
@@ -68,7 +68,7 @@ let
   pathSource =
     package:
     builtins.path {
-      name = "${package.name}-${package.version}-src";
+      name = "${package.storeName}-src";
       path = sourcePath package.source.path;
       filter =
         path: type:

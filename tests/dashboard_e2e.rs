@@ -314,3 +314,24 @@ fn apply_the_diagnosed_fix_with_a_and_rebuild() {
     rebuild_until_finished(&pane);
     quit_and_check_terminal(&pane);
 }
+
+#[test]
+fn closing_the_terminal_stops_the_build() {
+    let project = slow_project();
+    let script = format!(
+        "unset CARGO_TARGET_DIR CARGO_BUILD_TARGET_DIR; exec {} tui --build {}",
+        quoted(env!("CARGO_BIN_EXE_libnix-tui")),
+        quoted(&project.path().display().to_string()),
+    );
+    let pane = Pane::start("hangup", &script);
+    wait_until("the build script never started", 300, || {
+        !processes_with("slow-0.1.0-build-script").is_empty()
+    });
+    // The terminal goes away: tmux sends SIGHUP to what runs in the pane.
+    let _ = pane.tmux(&["kill-server"]);
+    let project_path = project.path().display().to_string();
+    wait_until("the build outlived the closed dashboard", 20, || {
+        processes_with("slow-0.1.0-build-script").is_empty()
+            && processes_with(&project_path).is_empty()
+    });
+}

@@ -58,3 +58,43 @@ fn doctor_without_a_recorded_build_says_what_to_do() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("run `libnix-tui build` first"));
 }
+
+#[test]
+fn a_panic_after_100k_lines_of_output_reaches_the_log_the_diagnosis_and_doctor() {
+    let build_rs = format!(
+        "fn main() {{ for i in 0..100_000 {{ println!(\"noise line {{i}}\"); }} \
+         panic!(\"the real problem {}\"); }}\n",
+        unique_salt()
+    );
+    let project = one_package_project("spam", Some(&build_rs), "fn main() {}\n");
+    let run = build(project.path(), &[]);
+    assert!(!run.output.status.success());
+    let failed = run
+        .messages
+        .iter()
+        .find(|m| m["status"] == "failed")
+        .expect("a failed unit");
+    let log: Vec<&str> = failed["log"]
+        .as_array()
+        .expect("log lines")
+        .iter()
+        .filter_map(|line| line.as_str())
+        .collect();
+    let end = &log[log.len().saturating_sub(5)..];
+    assert!(
+        end.iter().any(|line| line.contains("panicked at"))
+            && end.iter().any(|line| line.contains("the real problem")),
+        "the panic does not end the log's {} lines: {end:?}",
+        log.len(),
+    );
+    assert!(
+        log.iter().any(|line| line.contains("lines cut here")),
+        "nothing says lines were cut"
+    );
+    let diagnosis = failed["diagnosis"].to_string();
+    assert!(diagnosis.contains("the real problem"), "{diagnosis}");
+
+    let doctor = doctor(project.path());
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    assert!(said.contains("the real problem"), "{said}");
+}

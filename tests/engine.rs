@@ -48,8 +48,10 @@ fn second_build_is_a_noop_and_a_root_edit_rebuilds_only_the_root() {
     let first = build(project.path(), &[]);
     assert!(first.output.status.success(), "{}", first.stderr());
 
+    assert_counts_add_up(&first);
     let second = build(project.path(), &[]);
     assert!(second.output.status.success(), "{}", second.stderr());
+    assert_counts_add_up(&second);
     assert!(
         second.with_status("built").is_empty(),
         "{:?}",
@@ -88,6 +90,7 @@ fn compile_error_fails_its_unit_and_keep_going_builds_the_rest() {
     );
     let run = build(project.path(), &["--keep-going"]);
     assert!(!run.output.status.success());
+    assert_counts_add_up(&run);
     assert_eq!(
         run.with_status("failed"),
         vec![("greet".into(), "lib".into())]
@@ -123,6 +126,64 @@ fn compile_error_fails_its_unit_and_keep_going_builds_the_rest() {
             "{unrelated:?} not built: {done:?}"
         );
     }
+}
+
+#[test]
+fn without_keep_going_every_unit_ends_once_and_the_failure_shows_once() {
+    let project = copy_fixture("workspace");
+    let salt = unique_salt();
+    append(
+        &project.path().join("greet/src/lib.rs"),
+        &format!("\npub fn broken() -> u32 {{ \"{salt}\" }}\n"),
+    );
+    let run = build(project.path(), &[]);
+    assert!(!run.output.status.success());
+    assert_counts_add_up(&run);
+    let failed: Vec<_> = run
+        .messages
+        .iter()
+        .filter(|m| m["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{:?}", run.outcomes());
+    assert_eq!(failed[0]["package"], "greet");
+    assert!(failed[0]["exit_code"].is_i64(), "{}", failed[0]);
+    assert!(
+        run.with_status("skipped")
+            .contains(&("app".into(), "bin".into()))
+    );
+
+    // The same failure read by a person: rustc's message once, with the exit code.
+    let stderr = human_build_stderr(project.path(), &[]);
+    assert_eq!(
+        stderr.matches("mismatched types").count(),
+        1,
+        "rustc's error is not shown exactly once: {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("could not build greet").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("(exit code 1)"), "{stderr}");
+}
+
+#[test]
+fn a_unicode_package_name_builds_under_a_sanitized_store_name() {
+    let main_rs = format!("fn main() {{ println!(\"prøbe {}\"); }}\n", unique_salt());
+    let project = one_package_project("prøbe", None, &main_rs);
+    let run = build(project.path(), &[]);
+    assert!(run.output.status.success(), "{}", run.stderr());
+    assert_eq!(
+        run.with_status("built"),
+        vec![("prøbe".into(), "bin".into())]
+    );
+    assert!(
+        project
+            .path()
+            .join("target/libnix/debug/bin/prøbe")
+            .is_file(),
+        "the binary keeps its Cargo name"
+    );
 }
 
 #[test]
@@ -281,25 +342,10 @@ fn release_and_feature_flags_build_what_cargo_builds() {
 }
 
 /// Ctrl-C stops Nix and the builder it runs, and the build ends with status 130.
-#[test]
-fn interrupt_stops_nix_and_its_builders() {
-    let project = tempfile::tempdir().expect("temp dir");
-    let marker = format!("libnix-slow-build-{}", unique_salt());
-    std::fs::create_dir_all(project.path().join("src")).expect("src dir");
-    std::fs::write(
-        project.path().join("Cargo.toml"),
-        "[package]\nname = \"slow\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
-    )
-    .expect("manifest");
-    std::fs::write(
-        project.path().join("build.rs"),
-        format!(
-            "fn main() {{ let _ = \"{marker}\"; std::thread::sleep(std::time::Duration::from_secs(120)); }}\n"
-        ),
-    )
-    .expect("build script");
-    std::fs::write(project.path().join("src/main.rs"), "fn main() {}\n").expect("main");
-
+/// Starts a build of a slow project, waits for its build script to run, sends `signal`
+/// and checks that the tool ends with nothing of its build left running.
+fn ended_by_a_signal_leaves_no_build_running(signal: i32) -> std::process::ExitStatus {
+    let project = slow_project();
     let mut child = libnix_tui()
         .arg("build")
         .arg("--manifest-path")
@@ -307,43 +353,37 @@ fn interrupt_stops_nix_and_its_builders() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start libnix-tui");
-    let builder_running = || {
-        std::process::Command::new("pgrep")
-            .args(["-f", "build-script-build"])
-            .output()
-            .is_ok_and(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .lines()
-                    .filter_map(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).ok())
-                    .any(|cmdline| {
-                        String::from_utf8_lossy(&cmdline).contains("slow-0.1.0-build-script")
-                    })
-            })
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while !builder_running() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the build script never started"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    wait_until("the build script never started", 120, || {
+        !processes_with("slow-0.1.0-build-script").is_empty()
+    });
     // SAFETY: kill has no memory-safety preconditions; the pid is our child's.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let stopped_by = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        assert!(
-            std::time::Instant::now() < stopped_by,
-            "still running after Ctrl-C"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    unsafe { libc::kill(child.id() as i32, signal) };
+    let mut status = None;
+    wait_until("still running after the signal", 20, || {
+        status = child.try_wait().expect("wait");
+        status.is_some()
+    });
+    // The project's path is in nix-store's arguments (its GC root) and the builder's.
+    let project_path = project.path().display().to_string();
+    wait_until("the build outlived the tool", 10, || {
+        processes_with("slow-0.1.0-build-script").is_empty()
+            && processes_with(&project_path).is_empty()
+    });
+    status.expect("exited")
+}
+
+#[test]
+fn interrupt_stops_nix_and_its_builders() {
+    let status = ended_by_a_signal_leaves_no_build_running(libc::SIGINT);
     assert_eq!(status.code(), Some(130));
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    assert!(!builder_running(), "the builder outlived the interrupt");
+}
+
+#[test]
+fn sigterm_and_sighup_stop_nix_and_its_builders_too() {
+    let status = ended_by_a_signal_leaves_no_build_running(libc::SIGTERM);
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM));
+    let status = ended_by_a_signal_leaves_no_build_running(libc::SIGHUP);
+    assert_eq!(status.code(), Some(128 + libc::SIGHUP));
 }
 
 /// A root library is reachable under Cargo's names: its rlib and its cdylib.

@@ -37,6 +37,7 @@ let
       reg = {
         name = "reg";
         version = "1.0.0";
+        storeName = "reg-1.0.0";
         source = {
           type = "registry";
           name = "reg-1.0.0.crate";
@@ -48,6 +49,7 @@ let
       local = {
         name = "local";
         version = "0.1.0";
+        storeName = "local-0.1.0";
         source = {
           type = "path";
           path = "local";

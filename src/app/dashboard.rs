@@ -5,6 +5,7 @@ use crossterm::event::EventStream;
 use tokio::sync::mpsc;
 
 use crate::backend::session::BuildRequest;
+use crate::backend::signals;
 
 use super::run::{Render, run};
 use super::shell;
@@ -28,16 +29,22 @@ pub fn open(request: BuildRequest, build_now: bool, render: Render) -> anyhow::R
         let mut session = TerminalSession::start()?;
         let size = session.terminal().size()?;
         let mut state = AppState::new(size);
-        let result = run(
-            session.terminal(),
-            render,
-            &mut state,
-            EventStream::new(),
-            backend_rx,
-            app_rx,
-            effects_tx,
-        )
-        .await;
+        // Ended from outside (a closed terminal, `kill`): like quitting, it stops the build.
+        let result = tokio::select! {
+            result = run(
+                session.terminal(),
+                render,
+                &mut state,
+                EventStream::new(),
+                backend_rx,
+                app_rx,
+                effects_tx,
+            ) => result,
+            _ = signals::ending() => Ok(()),
+        };
+        if signals::terminal_hung_up() {
+            signals::forget_closed_terminal();
+        }
         drop(session);
         // The effects channel is closed now: the shell stops any running build.
         let _ = shell.await;

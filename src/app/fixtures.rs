@@ -244,6 +244,7 @@ pub fn set_log(state: &mut AppState, name: &str, kind_label: &str, lines: &[&str
             .map(|line| line.to_string())
             .collect::<VecDeque<_>>(),
         total: lines.len() as u64,
+        ..LogBuffer::default()
     };
 }
 

@@ -158,6 +158,7 @@ mod tests {
         LogBuffer {
             lines: lines.iter().map(|line| line.to_string()).collect(),
             total,
+            ..LogBuffer::default()
         }
     }
 

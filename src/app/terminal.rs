@@ -36,6 +36,6 @@ impl Drop for TerminalSession {
     fn drop(&mut self) {
         // Nothing useful can be done if restoring fails while shutting down.
         let _ = execute!(stdout(), DisableMouseCapture);
-        ratatui::restore();
+        let _ = ratatui::try_restore();
     }
 }

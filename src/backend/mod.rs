@@ -16,6 +16,7 @@ pub mod overrides;
 pub mod plan;
 pub mod process;
 pub mod session;
+pub mod signals;
 pub mod toolchain;
 
 use std::sync::Arc;

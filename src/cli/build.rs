@@ -12,9 +12,10 @@ use crate::backend::BackendEvent;
 use crate::backend::build_state::last_build::{LastBuild, plain_log};
 use crate::backend::build_state::{BuildState, UnitStatus};
 use crate::backend::diagnose::{Diagnosis, diagnose};
-use crate::backend::nix::protocol::{BuildFailure, NixEvent, strip_ansi};
+use crate::backend::nix::protocol::{NixEvent, strip_ansi};
 use crate::backend::plan::{BuildPlan, UnitId};
 use crate::backend::session::{self, BuildRequest, RunError};
+use crate::backend::signals;
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
@@ -93,10 +94,10 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let session = tokio::spawn(drive(request, tx, cancel_rx));
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                let _ = cancel_tx.send(true);
-            }
+        let ended_by = tokio::spawn(async move {
+            let signal = signals::ending().await;
+            let _ = cancel_tx.send(true);
+            signal
         });
         let started = Instant::now();
         let mut state = BuildState::default();
@@ -112,6 +113,10 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
         Ok(match result {
             Ok(true) => 0,
             Ok(false) => 101,
+            // As a shell reports a process that a signal ended.
+            Err(RunError::Cancelled) if ended_by.is_finished() => {
+                128 + ended_by.await.unwrap_or(libc::SIGINT)
+            }
             Err(RunError::Cancelled) => 130,
             Err(_) => 1,
         })
@@ -142,6 +147,23 @@ impl Printer {
         }
     }
 
+    fn built(&self, title: &str, took: Duration) {
+        self.status_line(
+            "Built",
+            32,
+            &format!("{title} in {:.2}s", took.as_secs_f64()),
+        );
+    }
+
+    fn could_not_build(&self, title: &str, exit_code: Option<i32>) {
+        let code = exit_code.map_or(String::new(), |c| format!(" (exit code {c})"));
+        if self.color {
+            eprintln!("\x1b[1;31merror\x1b[0m: could not build {title}{code}");
+        } else {
+            eprintln!("error: could not build {title}{code}");
+        }
+    }
+
     fn event(&self, state: &BuildState, event: &BackendEvent, changed: &[UnitId]) {
         match event {
             BackendEvent::Error(message) => eprintln!("error: {message}"),
@@ -149,25 +171,12 @@ impl Printer {
             // Whatever Nix printed outside its JSON log (usage errors, warnings).
             BackendEvent::Nix(NixEvent::Raw(line)) => eprintln!("{line}"),
             // Errors and warnings that no unit's output already shows.
-            BackendEvent::Nix(NixEvent::Msg(msg)) if msg.level <= 1 => match msg.build_failure() {
-                Some(BuildFailure::DependenciesFailed { .. }) => {}
-                Some(failure) if state.unit_for_drv(failure.drv_path()).is_some() => {}
-                // A derivation outside the crate graph (a native dependency's own build):
-                // no unit shows its log, so show its end, as the reducer kept it.
-                Some(failure) => {
-                    let other = state
-                        .other_failures
-                        .iter()
-                        .rfind(|other| other.drv_path == failure.drv_path());
-                    if let Some(other) = other {
-                        eprintln!("{}", other.message);
-                        for line in &other.log_tail {
-                            eprintln!("  {line}");
-                        }
-                    }
-                }
-                None => eprintln!("{}", strip_ansi(&msg.msg)),
-            },
+            // Failures are shown with their unit or derivation.
+            BackendEvent::Nix(NixEvent::Msg(msg))
+                if msg.level <= 1 && msg.build_failure().is_none() =>
+            {
+                eprintln!("{}", strip_ansi(&msg.msg))
+            }
             _ => {}
         }
         if let (BackendEvent::AlreadyValid(units), MessageFormat::Human) = (event, self.format)
@@ -194,12 +203,52 @@ impl Printer {
                 ),
             );
         }
+        for &other in &state.others_changed {
+            match self.format {
+                MessageFormat::Human => self.human_other(state, other),
+                MessageFormat::Json => json_other(state, other),
+            }
+        }
         let Some(plan) = &state.plan else { return };
         for &unit in changed {
             match self.format {
                 MessageFormat::Human => self.human_unit(state, plan, unit),
                 MessageFormat::Json => json_unit(state, plan, unit),
             }
+        }
+    }
+
+    /// A derivation outside the crate graph: the toolchain, a native dependency, a source.
+    fn human_other(&self, state: &BuildState, index: usize) {
+        let other = &state.others[index];
+        let title = format!("{} ({})", other.name, other.kind.label());
+        match &other.status {
+            UnitStatus::Substituting { from } => {
+                self.status_line("Fetching", 36, &format!("{title} from {from}"))
+            }
+            UnitStatus::Substituted { from } => {
+                let size = other.bytes.map_or(String::new(), |(_, total)| {
+                    format!(", {}", megabytes(total))
+                });
+                self.status_line("Fetched", 32, &format!("{title} from {from}{size}"))
+            }
+            UnitStatus::Building { .. } => self.status_line("Building", 32, &title),
+            UnitStatus::Built { took } => self.built(&title, *took),
+            UnitStatus::Failed { exit_code } => {
+                self.could_not_build(&title, *exit_code);
+                // Nobody followed its log: show its end, as the reducer kept it.
+                if let Some(failure) = other_failure(state, index) {
+                    for line in &failure.log_tail {
+                        eprintln!("  {line}");
+                    }
+                    eprintln!("  {}", failure.message);
+                    if let Some(command) = failure.install_command() {
+                        eprintln!("  the host lacks it; install it with: {command}");
+                    }
+                }
+            }
+            UnitStatus::Interrupted => self.status_line("Interrupted", 33, &title),
+            UnitStatus::Planned | UnitStatus::Cached | UnitStatus::Skipped => {}
         }
     }
 
@@ -220,18 +269,9 @@ impl Printer {
             UnitStatus::Building { machine, .. } => {
                 self.status_line("Compiling", 32, &format!("{title} on {machine}"))
             }
-            UnitStatus::Built { took } => self.status_line(
-                "Built",
-                32,
-                &format!("{title} in {:.2}s", took.as_secs_f64()),
-            ),
+            UnitStatus::Built { took } => self.built(&title, *took),
             UnitStatus::Failed { exit_code } => {
-                let code = exit_code.map_or(String::new(), |c| format!(" (exit code {c})"));
-                if self.color {
-                    eprintln!("\x1b[1;31merror\x1b[0m: could not build {title}{code}");
-                } else {
-                    eprintln!("error: could not build {title}{code}");
-                }
+                self.could_not_build(&title, *exit_code);
                 for line in state.units[unit]
                     .log
                     .lines
@@ -290,11 +330,14 @@ impl Printer {
                 let line = json!({
                     "reason": "build-finished",
                     "success": success,
+                    "units": state.units.len(),
                     "built": c.built,
                     "cached": c.cached,
                     "substituted": c.substituted,
                     "failed": c.failed,
                     "skipped": c.skipped,
+                    "interrupted": c.interrupted,
+                    "derivations": other_counts(state),
                     "elapsed_ms": elapsed.as_millis() as u64,
                 });
                 println!("{line}");
@@ -304,10 +347,32 @@ impl Printer {
                     .plan
                     .as_ref()
                     .map_or("debug", |p| p.profile_dir.as_str());
-                let counts = format!(
+                let mut counts = format!(
                     "{} built, {} cached, {} substituted, {} failed, {} skipped",
                     c.built, c.cached, c.substituted, c.failed, c.skipped
                 );
+                if c.interrupted > 0 {
+                    counts.push_str(&format!(", {} interrupted", c.interrupted));
+                }
+                let others = other_counts(state);
+                let others: Vec<String> = others
+                    .iter()
+                    .filter(|(_, count)| **count > 0)
+                    .map(|(status, count)| format!("{count} {status}"))
+                    .collect();
+                if !others.is_empty() {
+                    counts.push_str(&format!("; outside the crate graph: {}", others.join(", ")));
+                }
+                // A failure outside the crate graph leaves every unit skipped: say it first.
+                let failed_others: Vec<String> = state
+                    .others
+                    .iter()
+                    .filter(|other| matches!(other.status, UnitStatus::Failed { .. }))
+                    .map(|other| format!("{} ({}) failed", other.name, other.kind.label()))
+                    .collect();
+                if c.failed == 0 && !failed_others.is_empty() {
+                    counts = format!("{}; {counts}", failed_others.join(", "));
+                }
                 let word = if success { "Finished" } else { "Failed" };
                 self.status_line(
                     word,
@@ -324,6 +389,81 @@ impl Printer {
             }
         }
     }
+}
+
+/// How many derivations that are not units ended in each state.
+fn other_counts(state: &BuildState) -> std::collections::BTreeMap<&'static str, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for other in &state.others {
+        if let Some(status) = finished_status(&other.status) {
+            *counts.entry(status).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+/// The word JSON and the summary use for a final status; `None` while still running.
+fn finished_status(status: &UnitStatus) -> Option<&'static str> {
+    Some(match status {
+        UnitStatus::Built { .. } => "built",
+        UnitStatus::Cached => "cached",
+        UnitStatus::Substituted { .. } => "substituted",
+        UnitStatus::Failed { .. } => "failed",
+        UnitStatus::Skipped => "skipped",
+        UnitStatus::Interrupted => "interrupted",
+        UnitStatus::Planned | UnitStatus::Building { .. } | UnitStatus::Substituting { .. } => {
+            return None;
+        }
+    })
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+fn other_failure(
+    state: &BuildState,
+    index: usize,
+) -> Option<&crate::backend::build_state::last_build::OtherFailure> {
+    let path = &state.others[index].path;
+    state.other_failures.iter().rfind(|f| &f.drv_path == path)
+}
+
+/// `derivation-started` and `derivation-finished` for a derivation that is not a unit.
+fn json_other(state: &BuildState, index: usize) {
+    let other = &state.others[index];
+    let mut line = json!({
+        "kind": other.kind.label(),
+        "name": other.name,
+        "path": other.path,
+    });
+    match finished_status(&other.status) {
+        Some(status) => {
+            line["reason"] = json!("derivation-finished");
+            line["status"] = json!(status);
+        }
+        None => line["reason"] = json!("derivation-started"),
+    }
+    match &other.status {
+        UnitStatus::Substituting { from } | UnitStatus::Substituted { from } => {
+            line["from"] = json!(from);
+        }
+        UnitStatus::Built { took } => line["duration_ms"] = json!(took.as_millis() as u64),
+        UnitStatus::Failed { exit_code } => {
+            line["exit_code"] = json!(exit_code);
+            if let Some(failure) = other_failure(state, index) {
+                line["message"] = json!(failure.message);
+                line["log"] = json!(failure.log_tail);
+                line["missing_debian_packages"] = json!(failure.missing_debian_packages());
+            }
+        }
+        _ => {}
+    }
+    if let Some((done, expected)) = other.bytes {
+        line["bytes_done"] = json!(done);
+        line["bytes_expected"] = json!(expected);
+    }
+    println!("{line}");
 }
 
 /// Log lines that say how a unit was built rather than why it failed: the builder's
@@ -354,7 +494,7 @@ fn json_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) {
             }),
         ),
         UnitStatus::Skipped => ("skipped", json!({ "skip_reason": "dependency failed" })),
-        UnitStatus::Interrupted => ("skipped", json!({ "skip_reason": "interrupted" })),
+        UnitStatus::Interrupted => ("interrupted", json!({})),
         UnitStatus::Building { .. } => ("started", json!({})),
         UnitStatus::Substituting { .. } | UnitStatus::Planned => return,
     };

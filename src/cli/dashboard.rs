@@ -1,11 +1,22 @@
 //! `libnix-tui` with no subcommand: the dashboard. Turns the arguments into a build request
 //! and opens [`crate::app::dashboard`], drawn by [`crate::views`].
 
+use std::io::IsTerminal;
+
 use super::TuiArgs;
 use crate::{app, views};
 
 pub fn run(args: TuiArgs) -> anyhow::Result<i32> {
     let mut build_args = args.args.clone();
+    if let Some(path) = args.path.as_ref().filter(|path| !path.exists()) {
+        anyhow::bail!(
+            "`{}` is neither a subcommand nor a project directory (see `libnix-tui --help`)",
+            path.display()
+        );
+    }
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        anyhow::bail!("the dashboard needs a terminal; without one, build with `libnix-tui build`");
+    }
     if let Some(path) = &args.path {
         build_args.manifest_path = Some(if path.is_dir() {
             path.join("Cargo.toml")

@@ -25,6 +25,9 @@ pub fn run(args: &BuildArgs, fix: bool) -> anyhow::Result<i32> {
         for line in &other.log_tail {
             println!("    {line}");
         }
+        if let Some(command) = other.install_command() {
+            println!("The host lacks a package this build needs. Install it with:\n    {command}");
+        }
     }
     if last.failures.is_empty() {
         if last.other_failures.is_empty() {

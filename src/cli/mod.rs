@@ -136,7 +136,7 @@ pub struct BuildArgs {
     #[arg(long)]
     pub no_default_features: bool,
     /// Number of parallel Nix builds (--max-jobs)
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
     /// Build as much as possible after a failure
     #[arg(long)]
@@ -251,8 +251,23 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", error_text(&error));
             1
         }
     }
+}
+
+/// The error and its causes, each said once: a cause that its error's message already
+/// includes (`{path}: {source}`) is not repeated.
+fn error_text(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain().map(ToString::to_string) {
+        if !text.contains(&cause) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause);
+        }
+    }
+    text
 }

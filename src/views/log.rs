@@ -176,6 +176,7 @@ mod tests {
         state.build.units[root].log = LogBuffer {
             lines: Default::default(),
             total: 42,
+            ..LogBuffer::default()
         };
         let mut terminal = Terminal::new(TestBackend::new(100, 12)).expect("test terminal");
         terminal

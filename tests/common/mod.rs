@@ -233,3 +233,119 @@ pub fn nix_eval_json<T: DeserializeOwned>(args: impl IntoIterator<Item = impl As
     );
     serde_json::from_slice(&output.stdout).expect("nix-instantiate's JSON")
 }
+
+/// The statuses of `unit-finished` events, each counted in `build-finished`.
+pub const FINAL_STATUSES: [&str; 6] = [
+    "built",
+    "cached",
+    "substituted",
+    "failed",
+    "skipped",
+    "interrupted",
+];
+
+/// Every planned unit has exactly one `unit-finished` event, and `build-finished`'s counts
+/// sum to the plan's units.
+pub fn assert_counts_add_up(run: &BuildRun) {
+    let finished = run.finished();
+    let units = finished["units"].as_u64().expect("units in build-finished") as usize;
+    let outcomes = run.outcomes();
+    assert_eq!(
+        outcomes.len(),
+        units,
+        "one unit-finished per unit: {outcomes:?}"
+    );
+    let mut keys: Vec<_> = run
+        .messages
+        .iter()
+        .filter(|m| m["reason"] == "unit-finished")
+        .map(|m| m["drv_path"].to_string())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), units, "a unit finished twice: {outcomes:?}");
+    let counted: u64 = FINAL_STATUSES
+        .iter()
+        .map(|status| finished[*status].as_u64().expect("a count"))
+        .sum();
+    assert_eq!(counted as usize, units, "{finished}");
+    for status in FINAL_STATUSES {
+        let events = outcomes.iter().filter(|(_, _, s)| s == status).count();
+        assert_eq!(finished[status], events as u64, "{status}: {finished}");
+    }
+}
+
+/// A one-package project named `name` with this `build.rs` (if any) and `src/main.rs`.
+pub fn one_package_project(name: &str, build_rs: Option<&str>, main_rs: &str) -> tempfile::TempDir {
+    let project = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(project.path().join("src")).expect("src dir");
+    std::fs::write(
+        project.path().join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n"
+        ),
+    )
+    .expect("manifest");
+    if let Some(build_rs) = build_rs {
+        std::fs::write(project.path().join("build.rs"), build_rs).expect("build script");
+    }
+    std::fs::write(project.path().join("src/main.rs"), main_rs).expect("main");
+    project
+}
+
+/// A project whose build script sleeps for two minutes.
+pub fn slow_project() -> tempfile::TempDir {
+    let marker = format!("libnix-slow-build-{}", unique_salt());
+    one_package_project(
+        "slow",
+        Some(&format!(
+            "fn main() {{ let _ = \"{marker}\"; std::thread::sleep(std::time::Duration::from_secs(120)); }}\n"
+        )),
+        "fn main() {}\n",
+    )
+}
+
+/// Processes whose command line contains `needle` (other than this test).
+pub fn processes_with(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains(needle) && entry.file_name() != std::process::id().to_string().as_str()
+        {
+            found.push(cmdline);
+        }
+    }
+    found
+}
+
+pub fn wait_until(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// `libnix-tui build` of `project` as a person reads it (piped, human format): its stderr.
+pub fn human_build_stderr(project: &Path, extra: &[&str]) -> String {
+    let output = libnix_tui()
+        .arg("build")
+        .args(extra)
+        .arg("--manifest-path")
+        .arg(project.join("Cargo.toml"))
+        .output()
+        .expect("run libnix-tui build");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `libnix-tui doctor` of `project`.
+pub fn doctor(project: &Path) -> Output {
+    libnix_tui()
+        .args(["doctor", "--manifest-path"])
+        .arg(project.join("Cargo.toml"))
+        .output()
+        .expect("run doctor")
+}

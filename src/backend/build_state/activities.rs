@@ -11,12 +11,16 @@ pub(super) enum Tracked {
     Build {
         drv_path: String,
         unit: Option<UnitId>,
+        /// Its index in [`super::BuildState::others`] when it is not a unit's.
+        other: Option<usize>,
         failure_seen: bool,
         /// The last lines of its log, kept only when it is not a unit's.
         log_tail: VecDeque<String>,
     },
     /// The activity whose stop ends a unit's substitution.
     Substitution { unit: UnitId },
+    /// The substitution of a path that is not a unit's output (index in `others`).
+    OtherSubstitution { other: usize },
     /// A post-build hook; its output belongs to the unit's log.
     PostBuildHook { unit: UnitId },
 }

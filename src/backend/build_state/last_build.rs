@@ -28,6 +28,33 @@ pub struct OtherFailure {
     pub log_tail: Vec<String>,
 }
 
+impl OtherFailure {
+    /// The Debian packages a host package needs but the host lacks, as its builder
+    /// (nix/host-pkgs.nix) says: `... is not installed on this host (Debian package: X Y)`.
+    pub fn missing_debian_packages(&self) -> Vec<String> {
+        let mut packages: Vec<String> = Vec::new();
+        for line in &self.log_tail {
+            let Some((_, rest)) =
+                line.split_once("is not installed on this host (Debian package: ")
+            else {
+                continue;
+            };
+            for package in rest.trim_end_matches(')').split_whitespace() {
+                if !packages.iter().any(|known| known == package) {
+                    packages.push(package.to_owned());
+                }
+            }
+        }
+        packages
+    }
+
+    /// The command that installs what [`Self::missing_debian_packages`] names.
+    pub fn install_command(&self) -> Option<String> {
+        let packages = self.missing_debian_packages();
+        (!packages.is_empty()).then(|| format!("sudo apt-get install -y {}", packages.join(" ")))
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FailedUnit {
     pub package: String,

@@ -20,22 +20,73 @@ pub const LOG_LINES_KEPT_IN_TOTAL: usize = 200_000;
 /// [`super::BuildState::other_failures`]): its end says why it failed.
 pub const OTHER_FAILURE_LOG_LINES: usize = 15;
 
-/// Bounded tail of a unit's log; the full log stays available from `nix log`.
+/// How many of a log's first lines a [`LogBuffer`] keeps when it must cut: how the build
+/// started.
+pub const LOG_HEAD_LINES: usize = 100;
+
+/// How many error lines from the part of a log that is cut a [`LogBuffer`] keeps.
+pub const LOG_ERROR_LINES_KEPT: usize = 500;
+
+/// A unit's log, bounded: when it grows past [`LOG_LINES_KEPT`] it keeps its first
+/// [`LOG_HEAD_LINES`], then a line saying how many were cut, then the error lines of the
+/// cut part, then the end. The full log stays available from `nix log`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogBuffer {
     pub lines: VecDeque<String>,
-    /// Lines ever pushed, including those dropped from the front.
+    /// Lines ever pushed, including those cut.
     pub total: u64,
+    /// Lines cut from the middle (after the head, marked by a line saying so).
+    pub cut: u64,
+    /// Error lines kept right after that marker.
+    pub errors_kept: usize,
+}
+
+/// A line a reader of a long log must not lose: an error or a panic.
+fn is_error_line(line: &str) -> bool {
+    line.contains("error") || line.contains("ERROR") || line.contains("panicked at")
 }
 
 impl LogBuffer {
-    /// Appends a line, dropping the oldest beyond [`LOG_LINES_KEPT`].
+    /// Appends a line; past [`LOG_LINES_KEPT`] lines, cuts the oldest line after the head
+    /// that is not an error line (see [`LogBuffer`]).
     pub fn push(&mut self, line: String) {
-        if self.lines.len() == LOG_LINES_KEPT {
-            self.lines.pop_front();
+        if self.lines.len() >= LOG_LINES_KEPT {
+            if self.cut == 0 {
+                // Room for the line that says what was cut.
+                self.cut_oldest();
+                self.lines.insert(LOG_HEAD_LINES, String::new());
+            }
+            self.cut_oldest();
+            self.lines[LOG_HEAD_LINES] = format!(
+                "[libnix-tui: {} lines cut here; the error lines among them follow; `nix log` has them all]",
+                self.cut
+            );
         }
         self.lines.push_back(line);
         self.total += 1;
+    }
+
+    /// Removes the oldest line after the head, the marker and the kept error lines, unless
+    /// it is an error line (kept, up to [`LOG_ERROR_LINES_KEPT`]).
+    fn cut_oldest(&mut self) {
+        let marker = usize::from(self.cut > 0);
+        loop {
+            let oldest = LOG_HEAD_LINES + marker + self.errors_kept;
+            let Some(line) = self.lines.get(oldest) else {
+                return;
+            };
+            if !is_error_line(line) {
+                self.lines.remove(oldest);
+                break;
+            }
+            if self.errors_kept == LOG_ERROR_LINES_KEPT {
+                // Keep the newer error lines: drop the oldest kept one.
+                self.lines.remove(LOG_HEAD_LINES + marker);
+                break;
+            }
+            self.errors_kept += 1;
+        }
+        self.cut += 1;
     }
 
     /// Drops the oldest lines beyond `kept`, and the room they took.
@@ -44,6 +95,9 @@ impl LogBuffer {
         if dropped > 0 {
             self.lines.drain(..dropped);
             self.lines.shrink_to_fit();
+            // The head and the cut marker, if any, went with them.
+            self.cut = 0;
+            self.errors_kept = 0;
         }
     }
 }

@@ -17,6 +17,7 @@ use super::activities::{BuildEnd, BuildOutcomes, Tracked};
 use super::counters::Counters;
 use super::last_build::OtherFailure;
 use super::log::{LOG_LINES_KEPT_IN_TOTAL, OTHER_FAILURE_LOG_LINES};
+use super::other::{OtherDerivation, readable_log_line};
 use super::unit::{UnitState, UnitStatus};
 use crate::backend::BackendEvent;
 use crate::backend::nix::protocol::{
@@ -56,6 +57,14 @@ pub struct BuildState {
     /// Failed derivations that are not units (a native dependency's own build, a crate
     /// download), in the order Nix reported them.
     pub other_failures: Vec<OtherFailure>,
+    /// Every derivation that is not a unit Nix built or substituted in this build, in the
+    /// order it started.
+    pub others: Vec<OtherDerivation>,
+    /// Indices into `others` whose status the last [`BuildState::apply`] changed.
+    pub others_changed: Vec<usize>,
+    /// Units that failed by Nix's count but whose error message has not come yet: they
+    /// are reported as changed once, with it (or when the build finishes).
+    pub(super) unreported_failures: Vec<UnitId>,
     /// The log tails of stopped builds that are not units and did not visibly succeed,
     /// until an error message says whether they failed.
     pub(super) other_build_logs: HashMap<String, Vec<String>>,
@@ -77,6 +86,7 @@ impl BuildState {
     /// the units to [`UnitStatus::Planned`] and reports none of them as changed.
     pub fn apply(&mut self, event: &BackendEvent, at: Duration) -> Vec<UnitId> {
         let mut changed = Vec::new();
+        self.others_changed.clear();
         match event {
             BackendEvent::PlanningStarted => {
                 *self = BuildState {
@@ -108,17 +118,34 @@ impl BuildState {
                 self.phase = Phase::Building;
                 self.other_failures.clear();
                 self.other_build_logs.clear();
+                self.others.clear();
                 self.build_started = Some(at);
             }
             BackendEvent::Nix(event) => self.apply_nix(event, at, &mut changed),
             BackendEvent::Finished { success, .. } => {
                 self.skip_dependents_of_failures(&mut changed);
+                if *success {
+                    self.cache_units_nothing_needed(&mut changed);
+                }
                 for unit in 0..self.units.len() {
-                    if matches!(
-                        self.units[unit].status,
-                        UnitStatus::Building { .. } | UnitStatus::Substituting { .. }
-                    ) {
-                        self.set_status(unit, UnitStatus::Interrupted, &mut changed);
+                    let end = match self.units[unit].status {
+                        UnitStatus::Building { .. } | UnitStatus::Substituting { .. } => {
+                            UnitStatus::Interrupted
+                        }
+                        // Never started in a failed build: Nix gave up before reaching it.
+                        UnitStatus::Planned if !*success => UnitStatus::Skipped,
+                        _ => continue,
+                    };
+                    self.set_status(unit, end, &mut changed);
+                }
+                for unit in std::mem::take(&mut self.unreported_failures) {
+                    if !changed.contains(&unit) {
+                        changed.push(unit);
+                    }
+                }
+                for other in 0..self.others.len() {
+                    if !self.others[other].is_finished() {
+                        self.set_other_status(other, UnitStatus::Interrupted);
                     }
                 }
                 self.activities.clear();
@@ -161,6 +188,7 @@ impl BuildState {
         self.drv_to_unit.clear();
         self.activities.clear();
         self.build_outcomes = None;
+        self.unreported_failures.clear();
         self.log_lines_kept = 0;
         self.plan = Some(Arc::clone(plan));
     }
@@ -188,13 +216,19 @@ impl BuildState {
             }
             ActivityType::Build => {
                 let unit = self.unit_for_drv(path);
-                if let Some(unit) = unit {
-                    let machine = start.fields.str(1).unwrap_or_default().to_owned();
-                    self.set_status(unit, UnitStatus::Building { machine, since: at }, changed);
-                }
+                let machine = start.fields.str(1).unwrap_or_default().to_owned();
+                let building = UnitStatus::Building { machine, since: at };
+                let other = match unit {
+                    Some(unit) => {
+                        self.set_status(unit, building, changed);
+                        None
+                    }
+                    None => Some(self.start_other(path, building)),
+                };
                 Tracked::Build {
                     drv_path: path.to_owned(),
                     unit,
+                    other,
                     failure_seen: false,
                     log_tail: VecDeque::new(),
                 }
@@ -202,15 +236,27 @@ impl BuildState {
             // A substitution shows as `substitute` with a `copyPath` inside; copies of
             // paths that are already there (to remote builders) must not count.
             ActivityType::Substitute | ActivityType::CopyPath => {
-                let Some(unit) = self.unit_for_drv(path) else {
-                    return;
-                };
-                if self.units[unit].status != UnitStatus::Planned {
-                    return;
-                }
                 let from = start.fields.str(1).unwrap_or_default().to_owned();
-                self.set_status(unit, UnitStatus::Substituting { from }, changed);
-                Tracked::Substitution { unit }
+                let substituting = UnitStatus::Substituting { from };
+                match self.unit_for_drv(path) {
+                    Some(unit) if self.units[unit].status == UnitStatus::Planned => {
+                        self.set_status(unit, substituting, changed);
+                        Tracked::Substitution { unit }
+                    }
+                    Some(_) => return,
+                    // The `copyPath` inside a `substitute` carries the byte counts.
+                    None if start.kind == ActivityType::CopyPath => {
+                        match self.others.iter().rposition(|other| other.path == path) {
+                            Some(other) if !self.others[other].is_finished() => {
+                                Tracked::OtherSubstitution { other }
+                            }
+                            _ => return,
+                        }
+                    }
+                    None => Tracked::OtherSubstitution {
+                        other: self.start_other(path, substituting),
+                    },
+                }
             }
             ActivityType::PostBuildHook => match self.unit_for_drv(path) {
                 Some(unit) => Tracked::PostBuildHook { unit },
@@ -226,6 +272,7 @@ impl BuildState {
             Some(Tracked::Build {
                 drv_path,
                 unit,
+                other,
                 failure_seen,
                 log_tail,
             }) => {
@@ -242,6 +289,19 @@ impl BuildState {
                     if !failure_seen && !counted_success {
                         self.other_build_logs.insert(drv_path, log_tail.into());
                     }
+                    // A failure is reported with Nix's error message, which names it.
+                    if let Some(other) = other
+                        && !self.others[other].is_finished()
+                    {
+                        let status = match end {
+                            BuildEnd::Succeeded => UnitStatus::Built {
+                                took: self.others[other].took(at),
+                            },
+                            BuildEnd::Failed => return,
+                            BuildEnd::CutShort => UnitStatus::Interrupted,
+                        };
+                        self.set_other_status(other, status);
+                    }
                     return;
                 };
                 let UnitStatus::Building { since, .. } = self.units[unit].status else {
@@ -251,10 +311,27 @@ impl BuildState {
                     BuildEnd::Succeeded => UnitStatus::Built {
                         took: at.saturating_sub(since),
                     },
+                    BuildEnd::Failed if !failure_seen => {
+                        // Nix's error message, with the exit code, comes later: report
+                        // the failure once, then.
+                        self.set_status(
+                            unit,
+                            UnitStatus::Failed { exit_code: None },
+                            &mut Vec::new(),
+                        );
+                        self.unreported_failures.push(unit);
+                        return;
+                    }
                     BuildEnd::Failed => UnitStatus::Failed { exit_code: None },
                     BuildEnd::CutShort => UnitStatus::Interrupted,
                 };
                 self.set_status(unit, status, changed);
+            }
+            Some(Tracked::OtherSubstitution { other }) => {
+                if let UnitStatus::Substituting { from } = &self.others[other].status {
+                    let from = from.clone();
+                    self.set_other_status(other, UnitStatus::Substituted { from });
+                }
             }
             Some(Tracked::Substitution { unit }) => {
                 if let UnitStatus::Substituting { from } = &self.units[unit].status {
@@ -278,13 +355,20 @@ impl BuildState {
             if log_tail.len() == OTHER_FAILURE_LOG_LINES {
                 log_tail.pop_front();
             }
-            log_tail.push_back(strip_ansi(line));
+            if let Some(line) = readable_log_line(line) {
+                log_tail.push_back(line);
+            }
             return;
         }
         let Some(tracked) = self.activities.get(&result.id) else {
             return;
         };
         match (result.kind, tracked) {
+            (ResultType::Progress, &Tracked::OtherSubstitution { other }) => {
+                if let (Some(done), Some(expected)) = (result.fields.int(0), result.fields.int(1)) {
+                    self.others[other].bytes = Some((done, expected));
+                }
+            }
             (ResultType::Progress, Tracked::Builds) => {
                 let outcomes = self.build_outcomes.get_or_insert_default();
                 outcomes.done = result.fields.int(0).unwrap_or(outcomes.done);
@@ -335,8 +419,23 @@ impl BuildState {
             } => {
                 self.note_failure_of_running_build(&drv_path);
                 match unit {
-                    Some(unit) => self.set_status(unit, UnitStatus::Failed { exit_code }, changed),
+                    Some(unit) => {
+                        self.set_status(unit, UnitStatus::Failed { exit_code }, changed);
+                        if let Some(index) =
+                            self.unreported_failures.iter().position(|&u| u == unit)
+                        {
+                            self.unreported_failures.swap_remove(index);
+                            if !changed.contains(&unit) {
+                                changed.push(unit);
+                            }
+                        }
+                    }
                     None => {
+                        let other = match self.others.iter().rposition(|o| o.path == drv_path) {
+                            Some(other) => other,
+                            None => self.start_other(&drv_path, UnitStatus::Interrupted),
+                        };
+                        self.set_other_status(other, UnitStatus::Failed { exit_code });
                         let log_tail = self.take_log_tail_of_other_build(&drv_path);
                         self.other_failures.push(OtherFailure {
                             drv_path,
@@ -407,6 +506,38 @@ impl BuildState {
         }
     }
 
+    /// After a success, a unit that never started because everything depending on it was
+    /// already in the store (a no-op, a substituted dependent) is as good as cached. A unit
+    /// nothing depends on that never started was not asked for: it stays planned.
+    fn cache_units_nothing_needed(&mut self, changed: &mut Vec<UnitId>) {
+        let Some(plan) = self.plan.clone() else {
+            return;
+        };
+        let is_done = |status: &UnitStatus| {
+            matches!(
+                status,
+                UnitStatus::Cached | UnitStatus::Built { .. } | UnitStatus::Substituted { .. }
+            )
+        };
+        let mut pending: Vec<UnitId> = (0..self.units.len())
+            .filter(|&unit| is_done(&self.units[unit].status))
+            .collect();
+        while let Some(unit) = pending.pop() {
+            for dep in &plan.units[unit].deps {
+                let dep = dep.unit;
+                if dep < self.units.len()
+                    && self.units[dep].status == UnitStatus::Planned
+                    && self.dependents[dep]
+                        .iter()
+                        .all(|&dependent| is_done(&self.units[dependent].status))
+                {
+                    self.set_status(dep, UnitStatus::Cached, changed);
+                    pending.push(dep);
+                }
+            }
+        }
+    }
+
     /// Every planned unit that depends, directly or not, on a failed or skipped unit is
     /// skipped: Nix will not build it.
     fn skip_dependents_of_failures(&mut self, changed: &mut Vec<UnitId>) {
@@ -425,6 +556,23 @@ impl BuildState {
                 visited[dependent] = true;
                 self.set_status(dependent, UnitStatus::Skipped, changed);
                 pending.push(dependent);
+            }
+        }
+    }
+
+    /// Follows a derivation that is not a unit from now on; returns its index.
+    fn start_other(&mut self, path: &str, status: UnitStatus) -> usize {
+        self.others.push(OtherDerivation::new(path, status));
+        let index = self.others.len() - 1;
+        self.others_changed.push(index);
+        index
+    }
+
+    fn set_other_status(&mut self, other: usize, status: UnitStatus) {
+        if self.others[other].status != status {
+            self.others[other].status = status;
+            if !self.others_changed.contains(&other) {
+                self.others_changed.push(other);
             }
         }
     }

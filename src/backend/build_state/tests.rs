@@ -243,8 +243,39 @@ fn counters_match_a_recount_after_every_event_of_every_fixture() {
     assert_eq!(listed, fixtures.len(), "a fixture is not replayed here");
     for (name, units) in fixtures {
         for valid in [&[][..], &[0]] {
-            replay(&fixture(name), units, valid, false);
+            for success in [false, true] {
+                let Run { state, history } = replay(&fixture(name), units, valid, success);
+                // Failed sessions: every stream can end so. (A unit said to be valid
+                // that then builds is no real session; successes are checked against
+                // real builds in tests/engine.rs.)
+                if valid.is_empty() && !success {
+                    assert_every_unit_ends_once(name, &state, &history);
+                }
+            }
         }
+    }
+}
+
+/// Every planned unit ends in one final state, reported once, and the counters of final
+/// states sum to the plan's units.
+fn assert_every_unit_ends_once(name: &str, state: &BuildState, history: &[Vec<UnitStatus>]) {
+    let c = state.counters;
+    assert_eq!(
+        c.cached + c.substituted + c.built + c.failed + c.skipped + c.interrupted,
+        state.units.len(),
+        "{name}: {c:?}"
+    );
+    for (unit, statuses) in history.iter().enumerate() {
+        let finals = statuses
+            .iter()
+            .filter(|status| {
+                !matches!(
+                    status,
+                    UnitStatus::Building { .. } | UnitStatus::Substituting { .. }
+                )
+            })
+            .count();
+        assert_eq!(finals, 1, "{name}: unit {unit} went through {statuses:?}");
     }
 }
 
@@ -388,14 +419,12 @@ fn keep_going_reports_each_failure_before_its_stop() {
 fn without_keep_going_the_failure_comes_after_the_stop() {
     let Run { state, history } = replay(&fixture("28-fail-v.jsonl"), FAIL, &[], false);
     assert!(matches!(state.units[0].status, UnitStatus::Built { .. }));
+    // Reported once, when Nix's error gives the exit code: not once without it first.
     assert_eq!(
         history[1][1..],
-        [
-            UnitStatus::Failed { exit_code: None },
-            UnitStatus::Failed {
-                exit_code: Some(101)
-            }
-        ]
+        [UnitStatus::Failed {
+            exit_code: Some(101)
+        }]
     );
     assert_eq!(state.units[1].log.total, 16);
     assert_eq!(
@@ -446,8 +475,8 @@ fn builds_nix_cuts_short_are_interrupted_not_built() {
             UnitStatus::Interrupted,
             UnitStatus::Failed { exit_code: Some(2) },
             UnitStatus::Interrupted,
-            // Its dependency was cut short, not failed: it was simply never tried.
-            UnitStatus::Planned,
+            // Its dependency was cut short, not failed: Nix gave up before trying it.
+            UnitStatus::Skipped,
             UnitStatus::Skipped,
         ]
     );
@@ -535,15 +564,15 @@ fn messages_without_a_unit_are_kept_plain() {
         &[],
         false,
     );
-    assert_eq!(state.counters.planned, 3);
+    assert_eq!(state.counters.skipped, 3);
     assert_eq!(state.messages.len(), 1);
     assert!(state.messages[0].starts_with("error: attribute 'missing' missing\n"));
     assert!(!state.messages[0].contains('\u{1b}'));
 
     let Run { state, .. } = replay(&fixture("28-chain-L.jsonl"), CHAIN, &[], false);
     assert_eq!(state.messages.len(), 12);
-    // Plain text cannot be followed: the units never left Planned.
-    assert_eq!(state.counters.planned, 3);
+    // Plain text cannot be followed: the units never started, and the build failed.
+    assert_eq!(state.counters.skipped, 3);
 
     let mut state = BuildState::default();
     state.apply(
@@ -673,7 +702,7 @@ fn finishing_interrupts_what_is_still_running_and_skips_dependents() {
         },
         Duration::from_secs(9),
     );
-    assert_eq!(changed, [2, 3, 1]);
+    assert_eq!(changed, [2, 3, 1, 4]);
     assert_eq!(
         statuses(&state),
         [
@@ -681,7 +710,8 @@ fn finishing_interrupts_what_is_still_running_and_skips_dependents() {
             UnitStatus::Interrupted,
             UnitStatus::Skipped,
             UnitStatus::Skipped,
-            UnitStatus::Planned,
+            // Never started: Nix gave up before reaching it.
+            UnitStatus::Skipped,
         ]
     );
     assert_eq!(state.phase, Phase::Finished { success: false });
@@ -711,14 +741,37 @@ fn unknown_activities_and_derivations_are_harmless() {
 }
 
 #[test]
-fn log_keeps_a_bounded_tail() {
+fn log_keeps_its_start_its_errors_and_its_end_and_says_what_it_cut() {
     let mut log = LogBuffer::default();
-    for i in 0..LOG_LINES_KEPT + 5 {
+    for i in 0..100_000 {
         log.push(format!("line {i}"));
+        if i == 50_000 {
+            log.push("thread 'main' panicked at build.rs:3:5: the real error".into());
+        }
     }
+    log.push("error: failed to run custom build command for `spam v0.1.0`".into());
     assert_eq!(log.lines.len(), LOG_LINES_KEPT);
-    assert_eq!(log.total, LOG_LINES_KEPT as u64 + 5);
-    assert_eq!(log.lines.front().map(String::as_str), Some("line 5"));
+    assert_eq!(log.total, 100_002);
+    let lines: Vec<&str> = log.lines.iter().map(String::as_str).collect();
+    assert_eq!(lines[0], "line 0");
+    assert_eq!(
+        lines[LOG_HEAD_LINES - 1],
+        format!("line {}", LOG_HEAD_LINES - 1)
+    );
+    assert_eq!(
+        lines[LOG_HEAD_LINES],
+        "[libnix-tui: 90003 lines cut here; the error lines among them follow; `nix log` has them all]"
+    );
+    assert_eq!(
+        lines[LOG_HEAD_LINES + 1],
+        "thread 'main' panicked at build.rs:3:5: the real error"
+    );
+    assert_eq!(lines[LOG_HEAD_LINES + 2], "line 90103");
+    assert_eq!(
+        lines.last().copied(),
+        Some("error: failed to run custom build command for `spam v0.1.0`")
+    );
+    assert_eq!(log.cut, 90_003);
 }
 
 /// A log line for build activity `id`, as the parser makes it.
@@ -1046,4 +1099,105 @@ proptest! {
         let record = last_build::LastBuild::from_state(&plan, &state);
         prop_assert!(record.other_failures.len() <= lines.len());
     }
+}
+
+#[test]
+fn derivations_that_are_not_units_have_the_states_of_units() {
+    // Only `app` is a unit: the substituted crates stand for toolchain or native deps.
+    let units: &PlanUnits = &[("app-1.0.0", &[])];
+    let Run { state, .. } = replay(
+        &fixture("28-mixed-substitute-and-build.jsonl"),
+        units,
+        &[],
+        true,
+    );
+    let others: Vec<(&str, &str, &UnitStatus)> = state
+        .others
+        .iter()
+        .map(|other| (other.name.as_str(), other.kind.label(), &other.status))
+        .collect();
+    let cache = UnitStatus::Substituted {
+        from: "file:///home/user/example/cache".into(),
+    };
+    assert_eq!(
+        others,
+        [
+            ("crate-a-0.1.0", "native-dep", &cache),
+            ("crate-b-0.2.0", "native-dep", &cache),
+        ]
+    );
+    // Nix 2.8 reports no progress for small copies; a big one counts its bytes.
+    let lines = [
+        r#"@nix {"action":"start","fields":["/nix/store/x-rustc-1.95.0","https://cache.nixos.org"],"id":1,"level":0,"text":"","type":108}"#,
+        r#"@nix {"action":"start","fields":["/nix/store/x-rustc-1.95.0","https://cache.nixos.org","local"],"id":2,"level":3,"text":"copying","type":100}"#,
+        r#"@nix {"action":"result","fields":[1000,250000,0,0],"id":2,"type":105}"#,
+    ]
+    .map(str::to_owned);
+    let (state, _) = synthetic(units, &lines);
+    assert_eq!(state.others[0].kind.label(), "toolchain");
+    assert_eq!(state.others[0].bytes, Some((1000, 250_000)));
+
+    let units: &PlanUnits = &[("good-1.0", &[]), ("top-1.0", &[0])];
+    let Run { state, .. } = replay(&fixture("28-keepgoing-2fail-v.jsonl"), units, &[], false);
+    let others: Vec<(&str, &UnitStatus)> = state
+        .others
+        .iter()
+        .map(|other| (other.name.as_str(), &other.status))
+        .collect();
+    assert_eq!(
+        others,
+        [
+            ("fail-one-1.0", &UnitStatus::Failed { exit_code: Some(1) }),
+            ("fail-two-1.0", &UnitStatus::Failed { exit_code: Some(2) }),
+        ]
+    );
+}
+
+#[test]
+fn after_a_success_units_nothing_needed_are_cached_and_units_not_asked_for_stay_planned() {
+    // A no-op: the root is in the store, its dependencies are not (collected garbage).
+    let Run { state, history } = replay("", CHAIN, &[2], true);
+    assert_eq!(
+        statuses(&state),
+        [UnitStatus::Cached, UnitStatus::Cached, UnitStatus::Cached]
+    );
+    assert!(history.iter().all(|statuses| statuses.len() == 1));
+
+    // Only `crate-b` was asked for and built: `app` was not, nor was `crate-a` needed.
+    let units: &PlanUnits = &[("crate-a", &[]), ("crate-b", &[]), ("app", &[0])];
+    let (mut state, _) = synthetic(units, &[build_start(1, "crate-b", "")]);
+    nix(&mut state, r#"@nix {"action":"stop","id":1}"#);
+    state.apply(
+        &BackendEvent::Finished {
+            success: true,
+            exit_code: Some(0),
+        },
+        Duration::from_secs(5),
+    );
+    assert!(matches!(state.units[1].status, UnitStatus::Built { .. }));
+    assert_eq!(state.units[0].status, UnitStatus::Planned);
+    assert_eq!(state.units[2].status, UnitStatus::Planned);
+}
+
+#[test]
+fn the_log_of_a_failed_derivation_that_is_not_a_unit_is_stored_plain() {
+    let units: &PlanUnits = &[("app", &[])];
+    let lines = [
+        build_start(1, "h-zlib-src", ""),
+        r#"@nix {"action":"result","fields":["\u001b[1mdownloading\u001b[0m zlib"],"id":1,"type":101}"#.to_owned(),
+        r#"@nix {"action":"result","fields":["@nix {\"action\":\"msg\",\"level\":0,\"msg\":\"\\u001b[31;1merror:\\u001b[0m unable to download\"}"],"id":1,"type":101}"#.to_owned(),
+        r#"@nix {"action":"result","fields":["@nix {\"action\":\"start\",\"id\":7,\"type\":101}"],"id":1,"type":101}"#.to_owned(),
+        r#"@nix {"action":"msg","level":0,"msg":"error: builder for '/nix/store/h-zlib-src.drv' failed with exit code 1"}"#.to_owned(),
+    ];
+    let (state, _) = synthetic(units, &lines);
+    let record = last_build::LastBuild::from_state(&plan(units), &state);
+    assert_eq!(
+        record.other_failures[0].log_tail,
+        ["downloading zlib", "error: unable to download"]
+    );
+    assert_eq!(state.others[0].kind.label(), "source");
+    assert_eq!(
+        state.others[0].status,
+        UnitStatus::Failed { exit_code: Some(1) }
+    );
 }

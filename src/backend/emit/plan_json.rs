@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::cargo_env::{extern_file, rustc_args, unit_env};
 use super::{EmitError, SourcePaths};
 use crate::backend::layout::{GENERATED_MARKER, Layout};
-use crate::backend::plan::{BuildPlan, Package, PackageSource, Unit, UnitId, UnitKind};
+use crate::backend::plan::{BuildPlan, Package, PackageSource, Unit, UnitId, UnitKind, nix_name};
 use crate::backend::toolchain::{Toolchain, ToolchainMode};
 
 /// Bumped whenever a field changes meaning or goes away; new optional fields keep it.
@@ -35,6 +35,9 @@ pub struct PlanJson<'a> {
 pub struct PackageJson<'a> {
     pub name: &'a str,
     pub version: &'a str,
+    /// `<name>-<version>` as a store path allows it (Cargo allows more characters).
+    #[serde(rename = "storeName")]
+    pub store_name: String,
     pub source: SourceJson<'a>,
 }
 
@@ -189,12 +192,12 @@ fn unit_json<'a>(
     let package = plan.package_of(id);
     let common = UnitCommonJson {
         key: &unit.key,
-        name: format!(
+        name: nix_name(&format!(
             "{}-{}-{}",
             package.name,
             package.version,
             unit.kind.label().replace(' ', "-")
-        ),
+        )),
         package: &unit.package,
         env: unit_env(plan, id),
     };
@@ -315,6 +318,7 @@ fn package_json<'a>(
     Ok(PackageJson {
         name: &package.name,
         version: &package.version,
+        store_name: nix_name(&format!("{}-{}", package.name, package.version)),
         source,
     })
 }

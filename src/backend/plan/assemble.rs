@@ -121,8 +121,8 @@ fn profile_of(graph: GraphProfile) -> Profile {
     }
 }
 
-/// Characters Nix allows in a derivation name, everything else becomes `_`.
-fn nix_name(s: &str) -> String {
+/// `s` with every character a store path does not allow replaced by `_`.
+pub fn nix_name(s: &str) -> String {
     s.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "+-._?=".contains(c) {

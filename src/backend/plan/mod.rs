@@ -15,6 +15,7 @@ mod cargo;
 mod graph;
 mod types;
 
+pub use assemble::nix_name;
 pub use types::*;
 
 /// The Cargo-style flags that select what to build. They go to Cargo unchanged.
