@@ -41,8 +41,7 @@ fn f_selects_the_failed_unit_and_reveals_it() {
     assert_eq!(selected_name(&state), "demo bin");
     assert!(press(&mut state, "f").is_empty());
     assert_eq!(selected_name(&state), "openssl-sys build-script run");
-    let plan = state.build.plan.clone().expect("plan");
-    let rows = tree::visible_rows(&plan, &state.tree.opened);
+    let rows = state.tree_rows();
     assert!(
         rows.iter().any(|row| row.path == state.tree.selected),
         "selection is visible"
