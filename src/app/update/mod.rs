@@ -196,9 +196,7 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
         }
         Command::CycleFilter => {
             state.tree.filter = StatusFilter::next(state.tree.filter);
-            let rows = state.tree_rows();
-            // Stays on the selected unit when the filter keeps it, else the first row.
-            state.tree.move_selection(&rows, 0, tree_height);
+            select_first_kept_unless_selected(state);
         }
         Command::ToggleFollow => {
             state.follow = !state.follow;
@@ -274,6 +272,25 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
         selection_changed(state);
     }
     Vec::new()
+}
+
+/// After the filter changed: the selection stays when the filter keeps its unit, else goes
+/// to the first unit the filter keeps (not a path leading to it).
+fn select_first_kept_unless_selected(state: &mut AppState) {
+    let kept = |state: &AppState, unit| {
+        state.tree.filter.is_none_or(|filter| {
+            state
+                .status(unit)
+                .is_some_and(|status| filter.matches(status))
+        })
+    };
+    let rows = state.tree_rows();
+    if !state.selected_unit().is_some_and(|unit| kept(state, unit))
+        && let Some(row) = rows.iter().find(|row| kept(state, row.unit()))
+    {
+        state.tree.selected = row.path.clone();
+    }
+    selection_into_view(state);
 }
 
 /// Whether `command` moves the selection by hand, which ends follow mode.
