@@ -113,6 +113,16 @@ fn navigate(state: &mut AppState, screen: Size) {
             height: screen.height,
         },
     );
+    let expanded_rows = {
+        let mut expanded = state.tree.clone();
+        expanded.expand_all();
+        expanded.visible_rows(&state.build, state.now).len()
+    };
+    let command = |command: Command| Action::Command(command);
+    println!(
+        "  navigating at {}x{} ({} rows when all is expanded):",
+        screen.width, screen.height, expanded_rows
+    );
     let mut step = |name: &str, actions: &[Action]| {
         let mut times = Vec::new();
         for action in actions {
@@ -133,17 +143,6 @@ fn navigate(state: &mut AppState, screen: Size) {
             }
         );
     };
-    let command = |command: Command| Action::Command(command);
-    println!(
-        "  navigating at {}x{} ({} rows when all is expanded):",
-        screen.width,
-        screen.height,
-        {
-            let mut expanded = state.tree.clone();
-            expanded.expand_all();
-            expanded.visible_rows(&state.build, state.now).len()
-        }
-    );
     step("expand all (*)", &[command(Command::ExpandAll)]);
     step("move down x200 (j)", &vec![command(Command::Down); 200]);
     step(
@@ -357,7 +356,7 @@ fn unit(package: &Package, kind: UnitKind, deps: Vec<UnitId>) -> Unit {
 }
 
 /// `units` units in dependency order (every dependency comes first); the last is the root
-/// binary, depending on the last 40 libraries.
+/// binary.
 fn synthetic_plan(units: usize) -> BuildPlan {
     let mut packages = BTreeMap::new();
     let mut plan_units: Vec<Unit> = Vec::with_capacity(units);
@@ -384,7 +383,18 @@ fn synthetic_plan(units: usize) -> BuildPlan {
         index += 1;
     }
     let root = package(index, true);
-    let root_deps = libs.iter().rev().take(40).copied().collect();
+    // As in a real plan, every unit is reachable from the root: it depends on the last 40
+    // libraries and on every library nothing else depends on.
+    let mut depended_on = vec![false; plan_units.len()];
+    for planned in &plan_units {
+        for dep in &planned.deps {
+            depended_on[dep.unit] = true;
+        }
+    }
+    let mut root_deps: Vec<UnitId> = libs.iter().rev().take(40).copied().collect();
+    root_deps.extend(libs.iter().copied().filter(|&lib| !depended_on[lib]));
+    root_deps.sort_unstable();
+    root_deps.dedup();
     plan_units.push(unit(&root, UnitKind::Bin, root_deps));
     packages.insert(root.id.clone(), root);
     BuildPlan {
@@ -445,7 +455,6 @@ struct Stream {
     /// Lines each unit logs.
     lines_per_unit: Vec<usize>,
     failing: Vec<UnitId>,
-    chatty: Vec<UnitId>,
     /// Units already valid before the build.
     cached: usize,
     /// Nix's build counter: done, expected, running, failed.
@@ -536,7 +545,6 @@ impl Stream {
             next_activity: BUILDS_ACTIVITY + 1,
             lines_per_unit,
             failing,
-            chatty,
             done: 0,
             failed: 0,
             line_number: 0,

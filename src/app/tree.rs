@@ -353,14 +353,14 @@ impl TreeView {
         let status = |unit: UnitId| build.units.get(unit).map(|state| &state.status);
         let mut units: Vec<UnitId> = (0..self.dag.children.len()).filter(|&u| kept(u)).collect();
         match self.order {
-            FlatOrder::State => {
-                units.sort_by_key(|&unit| (status(unit).map_or(u8::MAX, state_rank), name(unit)))
-            }
-            FlatOrder::Time => units.sort_by_key(|&unit| {
-                let took = status(unit).map_or(Duration::ZERO, |status| build_time(status, now));
-                (Reverse(took), name(unit))
+            FlatOrder::State => units.sort_by_cached_key(|&unit| {
+                (status(unit).map_or(u8::MAX, state_rank), name(unit), unit)
             }),
-            FlatOrder::Name => units.sort_by_key(|&unit| (name(unit), unit)),
+            FlatOrder::Time => units.sort_by_cached_key(|&unit| {
+                let took = status(unit).map_or(Duration::ZERO, |status| build_time(status, now));
+                (Reverse(took), name(unit), unit)
+            }),
+            FlatOrder::Name => units.sort_by_cached_key(|&unit| (name(unit), unit)),
         }
         units
             .into_iter()
@@ -378,20 +378,23 @@ impl TreeView {
         let home = self.dag.is_home(&path);
         let unit = path[path.len() - 1];
         let children = if home { self.dag.children(unit) } else { &[] };
-        let expand = home && open(&path);
+        let expand = !children.is_empty() && open(&path);
+        let index = rows.len();
         rows.push(TreeRow {
             depth: path.len() - 1,
             has_children: !children.is_empty(),
             recurs: !home,
-            path: path.clone(),
+            path: Vec::new(),
         });
         if expand {
             for &child in children {
-                let mut child_path = path.clone();
+                let mut child_path = Vec::with_capacity(path.len() + 1);
+                child_path.extend_from_slice(&path);
                 child_path.push(child);
                 self.push_rows(child_path, open, rows);
             }
         }
+        rows[index].path = path;
     }
 
     /// Moves the selection `delta` rows (negative is up), stopping at the ends.
