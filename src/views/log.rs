@@ -165,6 +165,10 @@ fn position_title(
     }
     let dropped = log.total.saturating_sub(log.lines.len() as u64);
     let first = dropped + state.log.first_visible(log, height) as u64 + 1;
+    if state.log.wrap {
+        // Wrapped lines take rows of their own: only the first is known here.
+        return Some(Line::from(format!(" from line {first} of {} ", log.total)));
+    }
     let last = (first + height as u64 - 1).min(log.total);
     Some(Line::from(format!(" {first}–{last} of {} ", log.total)))
 }
