@@ -1,7 +1,10 @@
 //! The dashboard under a flood: a synthetic build of 2,000 units logging 1,000,000 lines goes
 //! through the `@nix` parser, the app's `update` (and so the build reducer) and, one frame
-//! per [`EVENTS_PER_FRAME`] events, the views on a 120x40 `TestBackend`. Prints events per
-//! second, frame times and peak memory.
+//! per [`EVENTS_PER_FRAME`] events, the views on a 120x40 `TestBackend`, in follow mode (the
+//! selection jumps to each new build, the running-now pane lists them). Prints events per
+//! second, frame times and peak memory; then, on the finished build at 120x40 and 200x50,
+//! how long navigating takes, each step an update and a frame: expanding everything,
+//! filtering, the flat list, searching, moving.
 //!
 //! `cargo bench --bench dashboard` runs the full stream. Without `--bench` (as
 //! `cargo test --all-targets` runs bench targets) a small stream checks that it still works.
@@ -11,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use libnix_tui::app::{Action, AppState, update};
+use libnix_tui::app::{Action, AppState, Command, update};
 use libnix_tui::backend::build_state::LOG_LINES_KEPT_IN_TOTAL;
 use libnix_tui::backend::nix::protocol::parse_line;
 use libnix_tui::backend::plan::{
@@ -35,6 +38,8 @@ const JOBS: usize = 4;
 const FAILING: usize = 5;
 /// Units that log far more than the others (a crate with thousands of warnings).
 const CHATTY: usize = 20;
+/// What a frame may take: 60 frames a second.
+const FRAME_BUDGET: Duration = Duration::from_millis(16);
 
 /// How big a stream to feed.
 struct StreamSize {
@@ -58,7 +63,7 @@ fn main() {
     let plan = Arc::new(synthetic_plan(size.units));
     let stream = Stream::new(&plan, size.log_lines);
     let cached = stream.cached;
-    let report = feed(&plan, stream);
+    let mut report = feed(stream);
     let memory_after = peak_memory_kib();
 
     println!(
@@ -71,7 +76,7 @@ fn main() {
         report.update_time.as_secs_f64()
     );
     println!(
-        "  frames      {} drawn at {}x{}: mean {:.2} ms, max {:.2} ms",
+        "  frames      {} drawn at {}x{} following the newest build: mean {:.2} ms, max {:.2} ms (budget 16 ms)",
         report.frame_times.len(),
         SCREEN.width,
         SCREEN.height,
@@ -92,6 +97,85 @@ fn main() {
         report.lines_kept
     );
     report.check(&size, cached);
+    for screen in [SCREEN, Size::new(200, 50)] {
+        navigate(&mut report.state, screen);
+    }
+}
+
+/// Times navigation on the finished build: each step is an update and a frame drawn.
+fn navigate(state: &mut AppState, screen: Size) {
+    let mut terminal = Terminal::new(TestBackend::new(screen.width, screen.height))
+        .unwrap_or_else(|e| panic!("test terminal: {e}"));
+    update(
+        state,
+        Action::Resize {
+            width: screen.width,
+            height: screen.height,
+        },
+    );
+    let expanded_rows = {
+        let mut expanded = state.tree.clone();
+        expanded.expand_all();
+        expanded.visible_rows(&state.build, state.now).len()
+    };
+    let command = |command: Command| Action::Command(command);
+    println!(
+        "  navigating at {}x{} ({} rows when all is expanded):",
+        screen.width, screen.height, expanded_rows
+    );
+    let mut step = |name: &str, actions: &[Action]| {
+        let mut times = Vec::new();
+        for action in actions {
+            let started = Instant::now();
+            update(state, action.clone());
+            draw(&mut terminal, state);
+            times.push(started.elapsed());
+        }
+        let max = times.iter().max().copied().unwrap_or_default();
+        println!(
+            "    {name:<34} mean {:>6.2} ms, max {:>6.2} ms{}",
+            mean(&times).as_secs_f64() * 1e3,
+            max.as_secs_f64() * 1e3,
+            if max > FRAME_BUDGET {
+                "  (over 16 ms)"
+            } else {
+                ""
+            }
+        );
+    };
+    step("expand all (*)", &[command(Command::ExpandAll)]);
+    step("move down x200 (j)", &vec![command(Command::Down); 200]);
+    step(
+        "page the log x20 (PgUp)",
+        &vec![command(Command::PageUp); 20],
+    );
+    step(
+        "filter: each state, then all (s)",
+        &vec![command(Command::CycleFilter); 6],
+    );
+    step(
+        "next failed x10 (f)",
+        &vec![command(Command::NextFailed); 10],
+    );
+    step(
+        "flat list, each order (v o o o)",
+        &[
+            command(Command::ToggleFlat),
+            command(Command::CycleOrder),
+            command(Command::CycleOrder),
+            command(Command::CycleOrder),
+        ],
+    );
+    step("back to the tree (v)", &[command(Command::ToggleFlat)]);
+    let mut typing = vec![command(Command::Search)];
+    typing.extend("crate-01".chars().map(Action::Type));
+    typing.push(command(Command::Submit));
+    step("search as you type (/crate-01)", &typing);
+    step(
+        "next match x20 (n)",
+        &vec![command(Command::SearchNext); 20],
+    );
+    step("collapse all (*)", &[command(Command::ExpandAll)]);
 }
 
 fn mib(kib: Option<u64>) -> f64 {
@@ -141,8 +225,9 @@ impl Report {
     }
 }
 
-/// Feeds the whole stream through the app, drawing a frame every [`EVENTS_PER_FRAME`] events.
-fn feed(plan: &Arc<BuildPlan>, mut stream: Stream) -> Report {
+/// Feeds the whole stream through the app in follow mode, drawing a frame every
+/// [`EVENTS_PER_FRAME`] events.
+fn feed(mut stream: Stream) -> Report {
     let mut terminal = Terminal::new(TestBackend::new(SCREEN.width, SCREEN.height))
         .unwrap_or_else(|e| panic!("test terminal: {e}"));
     let mut state = AppState::new(SCREEN);
@@ -154,7 +239,7 @@ fn feed(plan: &Arc<BuildPlan>, mut stream: Stream) -> Report {
     let mut clock = Duration::ZERO;
     let mut next_frame = EVENTS_PER_FRAME;
     let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
-    let mut selected = false;
+    let mut following = false;
     loop {
         batch.clear();
         stream.fill(&mut batch, BATCH);
@@ -177,10 +262,9 @@ fn feed(plan: &Arc<BuildPlan>, mut stream: Stream) -> Report {
         update_time += took;
         clock += took;
         state.now = clock;
-        if !selected && state.plan().is_some() {
-            // Watch the chattiest unit's log scroll by, as a user would.
-            select(&mut state, plan, stream.chatty[0]);
-            selected = true;
+        if !following && state.plan().is_some() {
+            update(&mut state, Action::Command(Command::ToggleFollow));
+            following = true;
         }
         if events >= next_frame {
             next_frame += EVENTS_PER_FRAME;
@@ -209,12 +293,6 @@ fn draw(terminal: &mut Terminal<TestBackend>, state: &AppState) {
     terminal
         .draw(|frame| views::render(frame, state))
         .unwrap_or_else(|e| panic!("draw: {e}"));
-}
-
-fn select(state: &mut AppState, plan: &BuildPlan, unit: UnitId) {
-    let root = plan.roots[0];
-    let height = usize::from(SCREEN.height);
-    state.tree.reveal(plan, vec![root, unit], height);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -279,7 +357,7 @@ fn unit(package: &Package, kind: UnitKind, deps: Vec<UnitId>) -> Unit {
 }
 
 /// `units` units in dependency order (every dependency comes first); the last is the root
-/// binary, depending on the last 40 libraries.
+/// binary.
 fn synthetic_plan(units: usize) -> BuildPlan {
     let mut packages = BTreeMap::new();
     let mut plan_units: Vec<Unit> = Vec::with_capacity(units);
@@ -306,7 +384,18 @@ fn synthetic_plan(units: usize) -> BuildPlan {
         index += 1;
     }
     let root = package(index, true);
-    let root_deps = libs.iter().rev().take(40).copied().collect();
+    // As in a real plan, every unit is reachable from the root: it depends on the last 40
+    // libraries and on every library nothing else depends on.
+    let mut depended_on = vec![false; plan_units.len()];
+    for planned in &plan_units {
+        for dep in &planned.deps {
+            depended_on[dep.unit] = true;
+        }
+    }
+    let mut root_deps: Vec<UnitId> = libs.iter().rev().take(40).copied().collect();
+    root_deps.extend(libs.iter().copied().filter(|&lib| !depended_on[lib]));
+    root_deps.sort_unstable();
+    root_deps.dedup();
     plan_units.push(unit(&root, UnitKind::Bin, root_deps));
     packages.insert(root.id.clone(), root);
     BuildPlan {
@@ -367,7 +456,6 @@ struct Stream {
     /// Lines each unit logs.
     lines_per_unit: Vec<usize>,
     failing: Vec<UnitId>,
-    chatty: Vec<UnitId>,
     /// Units already valid before the build.
     cached: usize,
     /// Nix's build counter: done, expected, running, failed.
@@ -458,7 +546,6 @@ impl Stream {
             next_activity: BUILDS_ACTIVITY + 1,
             lines_per_unit,
             failing,
-            chatty,
             done: 0,
             failed: 0,
             line_number: 0,

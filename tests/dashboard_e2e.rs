@@ -180,8 +180,17 @@ fn quoted(text: &str) -> String {
 /// The project gets its own target dir, as a user's would: a `CARGO_TARGET_DIR` inherited
 /// from `cargo test` would make the tests running at once share `libnix/plan.json`.
 fn open_dashboard(name: &str, project: &Path) -> Pane {
+    open_dashboard_with(name, project, &[])
+}
+
+/// [`open_dashboard`] with environment variables set for the dashboard.
+fn open_dashboard_with(name: &str, project: &Path, env: &[(&str, &str)]) -> Pane {
+    let exports: String = env
+        .iter()
+        .map(|(name, value)| format!("export {name}={}; ", quoted(value)))
+        .collect();
     let script = format!(
-        "unset CARGO_TARGET_DIR CARGO_BUILD_TARGET_DIR; \
+        "unset CARGO_TARGET_DIR CARGO_BUILD_TARGET_DIR; {exports}\
          {} tui {}; echo EXIT=$?; \
          if stty -a | grep -Eq -- '(^| )-(icanon|echo)( |;|$)'; then echo TTY=raw; else echo TTY=cooked; fi; \
          sleep 600",
@@ -334,4 +343,54 @@ fn closing_the_terminal_stops_the_build() {
         processes_with("slow-0.1.0-build-script").is_empty()
             && processes_with(&project_path).is_empty()
     });
+}
+
+/// Whether the log pane's title (beside the units pane's, at this width) shows a unit that
+/// is building: the selected one.
+fn log_shows_a_building_unit(screen: &str) -> bool {
+    screen
+        .lines()
+        .any(|line| line.contains("╮╭") && line.contains("◐ building"))
+}
+
+#[test]
+fn follow_mode_shows_a_building_unit_during_a_real_build() {
+    let project = copy_demo_without_deps();
+    // Every derivation new, so that units build now even when an earlier run built them.
+    let salt = format!(
+        "e2e-follow-{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+    );
+    let pane = open_dashboard_with(
+        "follow",
+        project.path(),
+        &[("LIBNIX_TUI_REBUILD_SALT", &salt)],
+    );
+    pane.wait_for_phase("Ready", "Failed", PLANNING);
+    pane.press("b");
+    pane.press("F");
+    let screen = pane.wait(
+        "follow mode on a building unit",
+        FIRST_BUILD,
+        |screen| header(screen).contains("FOLLOW") && log_shows_a_building_unit(screen),
+        |screen| header(screen).contains("Failed") || header(screen).contains("Finished"),
+    );
+    assert!(
+        screen.contains("Running now ("),
+        "the running-now pane lists it:\n{screen}"
+    );
+
+    let screen = pane.wait_for_phase("Failed", "Finished", FIRST_BUILD);
+    assert!(
+        !header(&screen).contains("FOLLOW"),
+        "a failure ends follow mode:\n{screen}"
+    );
+    assert!(
+        screen
+            .lines()
+            .any(|line| line.contains("openssl-sys") && line.contains("build-script run ✘ failed")),
+        "follow mode stopped on the failed unit:\n{screen}"
+    );
+    quit_and_check_terminal(&pane);
 }

@@ -52,12 +52,26 @@ pub enum Command {
     /// Expand the selected node, or step into its first child.
     Expand,
     Toggle,
+    /// Expand every unit where it is built, or collapse all but the roots.
+    ExpandAll,
+    /// The units pane as the dependency tree or as a flat list.
+    ToggleFlat,
+    /// Sort the flat list by state, build time or name.
+    CycleOrder,
+    /// Show only failed, building, built, cached or not-cached units, or all.
+    CycleFilter,
+    /// Follow mode: the selection follows the newest build and stops at a failure.
+    ToggleFollow,
+    /// Select the next unit in the running-now list, longest running first.
+    NextRunning,
     FocusNext,
     PageUp,
     PageDown,
     LogTop,
     /// Jump to the end of the log and follow it again.
     LogFollow,
+    /// Wrap long log lines instead of cutting them at the pane's edge.
+    ToggleWrap,
     Build,
     RebuildSelected,
     Cancel,
@@ -94,11 +108,18 @@ impl Command {
             Command::Collapse => "collapse / go to parent",
             Command::Expand => "expand / go to child",
             Command::Toggle => "expand or collapse",
-            Command::FocusNext => "focus units / log",
+            Command::ExpandAll => "expand / collapse all",
+            Command::ToggleFlat => "tree / flat list",
+            Command::CycleOrder => "flat list: sort order",
+            Command::CycleFilter => "filter: failed, building…",
+            Command::ToggleFollow => "follow the newest build",
+            Command::NextRunning => "jump to a running unit",
+            Command::FocusNext => "focus units / diagnosis / log",
             Command::PageUp => "log: page up",
             Command::PageDown => "log: page down",
             Command::LogTop => "log: first line",
             Command::LogFollow => "log: follow the end",
+            Command::ToggleWrap => "log: wrap long lines",
             Command::Build => "build everything",
             Command::RebuildSelected => "rebuild unit + dependents",
             Command::Cancel => "cancel the build",

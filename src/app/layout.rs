@@ -2,6 +2,7 @@
 //! mouse clicks with them, the views draw into them.
 
 use ratatui::layout::{Margin, Rect};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::state::AppState;
 use crate::backend::build_state::UnitStatus;
@@ -13,14 +14,21 @@ const LOG_MIN_HEIGHT: u16 = 10;
 /// Details get at least this many rows, and up to half the column on tall screens (the
 /// rustc command and env wrap over several lines).
 const DETAILS_MIN_HEIGHT: u16 = 12;
-const DIAGNOSIS_MAX_HEIGHT: u16 = 8;
+/// The status line grows for a long notice (an error naming a file and line) up to this
+/// share of the screen: a quarter.
+const STATUS_MAX_SHARE: u16 = 4;
 
 /// The panes' areas, outer borders included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Panes {
     pub summary: Rect,
+    /// What is building or being fetched right now; only while something is.
+    pub running: Option<Rect>,
     pub tree: Rect,
     pub diagnosis: Option<Rect>,
+    /// Rows the selected unit's diagnosis takes wrapped inside its pane; more than the
+    /// pane holds when it must scroll.
+    pub diagnosis_rows: u16,
     pub log: Rect,
     pub details: Option<Rect>,
     /// Details were asked for but there is no room.
@@ -37,6 +45,21 @@ impl Panes {
     /// Lines of the log, inside its border.
     pub fn log_lines(&self) -> Rect {
         inner(self.log)
+    }
+
+    /// Lines of the running-now pane, inside its border.
+    pub fn running_lines(&self) -> Rect {
+        self.running.map(inner).unwrap_or_default()
+    }
+
+    /// Lines of the diagnosis, inside its border.
+    pub fn diagnosis_lines(&self) -> Rect {
+        self.diagnosis.map(inner).unwrap_or_default()
+    }
+
+    /// Whether the diagnosis is longer than its pane, and so scrolls.
+    pub fn diagnosis_overflows(&self) -> bool {
+        self.diagnosis.is_some() && self.diagnosis_rows > self.diagnosis_lines().height
     }
 }
 
@@ -56,16 +79,25 @@ pub fn panes(area: Rect, state: &AppState) -> Panes {
         height: summary_height,
         ..area
     };
+    let status_height = status_height(state, area).min(area.height.saturating_sub(summary_height));
     let status = Rect {
-        y: area.bottom().saturating_sub(1).max(summary.bottom()),
-        height: area.height.saturating_sub(summary_height).min(1),
+        y: area
+            .bottom()
+            .saturating_sub(status_height)
+            .max(summary.bottom()),
+        height: status_height,
         ..area
     };
-    let body = Rect {
+    let mut body = Rect {
         y: summary.bottom(),
         height: status.y.saturating_sub(summary.bottom()),
         ..area
     };
+    let running = running_height(state, body).map(|height| {
+        let (running, rest) = split_rows(body, height);
+        body = rest;
+        running
+    });
 
     let (tree, mut right) = if body.width >= SIDE_BY_SIDE_MIN_WIDTH {
         // The log gets the larger share: rustc diagnostics are wide.
@@ -77,7 +109,8 @@ pub fn panes(area: Rect, state: &AppState) -> Panes {
         split_rows(body, tree_height)
     };
 
-    let diagnosis = diagnosis_height(state, right).map(|height| {
+    let diagnosis_rows = diagnosis_rows(state, right);
+    let diagnosis = diagnosis_height(diagnosis_rows, right).map(|height| {
         let (diagnosis, rest) = split_rows(right, height);
         right = rest;
         diagnosis
@@ -93,8 +126,10 @@ pub fn panes(area: Rect, state: &AppState) -> Panes {
 
     Panes {
         summary,
+        running,
         tree,
         diagnosis,
+        diagnosis_rows: diagnosis_rows.unwrap_or(0),
         log: right,
         details,
         details_hidden: state.show_details && !details_fit,
@@ -102,24 +137,57 @@ pub fn panes(area: Rect, state: &AppState) -> Panes {
     }
 }
 
-/// Rows for the diagnosis block: only for a selected failed unit with a diagnosis, and never
-/// more than a third of the column.
-fn diagnosis_height(state: &AppState, column: Rect) -> Option<u16> {
+/// Rows for the status line: one, or what a long notice needs wrapped.
+fn status_height(state: &AppState, area: Rect) -> u16 {
+    let wanted = match (&state.search, &state.notice) {
+        (None, Some(notice)) => wrapped_rows(&format!(" {}", notice.text), area.width),
+        _ => 1,
+    };
+    wanted.clamp(1, (area.height / STATUS_MAX_SHARE).max(1))
+}
+
+/// Rows for the running-now pane, borders included: a row per running unit, as many as the
+/// screen's height allows (the pane says how many more there are).
+fn running_height(state: &AppState, body: Rect) -> Option<u16> {
+    let counters = state.build.counters;
+    let running = counters.building + counters.substituting;
+    if running == 0 {
+        return None;
+    }
+    let most = match body.height {
+        0..30 => 2,
+        30..40 => 4,
+        _ => 6,
+    };
+    let height = u16::try_from(running).unwrap_or(u16::MAX).min(most) + 2;
+    // The tree and the log keep room to be useful.
+    (body.height >= height + 10).then_some(height)
+}
+
+/// Rows the selected failed unit's diagnosis takes wrapped in the column, if it has one.
+fn diagnosis_rows(state: &AppState, column: Rect) -> Option<u16> {
     let unit = state.selected_unit()?;
     if !matches!(state.status(unit)?, UnitStatus::Failed { .. }) {
         return None;
     }
     let text = state.diagnoses.get(&unit)?;
-    let width = usize::from(column.width.saturating_sub(2)).max(1);
-    let wrapped_lines: usize = text
-        .lines()
-        .map(|line| line.chars().count().div_ceil(width).max(1))
-        .sum();
-    let wanted = u16::try_from(wrapped_lines)
-        .unwrap_or(u16::MAX)
-        .saturating_add(2);
-    let height = wanted.min(DIAGNOSIS_MAX_HEIGHT).min(column.height / 3);
-    (height >= 3).then_some(height)
+    Some(wrapped_rows(text, column.width.saturating_sub(2)))
+}
+
+/// Rows for the diagnosis pane: all it needs, up to half the column (it scrolls beyond).
+fn diagnosis_height(rows: Option<u16>, column: Rect) -> Option<u16> {
+    let wanted = rows?.saturating_add(2);
+    let height = wanted.min((column.height / 2).max(3));
+    (height >= 3 && column.height >= height + 3).then_some(height)
+}
+
+/// Rows `text` takes when wrapped at word boundaries in `width` columns, as a
+/// [`Paragraph`] wraps it.
+pub fn wrapped_rows(text: &str, width: u16) -> u16 {
+    let rows = Paragraph::new(text)
+        .wrap(Wrap { trim: false })
+        .line_count(width.max(1));
+    u16::try_from(rows).unwrap_or(u16::MAX)
 }
 
 fn split_rows(area: Rect, top_height: u16) -> (Rect, Rect) {

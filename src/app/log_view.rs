@@ -15,6 +15,8 @@ pub struct LogView {
     pub query: Option<String>,
     /// The line (counted like `top`) the last search landed on.
     pub current_match: Option<u64>,
+    /// Long lines wrap onto the next rows instead of being cut at the pane's edge.
+    pub wrap: bool,
 }
 
 impl Default for LogView {
@@ -24,6 +26,7 @@ impl Default for LogView {
             top: 0,
             query: None,
             current_match: None,
+            wrap: false,
         }
     }
 }
@@ -37,11 +40,12 @@ fn last_top(log: &LogBuffer, height: usize) -> usize {
 }
 
 impl LogView {
-    /// Back to following, for a different unit.
+    /// Back to following, for a different unit; the search and wrapping stay.
     pub fn reset(&mut self) {
         let query = self.query.take();
         *self = LogView {
             query,
+            wrap: self.wrap,
             ..LogView::default()
         };
     }

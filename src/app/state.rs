@@ -1,6 +1,7 @@
 //! AppState: everything the views draw, changed only by [`super::update`].
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use ratatui::layout::Size;
@@ -12,12 +13,14 @@ use crate::backend::plan::{BuildPlan, Package, Unit, UnitId};
 
 use super::editor::Editor;
 use super::log_view::LogView;
-use super::tree::TreeView;
+use super::tree::{TreeRow, TreeView};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Focus {
     #[default]
     Tree,
+    /// The diagnosis above a failed unit's log, when it is longer than its pane.
+    Diagnosis,
     Log,
 }
 
@@ -84,6 +87,13 @@ pub enum Mode {
     Error,
 }
 
+/// A unit being built or fetched right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunningUnit {
+    pub unit: UnitId,
+    pub elapsed: Duration,
+}
+
 /// The whole state of the dashboard.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -113,6 +123,15 @@ pub struct AppState {
     pub pending_edit: Option<CrateSelector>,
     /// A build was asked for and the engine has not reported on it yet.
     pub build_requested: bool,
+    /// The running build was asked to stop: its end is a cancellation, not a failure.
+    pub cancel_requested: bool,
+    /// Follow mode: the selection follows the most recently started build and stops at a
+    /// failure; any manual move ends it.
+    pub follow: bool,
+    /// When each unit being fetched started (the engine's status has no start time for it).
+    pub fetch_started: HashMap<UnitId, Duration>,
+    /// Lines of the diagnosis scrolled past, when it is longer than its pane.
+    pub diagnosis_scroll: u16,
 }
 
 impl AppState {
@@ -137,6 +156,10 @@ impl AppState {
             rebuild_offer: None,
             pending_edit: None,
             build_requested: false,
+            cancel_requested: false,
+            follow: false,
+            fetch_started: HashMap::new(),
+            diagnosis_scroll: 0,
         }
     }
 
@@ -175,6 +198,40 @@ impl AppState {
 
     pub fn status(&self, unit: UnitId) -> Option<&UnitStatus> {
         self.unit_state(unit).map(|state| &state.status)
+    }
+
+    /// The rows of the units pane, as the tree or flat list shows them now.
+    pub fn tree_rows(&self) -> Vec<TreeRow> {
+        self.tree.visible_rows(&self.build, self.now)
+    }
+
+    /// Every unit being built or fetched, longest running first.
+    pub fn running_units(&self) -> Vec<RunningUnit> {
+        let counters = self.build.counters;
+        if counters.building + counters.substituting == 0 {
+            return Vec::new();
+        }
+        let mut running: Vec<RunningUnit> = self
+            .build
+            .units
+            .iter()
+            .enumerate()
+            .filter_map(|(unit, state)| {
+                let since = match &state.status {
+                    UnitStatus::Building { since, .. } => *since,
+                    UnitStatus::Substituting { .. } => {
+                        self.fetch_started.get(&unit).copied().unwrap_or(self.now)
+                    }
+                    _ => return None,
+                };
+                Some(RunningUnit {
+                    unit,
+                    elapsed: self.now.saturating_sub(since),
+                })
+            })
+            .collect();
+        running.sort_by_key(|running| (Reverse(running.elapsed), running.unit));
+        running
     }
 
     /// Whether the engine is busy (or about to be) with a build.

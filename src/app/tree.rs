@@ -1,53 +1,252 @@
-//! The DAG pane's model: the unit graph shown as a tree of paths from the root units.
+//! The units pane's model: the unit graph as a tree, or as a flat list.
 //!
-//! A shared dependency appears under every parent that uses it, so a row is named by its
-//! path from a root (unique), while its state is the one unit at the end of the path.
+//! In the tree every unit has one home: the place a breadth-first walk from the roots reaches
+//! it first, its shortest path. Only there does it show its dependencies; under its other
+//! parents it recurs as a leaf that points home. So the tree has a row per dependency edge,
+//! never the exponential number of paths a shared dependency would otherwise bring, and a
+//! reader sees that the two rows are one unit built once.
 
+use std::cmp::Reverse;
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
 
+use strum::VariantArray;
+
+use crate::backend::build_state::{BuildState, UnitStatus};
 use crate::backend::plan::{BuildPlan, UnitId};
 
 /// Units from a root down to a row's unit.
 pub type TreePath = Vec<UnitId>;
 
-/// The root units, each once, ignoring ids the plan does not have.
-pub fn roots(plan: &BuildPlan) -> Vec<UnitId> {
-    let mut seen = HashSet::new();
-    plan.roots
-        .iter()
-        .copied()
-        .filter(|&unit| unit < plan.units.len() && seen.insert(unit))
-        .collect()
+/// The plan's dependency edges in the order the tree shows them, and each unit's home.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dag {
+    roots: Vec<UnitId>,
+    /// Each unit's direct dependencies, once each, by package name and kind.
+    children: Vec<Vec<UnitId>>,
+    /// The parent a unit is at home under; `None` for roots and unreachable units.
+    home_parent: Vec<Option<UnitId>>,
+    /// Reachable units in breadth-first order from the roots.
+    order: Vec<UnitId>,
 }
 
-/// A unit's direct dependencies as the tree lists them: each once, by package name and kind.
-pub fn children(plan: &BuildPlan, unit: UnitId) -> Vec<UnitId> {
-    let Some(parent) = plan.units.get(unit) else {
-        return Vec::new();
-    };
-    let mut children: Vec<UnitId> = parent
-        .deps
-        .iter()
-        .map(|dep| dep.unit)
-        .filter(|&child| child < plan.units.len())
-        .collect();
-    children.sort_by_key(|&child| (package_name(plan, child), plan.units[child].kind, child));
-    children.dedup();
-    children
+impl Dag {
+    pub fn new(plan: &BuildPlan) -> Dag {
+        let count = plan.units.len();
+        let name = |unit: UnitId| {
+            plan.packages
+                .get(&plan.units[unit].package)
+                .map_or("", |package| package.name.as_str())
+        };
+        let children: Vec<Vec<UnitId>> = plan
+            .units
+            .iter()
+            .map(|unit| {
+                let mut children: Vec<UnitId> = unit
+                    .deps
+                    .iter()
+                    .map(|dep| dep.unit)
+                    .filter(|&child| child < count)
+                    .collect();
+                children.sort_by_key(|&child| (name(child), plan.units[child].kind, child));
+                children.dedup();
+                children
+            })
+            .collect();
+        let mut seen = vec![false; count];
+        let roots: Vec<UnitId> = plan
+            .roots
+            .iter()
+            .copied()
+            .filter(|&root| root < count && !std::mem::replace(&mut seen[root], true))
+            .collect();
+        let mut home_parent = vec![None; count];
+        let mut order = Vec::with_capacity(count);
+        let mut queue: VecDeque<UnitId> = roots.iter().copied().collect();
+        while let Some(unit) = queue.pop_front() {
+            order.push(unit);
+            for &child in &children[unit] {
+                if !seen[child] {
+                    seen[child] = true;
+                    home_parent[child] = Some(unit);
+                    queue.push_back(child);
+                }
+            }
+        }
+        Dag {
+            roots,
+            children,
+            home_parent,
+            order,
+        }
+    }
+
+    pub fn roots(&self) -> &[UnitId] {
+        &self.roots
+    }
+
+    pub fn children(&self, unit: UnitId) -> &[UnitId] {
+        self.children.get(unit).map_or(&[], Vec::as_slice)
+    }
+
+    /// Reachable units, breadth-first from the roots: the order of searches and jumps.
+    pub fn order(&self) -> &[UnitId] {
+        &self.order
+    }
+
+    /// The path to where `unit` is at home (just the unit when it is unreachable).
+    pub fn home_path(&self, unit: UnitId) -> TreePath {
+        let mut path = vec![unit];
+        let mut current = unit;
+        while let Some(parent) = self.home_parent.get(current).copied().flatten() {
+            path.push(parent);
+            current = parent;
+        }
+        path.reverse();
+        path
+    }
+
+    /// Whether the row at `path` is its unit's home, where its dependencies show.
+    pub fn is_home(&self, path: &[UnitId]) -> bool {
+        match path {
+            [] => false,
+            [root] => self.roots.contains(root),
+            [.., parent, unit] => self.home_parent.get(*unit).copied().flatten() == Some(*parent),
+        }
+    }
+
+    /// Whether `path` starts at a root and follows dependency edges.
+    pub fn is_valid_path(&self, path: &[UnitId]) -> bool {
+        path.first().is_some_and(|root| self.roots.contains(root))
+            && path
+                .windows(2)
+                .all(|pair| self.children(pair[0]).contains(&pair[1]))
+    }
+
+    /// The home children of `unit`: the dependencies that are at home under it.
+    fn home_children(&self, unit: UnitId) -> impl Iterator<Item = UnitId> + '_ {
+        self.children(unit)
+            .iter()
+            .copied()
+            .filter(move |&child| self.home_parent[child] == Some(unit))
+    }
 }
 
-fn package_name(plan: &BuildPlan, unit: UnitId) -> &str {
-    plan.units
-        .get(unit)
-        .and_then(|unit| plan.packages.get(&unit.package))
-        .map_or("", |package| package.name.as_str())
+/// Units a filter keeps in the pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, VariantArray)]
+pub enum StatusFilter {
+    Failed,
+    /// Building or being fetched.
+    Running,
+    Built,
+    /// In the store before the build, or fetched from a cache.
+    Cached,
+    /// Everything that is not in a store or cache: what this build has to do.
+    NotCached,
 }
 
-/// One visible row of the tree.
+impl StatusFilter {
+    pub fn matches(self, status: &UnitStatus) -> bool {
+        let cached = matches!(status, UnitStatus::Cached | UnitStatus::Substituted { .. });
+        match self {
+            StatusFilter::Failed => matches!(status, UnitStatus::Failed { .. }),
+            StatusFilter::Running => matches!(
+                status,
+                UnitStatus::Building { .. } | UnitStatus::Substituting { .. }
+            ),
+            StatusFilter::Built => matches!(status, UnitStatus::Built { .. }),
+            StatusFilter::Cached => cached,
+            StatusFilter::NotCached => !cached,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusFilter::Failed => "failed",
+            StatusFilter::Running => "building",
+            StatusFilter::Built => "built",
+            StatusFilter::Cached => "cached",
+            StatusFilter::NotCached => "not cached",
+        }
+    }
+
+    /// The filter after `current` in the cycle: none, then each filter in turn.
+    pub fn next(current: Option<StatusFilter>) -> Option<StatusFilter> {
+        let next = match current {
+            None => 0,
+            Some(filter) => StatusFilter::VARIANTS
+                .iter()
+                .position(|&other| other == filter)
+                .map_or(0, |index| index + 1),
+        };
+        StatusFilter::VARIANTS.get(next).copied()
+    }
+}
+
+/// How the flat list is sorted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, VariantArray)]
+pub enum FlatOrder {
+    /// Failed first, then running, waiting, done.
+    #[default]
+    State,
+    /// Longest build first (running builds count their time so far).
+    Time,
+    Name,
+}
+
+impl FlatOrder {
+    pub fn label(self) -> &'static str {
+        match self {
+            FlatOrder::State => "by state",
+            FlatOrder::Time => "by build time",
+            FlatOrder::Name => "by name",
+        }
+    }
+
+    pub fn next(self) -> FlatOrder {
+        let index = FlatOrder::VARIANTS
+            .iter()
+            .position(|&order| order == self)
+            .unwrap_or(0);
+        FlatOrder::VARIANTS[(index + 1) % FlatOrder::VARIANTS.len()]
+    }
+}
+
+/// Where a status sorts in [`FlatOrder::State`]: what needs attention first.
+fn state_rank(status: &UnitStatus) -> u8 {
+    match status {
+        UnitStatus::Failed { .. } => 0,
+        UnitStatus::Building { .. } => 1,
+        UnitStatus::Substituting { .. } => 2,
+        UnitStatus::Interrupted => 3,
+        UnitStatus::Skipped => 4,
+        UnitStatus::Planned => 5,
+        UnitStatus::Built { .. } => 6,
+        UnitStatus::Substituted { .. } => 7,
+        UnitStatus::Cached => 8,
+    }
+}
+
+/// How long a unit took, or has taken so far; zero when it was not built.
+pub fn build_time(status: &UnitStatus, now: Duration) -> Duration {
+    match status {
+        UnitStatus::Built { took } => *took,
+        UnitStatus::Building { since, .. } => now.saturating_sub(*since),
+        _ => Duration::ZERO,
+    }
+}
+
+/// One visible row of the pane.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TreeRow {
+    /// In the flat list, the unit's home path.
     pub path: TreePath,
+    /// Indentation: the depth in the tree, 0 in the flat list.
+    pub depth: usize,
     pub has_children: bool,
+    /// A shared unit under a parent other than its home: a pointer to where it is built.
+    pub recurs: bool,
 }
 
 impl TreeRow {
@@ -57,88 +256,10 @@ impl TreeRow {
     }
 }
 
-/// The rows shown when the nodes in `opened` are expanded, top to bottom.
-pub fn visible_rows(plan: &BuildPlan, opened: &HashSet<TreePath>) -> Vec<TreeRow> {
-    let mut rows = Vec::new();
-    for root in roots(plan) {
-        push_rows(plan, opened, vec![root], &mut rows);
-    }
-    rows
-}
-
-fn push_rows(
-    plan: &BuildPlan,
-    opened: &HashSet<TreePath>,
-    path: TreePath,
-    rows: &mut Vec<TreeRow>,
-) {
-    let children = children_on_path(plan, &path);
-    let expand = opened.contains(&path);
-    rows.push(TreeRow {
-        path: path.clone(),
-        has_children: !children.is_empty(),
-    });
-    if expand {
-        for child in children {
-            let mut child_path = path.clone();
-            child_path.push(child);
-            push_rows(plan, opened, child_path, rows);
-        }
-    }
-}
-
-/// Children of the path's last unit, leaving out any already on the path, so that even a
-/// cyclic graph from a broken plan gives a finite tree.
-pub fn children_on_path(plan: &BuildPlan, path: &[UnitId]) -> Vec<UnitId> {
-    let Some(&unit) = path.last() else {
-        return Vec::new();
-    };
-    children(plan, unit)
-        .into_iter()
-        .filter(|child| !path.contains(child))
-        .collect()
-}
-
-/// Whether `path` starts at a root and follows dependency edges.
-pub fn is_valid_path(plan: &BuildPlan, path: &[UnitId]) -> bool {
-    let Some(&first) = path.first() else {
-        return false;
-    };
-    roots(plan).contains(&first)
-        && path
-            .windows(2)
-            .all(|pair| children(plan, pair[0]).contains(&pair[1]))
-}
-
-/// Every reachable unit once, in breadth-first order from the roots, with its shortest path.
-/// Searching and "next failed" walk this list: the tree itself can be exponentially large.
-pub fn shortest_paths(plan: &BuildPlan) -> Vec<TreePath> {
-    let mut seen = vec![false; plan.units.len()];
-    let mut queue: VecDeque<TreePath> = VecDeque::new();
-    for root in roots(plan) {
-        seen[root] = true;
-        queue.push_back(vec![root]);
-    }
-    let mut order = Vec::new();
-    while let Some(path) = queue.pop_front() {
-        if let Some(&unit) = path.last() {
-            for child in children(plan, unit) {
-                if !seen[child] {
-                    seen[child] = true;
-                    let mut child_path = path.clone();
-                    child_path.push(child);
-                    queue.push_back(child_path);
-                }
-            }
-        }
-        order.push(path);
-    }
-    order
-}
-
-/// Selection, expansion and scroll position of the DAG pane.
+/// Selection, expansion, filter and scroll position of the units pane.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TreeView {
+    pub dag: Arc<Dag>,
     /// Empty when nothing is selected (no plan yet).
     pub selected: TreePath,
     pub opened: HashSet<TreePath>,
@@ -146,6 +267,11 @@ pub struct TreeView {
     pub offset: usize,
     /// The last confirmed unit search, for next/previous match.
     pub query: Option<String>,
+    /// Only units in this state (and, in the tree, the paths to them) are shown.
+    pub filter: Option<StatusFilter>,
+    /// A flat list instead of the tree.
+    pub flat: bool,
+    pub order: FlatOrder,
 }
 
 impl TreeView {
@@ -156,97 +282,252 @@ impl TreeView {
     /// Starts over for a new plan: keeps what still exists, otherwise selects the first root
     /// with the roots expanded.
     pub fn adopt_plan(&mut self, plan: &BuildPlan) {
-        self.opened.retain(|path| is_valid_path(plan, path));
-        if !is_valid_path(plan, &self.selected) {
-            self.selected = roots(plan)
+        let dag = Dag::new(plan);
+        self.opened
+            .retain(|path| dag.is_valid_path(path) && dag.is_home(path));
+        if !dag.is_valid_path(&self.selected) {
+            self.selected = dag
+                .roots()
                 .first()
                 .map(|&root| vec![root])
                 .unwrap_or_default();
             self.offset = 0;
         }
         if self.opened.is_empty() {
-            self.opened = roots(plan).into_iter().map(|root| vec![root]).collect();
+            self.opened = dag.roots().iter().map(|&root| vec![root]).collect();
         }
+        self.dag = Arc::new(dag);
+    }
+
+    /// The rows the pane shows for the units' states in `build`, top to bottom.
+    pub fn visible_rows(&self, build: &BuildState, now: Duration) -> Vec<TreeRow> {
+        let status = |unit: UnitId| build.units.get(unit).map(|state| &state.status);
+        let kept = |unit: UnitId| {
+            self.filter
+                .is_none_or(|filter| status(unit).is_some_and(|status| filter.matches(status)))
+        };
+        if self.flat {
+            return self.flat_rows(build, now, kept);
+        }
+        let mut rows = Vec::new();
+        match self.filter {
+            None => {
+                for &root in self.dag.roots() {
+                    self.push_rows(vec![root], &|path| self.opened.contains(path), &mut rows);
+                }
+            }
+            Some(_) => {
+                // Every path to a kept unit, expanded; shared units only at home.
+                let mut below = vec![false; self.dag.children.len()];
+                for &unit in self.dag.order().iter().rev() {
+                    let shown = kept(unit) || self.dag.home_children(unit).any(|c| below[c]);
+                    below[unit] = shown;
+                }
+                for &root in self.dag.roots().iter().filter(|&&root| below[root]) {
+                    let mut filtered = Vec::new();
+                    self.push_rows(vec![root], &|_| true, &mut filtered);
+                    rows.extend(
+                        filtered
+                            .into_iter()
+                            .filter(|row| !row.recurs && below[row.unit()]),
+                    );
+                }
+            }
+        }
+        rows
+    }
+
+    fn flat_rows(
+        &self,
+        build: &BuildState,
+        now: Duration,
+        kept: impl Fn(UnitId) -> bool,
+    ) -> Vec<TreeRow> {
+        let plan = build.plan.as_deref();
+        let name = |unit: UnitId| {
+            plan.and_then(|plan| {
+                let unit = plan.units.get(unit)?;
+                Some((plan.packages.get(&unit.package)?.name.as_str(), unit.kind))
+            })
+        };
+        let status = |unit: UnitId| build.units.get(unit).map(|state| &state.status);
+        let mut units: Vec<UnitId> = (0..self.dag.children.len()).filter(|&u| kept(u)).collect();
+        match self.order {
+            FlatOrder::State => units.sort_by_cached_key(|&unit| {
+                (status(unit).map_or(u8::MAX, state_rank), name(unit), unit)
+            }),
+            FlatOrder::Time => units.sort_by_cached_key(|&unit| {
+                let took = status(unit).map_or(Duration::ZERO, |status| build_time(status, now));
+                (Reverse(took), name(unit), unit)
+            }),
+            FlatOrder::Name => units.sort_by_cached_key(|&unit| (name(unit), unit)),
+        }
+        units
+            .into_iter()
+            .map(|unit| TreeRow {
+                path: self.dag.home_path(unit),
+                depth: 0,
+                has_children: false,
+                recurs: false,
+            })
+            .collect()
+    }
+
+    /// The row at `path` and, where `open` says so, the rows below it.
+    fn push_rows(&self, path: TreePath, open: &dyn Fn(&TreePath) -> bool, rows: &mut Vec<TreeRow>) {
+        let home = self.dag.is_home(&path);
+        let unit = path[path.len() - 1];
+        let children = if home { self.dag.children(unit) } else { &[] };
+        let expand = !children.is_empty() && open(&path);
+        let index = rows.len();
+        rows.push(TreeRow {
+            depth: path.len() - 1,
+            has_children: !children.is_empty(),
+            recurs: !home,
+            path: Vec::new(),
+        });
+        if expand {
+            for &child in children {
+                let mut child_path = Vec::with_capacity(path.len() + 1);
+                child_path.extend_from_slice(&path);
+                child_path.push(child);
+                self.push_rows(child_path, open, rows);
+            }
+        }
+        rows[index].path = path;
     }
 
     /// Moves the selection `delta` rows (negative is up), stopping at the ends.
-    pub fn move_selection(&mut self, plan: &BuildPlan, delta: isize, height: usize) {
-        let rows = visible_rows(plan, &self.opened);
+    pub fn move_selection(&mut self, rows: &[TreeRow], delta: isize, height: usize) {
         let Some(last) = rows.len().checked_sub(1) else {
             return;
         };
         let index = self
-            .selected_index(&rows)
+            .selected_index(rows)
             .map_or(0, |index| index.saturating_add_signed(delta).min(last));
         self.selected = rows[index].path.clone();
-        self.scroll_into_view(&rows, height);
+        self.scroll_into_view(rows, height);
+    }
+
+    /// Whether the selected row shows dependencies that can be expanded.
+    fn selected_has_children(&self) -> bool {
+        !self.flat
+            && self.dag.is_home(&self.selected)
+            && self
+                .selected
+                .last()
+                .is_some_and(|&unit| !self.dag.children(unit).is_empty())
     }
 
     /// Collapses the selected node, or selects its parent when it is collapsed already.
-    pub fn collapse(&mut self, plan: &BuildPlan, height: usize) {
+    pub fn collapse(&mut self) {
+        if self.flat {
+            return;
+        }
         if !self.opened.remove(&self.selected) && self.selected.len() > 1 {
             self.selected.pop();
         }
-        self.scroll_into_view(&visible_rows(plan, &self.opened), height);
     }
 
-    /// Expands the selected node, or steps into its first child when it is expanded already.
-    pub fn expand(&mut self, plan: &BuildPlan, height: usize) {
-        let children = children_on_path(plan, &self.selected);
-        let Some(&first_child) = children.first() else {
+    /// Expands the selected node, or steps into its first child when it is expanded already;
+    /// on a shared unit's recurrence, goes to its home.
+    pub fn expand(&mut self) {
+        if self.flat {
+            return;
+        }
+        if !self.dag.is_home(&self.selected) {
+            self.go_home();
+            return;
+        }
+        let Some(&first_child) = self
+            .selected
+            .last()
+            .and_then(|&unit| self.dag.children(unit).first())
+        else {
             return;
         };
         if !self.opened.insert(self.selected.clone()) {
             self.selected.push(first_child);
         }
-        self.scroll_into_view(&visible_rows(plan, &self.opened), height);
     }
 
-    pub fn toggle(&mut self, plan: &BuildPlan, height: usize) {
-        if !self.opened.remove(&self.selected) && !children_on_path(plan, &self.selected).is_empty()
-        {
+    /// Expands or collapses the selected node; on a recurrence, goes to its home.
+    pub fn toggle(&mut self) {
+        if self.flat {
+            return;
+        }
+        if !self.dag.is_home(&self.selected) {
+            self.go_home();
+        } else if !self.opened.remove(&self.selected) && self.selected_has_children() {
             self.opened.insert(self.selected.clone());
         }
-        self.scroll_into_view(&visible_rows(plan, &self.opened), height);
     }
 
-    /// Selects `path`, expanding its ancestors so it is visible.
-    pub fn reveal(&mut self, plan: &BuildPlan, path: TreePath, height: usize) {
+    fn go_home(&mut self) {
+        if let Some(unit) = self.selected_unit() {
+            self.reveal(self.dag.home_path(unit));
+        }
+    }
+
+    /// Expands every unit at its home, or, when that is so already, collapses all but the
+    /// roots.
+    pub fn expand_all(&mut self) {
+        let all: HashSet<TreePath> = self
+            .dag
+            .order()
+            .iter()
+            .filter(|&&unit| !self.dag.children(unit).is_empty())
+            .map(|&unit| self.dag.home_path(unit))
+            .collect();
+        if self.opened.is_superset(&all) {
+            self.opened = self.dag.roots().iter().map(|&root| vec![root]).collect();
+            // The selection goes up to what is still shown.
+            self.selected.truncate(1);
+        } else {
+            self.opened = all;
+        }
+    }
+
+    /// Selects `path`, expanding its ancestors so it is visible in the tree.
+    pub fn reveal(&mut self, path: TreePath) {
         for end in 1..path.len() {
             self.opened.insert(path[..end].to_vec());
         }
         self.selected = path;
-        self.scroll_into_view(&visible_rows(plan, &self.opened), height);
     }
 
     /// Selects the row shown `row` lines below the top of the pane; clicking the selected row
     /// toggles it.
-    pub fn click(&mut self, plan: &BuildPlan, row: usize, height: usize) {
-        let rows = visible_rows(plan, &self.opened);
+    pub fn click(&mut self, rows: &[TreeRow], row: usize) {
         let Some(clicked) = rows.get(self.offset + row) else {
             return;
         };
-        if clicked.path == self.selected {
-            self.toggle(plan, height);
+        if self.selected_index(rows) == Some(self.offset + row) {
+            self.toggle();
         } else {
             self.selected = clicked.path.clone();
         }
     }
 
     /// Scrolls the pane without moving the selection.
-    pub fn scroll(&mut self, plan: &BuildPlan, lines: isize, height: usize) {
-        let rows = visible_rows(plan, &self.opened).len();
+    pub fn scroll(&mut self, rows: usize, lines: isize, height: usize) {
         self.offset = self
             .offset
             .saturating_add_signed(lines)
             .min(rows.saturating_sub(height));
     }
 
-    fn selected_index(&self, rows: &[TreeRow]) -> Option<usize> {
-        rows.iter().position(|row| row.path == self.selected)
+    /// Where the selection is among `rows`: by path in the tree, by unit in the flat list.
+    pub fn selected_index(&self, rows: &[TreeRow]) -> Option<usize> {
+        if self.flat {
+            let unit = self.selected_unit()?;
+            rows.iter().position(|row| row.unit() == unit)
+        } else {
+            rows.iter().position(|row| row.path == self.selected)
+        }
     }
 
-    fn scroll_into_view(&mut self, rows: &[TreeRow], height: usize) {
+    pub fn scroll_into_view(&mut self, rows: &[TreeRow], height: usize) {
         let height = height.max(1);
         if let Some(index) = self.selected_index(rows) {
             if index < self.offset {
@@ -264,74 +545,156 @@ mod tests {
     use super::*;
     use crate::app::fixtures::{self, unit_named};
 
+    fn view_of(plan: &BuildPlan) -> TreeView {
+        let mut view = TreeView::default();
+        view.adopt_plan(plan);
+        view
+    }
+
+    fn planned_state(plan: &BuildPlan) -> BuildState {
+        let mut build = BuildState::default();
+        build.apply(
+            &crate::backend::BackendEvent::Planned(Arc::new(plan.clone())),
+            Duration::ZERO,
+        );
+        build
+    }
+
     #[test]
-    fn a_shared_dependency_appears_under_each_parent() {
+    fn a_shared_dependency_is_at_home_once_and_recurs_elsewhere() {
         let plan = fixtures::plan();
         let proc_macro2 = unit_named(&plan, "proc-macro2", "lib");
-        let opened = shortest_paths(&plan).into_iter().collect();
-        let rows = visible_rows(&plan, &opened);
-        let parents: Vec<UnitId> = rows
-            .iter()
-            .filter(|row| row.unit() == proc_macro2)
-            .map(|row| row.path[row.path.len() - 2])
-            .collect();
-        assert!(parents.len() >= 2, "proc-macro2 under {parents:?}");
+        let mut view = view_of(&plan);
+        view.expand_all();
+        let rows = view.visible_rows(&planned_state(&plan), Duration::ZERO);
+        let rows_of: Vec<&TreeRow> = rows.iter().filter(|r| r.unit() == proc_macro2).collect();
+        assert!(rows_of.len() >= 2, "under each parent: {rows_of:?}");
+        let homes: Vec<_> = rows_of.iter().filter(|row| !row.recurs).collect();
+        assert_eq!(homes.len(), 1, "built in one place: {rows_of:?}");
+        assert!(homes[0].has_children);
+        assert!(rows_of.iter().filter(|r| r.recurs).all(|r| !r.has_children));
         let paths: HashSet<_> = rows.iter().map(|row| &row.path).collect();
         assert_eq!(paths.len(), rows.len(), "paths are unique");
     }
 
     #[test]
-    fn shortest_paths_reach_every_unit_once() {
+    fn home_paths_reach_every_unit_once_and_are_homes() {
         let plan = fixtures::plan();
-        let paths = shortest_paths(&plan);
-        let mut units: Vec<UnitId> = paths.iter().filter_map(|p| p.last().copied()).collect();
+        let dag = Dag::new(&plan);
+        let mut units = dag.order().to_vec();
         units.sort_unstable();
         assert_eq!(units, (0..plan.units.len()).collect::<Vec<_>>());
-        assert!(paths.iter().all(|path| is_valid_path(&plan, path)));
+        for unit in 0..plan.units.len() {
+            let path = dag.home_path(unit);
+            assert!(dag.is_valid_path(&path) && dag.is_home(&path), "{path:?}");
+        }
     }
 
     #[test]
-    fn a_cycle_in_a_broken_plan_does_not_recurse_forever() {
+    fn expanding_a_recurrence_goes_home() {
+        let plan = fixtures::plan();
+        let mut view = view_of(&plan);
+        view.expand_all();
+        let build = planned_state(&plan);
+        let rows = view.visible_rows(&build, Duration::ZERO);
+        let recurrence = rows.iter().find(|row| row.recurs).expect("a shared unit");
+        view.selected = recurrence.path.clone();
+        view.expand();
+        assert_eq!(view.selected, view.dag.home_path(recurrence.unit()));
+    }
+
+    #[test]
+    fn a_cycle_in_a_broken_plan_gives_a_finite_tree() {
         let mut plan = fixtures::plan();
         let root = plan.roots[0];
-        let child = children(&plan, root)[0];
+        let child = Dag::new(&plan).children(root)[0];
         plan.units[child].deps.push(crate::backend::plan::UnitDep {
             unit: root,
             extern_crate_name: "loop".into(),
         });
-        let opened: HashSet<TreePath> = [vec![root], vec![root, child]].into();
-        let rows = visible_rows(&plan, &opened);
-        assert!(rows.iter().all(|row| row.path.len() <= 3));
+        let mut view = view_of(&plan);
+        view.expand_all();
+        let rows = view.visible_rows(&planned_state(&plan), Duration::ZERO);
+        assert!(rows.len() < 100, "{}", rows.len());
     }
 
     #[test]
     fn collapse_on_a_collapsed_node_selects_the_parent() {
         let plan = fixtures::plan();
-        let mut view = TreeView::default();
-        view.adopt_plan(&plan);
+        let mut view = view_of(&plan);
         let root = view.selected.clone();
-        view.expand(&plan, 10);
+        view.expand();
         assert_eq!(
             view.selected.len(),
             2,
             "expanded root: steps into first child"
         );
-        view.collapse(&plan, 10);
+        view.collapse();
         assert_eq!(view.selected, root);
-        view.collapse(&plan, 10);
+        view.collapse();
         assert!(!view.opened.contains(&root));
     }
 
     #[test]
     fn moving_down_scrolls_the_selection_into_view() {
         let plan = fixtures::plan();
-        let mut view = TreeView::default();
-        view.adopt_plan(&plan);
+        let mut view = view_of(&plan);
+        let rows = view.visible_rows(&planned_state(&plan), Duration::ZERO);
         // Rows: the root and its three dependencies.
-        view.move_selection(&plan, 5, 3);
+        view.move_selection(&rows, 5, 3);
         assert_eq!(view.selected.len(), 2);
         assert_eq!(view.offset, 1);
-        view.move_selection(&plan, -5, 3);
+        view.move_selection(&rows, -5, 3);
         assert_eq!(view.offset, 0);
+    }
+
+    #[test]
+    fn a_filter_keeps_the_paths_to_matching_units_open() {
+        let plan = fixtures::plan();
+        let mut build = planned_state(&plan);
+        let failed = unit_named(&plan, "openssl-sys", "build-script run");
+        build.units[failed].status = UnitStatus::Failed { exit_code: None };
+        let mut view = view_of(&plan);
+        view.filter = Some(StatusFilter::Failed);
+        let rows = view.visible_rows(&build, Duration::ZERO);
+        let units: Vec<UnitId> = rows.iter().map(TreeRow::unit).collect();
+        assert_eq!(units, view.dag.home_path(failed), "the path to it, opened");
+    }
+
+    #[test]
+    fn the_flat_list_sorts_by_build_time_longest_first() {
+        let plan = fixtures::plan();
+        let mut build = planned_state(&plan);
+        let syn = unit_named(&plan, "syn", "lib");
+        let libc = unit_named(&plan, "libc", "lib");
+        build.units[libc].status = UnitStatus::Built {
+            took: Duration::from_secs(3),
+        };
+        build.units[syn].status = UnitStatus::Building {
+            machine: String::new(),
+            since: Duration::from_secs(10),
+        };
+        let mut view = view_of(&plan);
+        view.flat = true;
+        view.order = FlatOrder::Time;
+        let rows = view.visible_rows(&build, Duration::from_secs(20));
+        assert_eq!(rows.len(), plan.units.len());
+        assert_eq!(rows[0].unit(), syn, "10 s so far");
+        assert_eq!(rows[1].unit(), libc);
+        assert!(rows.iter().all(|row| row.depth == 0));
+    }
+
+    #[test]
+    fn filters_cycle_through_every_one_and_back_to_none() {
+        let mut filter = None;
+        let mut seen = Vec::new();
+        loop {
+            filter = StatusFilter::next(filter);
+            match filter {
+                Some(next) => seen.push(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen, StatusFilter::VARIANTS);
     }
 }

@@ -10,7 +10,9 @@ use super::keymap::action_for_key;
 use super::*;
 use crate::backend::BackendEvent;
 use crate::backend::build_state::UnitStatus;
+use crate::backend::nix::protocol::parse_line;
 use crate::backend::overrides::{CrateSelector, Edit};
+use crate::backend::plan::UnitId;
 
 const SCREEN: Size = Size::new(120, 36);
 
@@ -41,8 +43,7 @@ fn f_selects_the_failed_unit_and_reveals_it() {
     assert_eq!(selected_name(&state), "demo bin");
     assert!(press(&mut state, "f").is_empty());
     assert_eq!(selected_name(&state), "openssl-sys build-script run");
-    let plan = state.build.plan.clone().expect("plan");
-    let rows = tree::visible_rows(&plan, &state.tree.opened);
+    let rows = state.tree_rows();
     assert!(
         rows.iter().any(|row| row.path == state.tree.selected),
         "selection is visible"
@@ -519,4 +520,254 @@ fn a_shell_failure_is_shown_as_an_error() {
     let notice = state.notice.expect("a notice");
     assert_eq!(notice.kind, NoticeKind::Error);
     assert!(notice.text.contains("doctor"), "{}", notice.text);
+}
+
+/// The engine's events for Nix starting to build `unit` (activity `id`) at `at` seconds.
+fn build_starts(state: &mut AppState, unit: UnitId, id: u64, at: u64) {
+    let drv = state.build.units[unit]
+        .drv_path
+        .clone()
+        .expect("instantiated");
+    update(state, Action::Tick(std::time::Duration::from_secs(at)));
+    let line = format!(
+        r#"@nix {{"action":"start","fields":["{drv}","",1,1],"id":{id},"level":3,"parent":0,"text":"","type":105}}"#
+    );
+    update(state, Action::Backend(BackendEvent::Nix(parse_line(&line))));
+}
+
+/// The engine's events for the build of `unit` (activity `id`) failing.
+fn build_fails(state: &mut AppState, unit: UnitId, id: u64) {
+    let drv = state.build.units[unit]
+        .drv_path
+        .clone()
+        .expect("instantiated");
+    for line in [
+        format!(
+            r#"@nix {{"action":"msg","level":0,"msg":"error: builder for '{drv}' failed with exit code 1"}}"#
+        ),
+        format!(r#"@nix {{"action":"stop","id":{id}}}"#),
+    ] {
+        update(state, Action::Backend(BackendEvent::Nix(parse_line(&line))));
+    }
+}
+
+/// The fixture's plan, built from the start: nothing cached, the build running.
+fn building(screen: Size) -> AppState {
+    let mut state = fixtures::planned(screen);
+    press(&mut state, "b");
+    update(&mut state, Action::Backend(BackendEvent::BuildStarted));
+    state
+}
+
+#[test]
+fn follow_mode_selects_each_new_build_and_stops_at_a_failure() {
+    let mut state = building(SCREEN);
+    let plan = state.build.plan.clone().expect("plan");
+    let libc = unit_named(&plan, "libc", "lib");
+    let syn = unit_named(&plan, "syn", "lib");
+    press(&mut state, "F");
+    assert!(state.follow);
+    build_starts(&mut state, libc, 10, 1);
+    assert_eq!(selected_name(&state), "libc lib");
+    build_starts(&mut state, syn, 11, 2);
+    assert_eq!(selected_name(&state), "syn lib", "the newest build");
+    assert!(
+        state
+            .tree_rows()
+            .iter()
+            .any(|row| row.path == state.tree.selected),
+        "the tree is opened along the way"
+    );
+    build_fails(&mut state, libc, 10);
+    assert_eq!(selected_name(&state), "libc lib", "jumps to the failure");
+    assert!(!state.follow, "and stays there");
+    let notice = state.notice.clone().expect("a notice");
+    assert!(notice.text.contains("F follows again"), "{}", notice.text);
+}
+
+#[test]
+fn a_manual_move_ends_follow_mode() {
+    let mut state = building(SCREEN);
+    press(&mut state, "F");
+    press(&mut state, "j");
+    assert!(!state.follow);
+    press(&mut state, "F");
+    press_code(&mut state, KeyCode::Tab);
+    press(&mut state, "j");
+    assert!(state.follow, "scrolling the log is no move in the tree");
+}
+
+#[test]
+fn p_goes_through_the_running_units_longest_first() {
+    let mut state = fixtures::mid_build(SCREEN);
+    let running: Vec<String> = state
+        .running_units()
+        .iter()
+        .map(|running| {
+            let (unit, package) = state.unit_info(running.unit).expect("in the plan");
+            format!("{} {}", package.name, unit.kind.label())
+        })
+        .collect();
+    assert_eq!(
+        running,
+        ["syn lib", "openssl-sys build script", "quote lib"],
+        "12 s, 5 s, just started"
+    );
+    press(&mut state, "p");
+    assert_eq!(selected_name(&state), "syn lib");
+    press(&mut state, "p");
+    assert_eq!(selected_name(&state), "openssl-sys build script");
+    press(&mut state, "pp");
+    assert_eq!(selected_name(&state), "syn lib", "wraps around");
+}
+
+#[test]
+fn b_then_c_ends_cancelled_not_failed() {
+    let mut state = building(SCREEN);
+    assert_eq!(press(&mut state, "c"), vec![Effect::Cancel]);
+    update(
+        &mut state,
+        Action::Backend(BackendEvent::Finished {
+            success: false,
+            exit_code: Some(130),
+        }),
+    );
+    let notice = state.notice.clone().expect("a notice");
+    assert_eq!(notice.kind, NoticeKind::Info);
+    assert_eq!(notice.text, "Build cancelled — b builds again");
+    press(&mut state, "b");
+    assert!(!state.cancel_requested, "the next build is a build again");
+}
+
+#[test]
+fn an_engine_error_is_kept_whole_for_the_status_line() {
+    let mut state = fixtures::planned(Size::new(80, 24));
+    let error = "Cargo.dependencies.nix:3:14: deps.\"itoa\" must be a list of packages or an \
+                 attribute set of versions, not a string\n  hint: write deps.\"itoa\" = [ zlib ];";
+    update(
+        &mut state,
+        Action::Backend(BackendEvent::Error(error.into())),
+    );
+    assert_eq!(state.notice.clone().expect("a notice").text, error);
+}
+
+#[test]
+fn reopening_the_editor_reads_the_deps_file_again() {
+    let mut state = fixtures::failed_build(SCREEN);
+    press(&mut state, "f");
+    let load = vec![Effect::LoadDepsEntry {
+        crate_name: "openssl-sys".into(),
+    }];
+    assert_eq!(press(&mut state, "e"), load);
+    update(
+        &mut state,
+        Action::App(AppEvent::DepsEntry {
+            crate_name: "openssl-sys".into(),
+            text: "Cargo.dependencies.nix:2:9: unexpected `]`".into(),
+        }),
+    );
+    press_code(&mut state, KeyCode::Esc);
+    assert_eq!(
+        press(&mut state, "e"),
+        load,
+        "the file may have been fixed in between"
+    );
+}
+
+#[test]
+fn a_filter_keeps_a_matching_selection_and_otherwise_selects_the_first_match() {
+    let mut state = fixtures::failed_build(SCREEN);
+    press(&mut state, "f");
+    press(&mut state, "s");
+    assert_eq!(state.tree.filter, Some(tree::StatusFilter::Failed));
+    assert_eq!(selected_name(&state), "openssl-sys build-script run");
+    press(&mut state, "ss");
+    assert_eq!(state.tree.filter, Some(tree::StatusFilter::Built));
+    let selected = state.selected_unit().expect("selected");
+    assert!(matches!(
+        state.status(selected),
+        Some(UnitStatus::Built { .. })
+    ));
+    press(&mut state, "sss");
+    assert_eq!(state.tree.filter, None, "and round to everything");
+}
+
+#[test]
+fn the_flat_list_keeps_the_selection_and_the_tree_opens_to_it() {
+    let mut state = fixtures::failed_build(SCREEN);
+    press(&mut state, "v");
+    assert!(state.tree.flat);
+    assert_eq!(selected_name(&state), "demo bin", "the selection stays");
+    let first = state.tree_rows()[0].unit();
+    assert!(
+        matches!(state.status(first), Some(UnitStatus::Failed { .. })),
+        "sorted by state: the failure first"
+    );
+    press(&mut state, "jj");
+    let in_list = state.selected_unit();
+    press(&mut state, "v");
+    assert_eq!(state.selected_unit(), in_list);
+    assert!(
+        state
+            .tree_rows()
+            .iter()
+            .any(|row| row.path == state.tree.selected),
+        "visible in the tree"
+    );
+}
+
+#[test]
+fn star_expands_everything_and_collapses_it_again() {
+    let mut state = fixtures::planned(SCREEN);
+    let collapsed = state.tree_rows().len();
+    press(&mut state, "*");
+    let expanded = state.tree_rows();
+    let plan = state.build.plan.clone().expect("plan");
+    let edges: usize = (0..plan.units.len())
+        .map(|unit| state.tree.dag.children(unit).len())
+        .sum();
+    assert_eq!(expanded.len(), edges + 1, "a row per edge, and the root");
+    press(&mut state, "*");
+    assert_eq!(state.tree_rows().len(), collapsed);
+}
+
+#[test]
+fn a_long_diagnosis_gets_focus_and_scrolls() {
+    let mut state = fixtures::failed_build(Size::new(80, 24));
+    press(&mut state, "f");
+    let unit = state.selected_unit().expect("selected");
+    let long: Vec<String> = (0..30).map(|line| format!("line {line}")).collect();
+    update(
+        &mut state,
+        Action::App(AppEvent::Diagnosis {
+            unit,
+            text: long.join("\n"),
+        }),
+    );
+    press_code(&mut state, KeyCode::Tab);
+    assert_eq!(state.focus, Focus::Diagnosis);
+    press(&mut state, "jj");
+    assert_eq!(state.diagnosis_scroll, 2);
+    for _ in 0..10 {
+        press_code(&mut state, KeyCode::PageDown);
+    }
+    let panes = crate::app::layout::panes(ratatui::layout::Rect::new(0, 0, 80, 24), &state);
+    assert_eq!(
+        state.diagnosis_scroll,
+        30 - panes.diagnosis_lines().height,
+        "no further than the last line"
+    );
+    press_code(&mut state, KeyCode::Tab);
+    assert_eq!(state.focus, Focus::Log);
+}
+
+#[test]
+fn w_wraps_the_log_and_the_choice_stays_across_units() {
+    let mut state = fixtures::failed_build(SCREEN);
+    press(&mut state, "w");
+    assert!(state.log.wrap);
+    press(&mut state, "f");
+    assert!(state.log.wrap);
+    press(&mut state, "w");
+    assert!(!state.log.wrap);
 }

@@ -6,11 +6,12 @@ use ratatui::style::{Color, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
-use crate::app::AppState;
+use crate::app::{AppState, Focus};
 
 use super::title_style;
 
-pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
+/// `overflows`: the text is longer than the pane, which then scrolls.
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState, overflows: bool) {
     let Some(unit) = state.selected_unit() else {
         return;
     };
@@ -25,14 +26,28 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         (true, false) => " a previews the fix · e edits ",
         (false, _) => " e edits Cargo.dependencies.nix ",
     };
-    let block = Block::bordered()
+    let border = if state.focus == Focus::Diagnosis {
+        Color::Cyan
+    } else {
+        Color::Yellow
+    };
+    let mut block = Block::bordered()
         .border_type(BorderType::Rounded)
-        .border_style(Style::new().fg(Color::Yellow))
+        .border_style(Style::new().fg(border))
         .title(Line::styled(" Diagnosis ", title_style().fg(Color::Yellow)))
         .title_bottom(Line::from(keys).right_aligned());
+    if overflows {
+        let how = if state.focus == Focus::Diagnosis {
+            " ↑↓ scroll "
+        } else {
+            " more: Tab, then ↑↓ "
+        };
+        block = block.title_bottom(Line::from(how));
+    }
     frame.render_widget(
         Paragraph::new(text.as_str())
             .wrap(Wrap { trim: false })
+            .scroll((state.diagnosis_scroll, 0))
             .block(block),
         area,
     );

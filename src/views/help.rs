@@ -13,16 +13,26 @@ use super::{dim, popup_area, title_style};
 const KEY_WIDTH: usize = 7;
 const COLUMN_WIDTH: usize = 37;
 
+/// What the marks in the units pane mean.
+const LEGEND: &[&str] = &[
+    " Kinds: bs build script, bs-run its run, pm proc-macro, ex example",
+    " ↪ a shared unit again: it is built once, where → takes you",
+];
+
 pub fn render(frame: &mut Frame, screen: Rect) {
     let mut lines = two_columns(NORMAL_BINDINGS);
     lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        " In the deps editor (other keys type)",
-        title_style(),
-    ));
-    lines.extend(two_columns(EDITOR_BINDINGS));
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(" Mouse: click selects, wheel scrolls", dim()));
+    lines.extend(LEGEND.iter().map(|line| Line::styled(*line, dim())));
+    let editor_keys = two_columns(EDITOR_BINDINGS);
+    // The editor shows its keys itself: its part goes first when the screen is short.
+    if usize::from(screen.height) >= lines.len() + editor_keys.len() + 2 + 4 {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            " In the deps editor (other keys type)",
+            title_style(),
+        ));
+        lines.extend(editor_keys);
+    }
 
     let height = u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
@@ -32,6 +42,7 @@ pub fn render(frame: &mut Frame, screen: Rect) {
         .border_type(BorderType::Rounded)
         .border_style(Style::new().fg(Color::Cyan))
         .title(Line::styled(" Keys ", title_style()))
+        .title_bottom(Line::styled(" mouse: click selects, wheel scrolls ", dim()))
         .title_bottom(Line::styled(" Esc closes ", dim()).right_aligned());
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(block), area);

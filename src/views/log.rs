@@ -52,29 +52,75 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         frame.render_widget(Paragraph::new(placeholder).block(block), area);
         return;
     }
+    if state.log.wrap {
+        block = block.title_bottom(Line::styled(" wrapped · w cuts ", dim()));
+    }
     let first = state.log.first_visible(log, height);
     let current_match = state.log.current_match_index(log);
-    let lines: Vec<Line> = log
-        .lines
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take(height)
-        .map(|(index, line)| {
-            let styled = styled_line(line);
-            let Some(query) = &state.log.query else {
-                return styled;
-            };
-            if current_match == Some(index) {
-                styled.patch_style(Style::new().bg(Color::Yellow).fg(Color::Black))
-            } else if line_matches(line, query) {
-                styled.patch_style(Style::new().bg(Color::DarkGray))
-            } else {
-                styled
+    let shown = |index: usize| {
+        let styled = styled_line(&log.lines[index]);
+        let Some(query) = &state.log.query else {
+            return styled;
+        };
+        if current_match == Some(index) {
+            styled.patch_style(Style::new().bg(Color::Yellow).fg(Color::Black))
+        } else if line_matches(&log.lines[index], query) {
+            styled.patch_style(Style::new().bg(Color::DarkGray))
+        } else {
+            styled
+        }
+    };
+    let lines: Vec<Line> = if !state.log.wrap {
+        (first..log.lines.len()).take(height).map(shown).collect()
+    } else if state.log.follow {
+        // The tail, wrapped: lines from the end until the pane is full.
+        let width = usize::from(block.inner(area).width);
+        let mut rows: Vec<Line> = Vec::new();
+        for index in (0..log.lines.len()).rev() {
+            if rows.len() >= height {
+                break;
             }
-        })
-        .collect();
+            let mut wrapped = wrap_line(shown(index), width);
+            wrapped.extend(rows);
+            rows = wrapped;
+        }
+        let extra = rows.len().saturating_sub(height);
+        rows.split_off(extra)
+    } else {
+        let width = usize::from(block.inner(area).width);
+        (first..log.lines.len())
+            .take(height)
+            .flat_map(|index| wrap_line(shown(index), width))
+            .take(height)
+            .collect()
+    };
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// `line` cut into rows of at most `width` columns, styles kept.
+fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    let mut row: Vec<Span<'static>> = Vec::new();
+    let mut row_width = 0;
+    for span in line.spans {
+        let mut piece = String::new();
+        for character in span.content.chars() {
+            let character_width = Span::raw(&*character.encode_utf8(&mut [0; 4])).width();
+            if row_width + character_width > width && row_width > 0 {
+                row.push(Span::styled(std::mem::take(&mut piece), span.style));
+                rows.push(Line::from(std::mem::take(&mut row)));
+                row_width = 0;
+            }
+            piece.push(character);
+            row_width += character_width;
+        }
+        if !piece.is_empty() {
+            row.push(Span::styled(piece, span.style));
+        }
+    }
+    rows.push(Line::from(row).style(line.style));
+    rows
 }
 
 /// ` openssl-sys 0.9.109 build-script run · ✘ failed (exit 101) `
@@ -119,6 +165,10 @@ fn position_title(
     }
     let dropped = log.total.saturating_sub(log.lines.len() as u64);
     let first = dropped + state.log.first_visible(log, height) as u64 + 1;
+    if state.log.wrap {
+        // Wrapped lines take rows of their own: only the first is known here.
+        return Some(Line::from(format!(" from line {first} of {} ", log.total)));
+    }
     let last = (first + height as u64 - 1).min(log.total);
     Some(Line::from(format!(" {first}–{last} of {} ", log.total)))
 }
@@ -198,6 +248,20 @@ mod tests {
         assert_eq!(error.style.fg, Some(Color::LightRed));
         assert!(error.style.add_modifier.contains(Modifier::BOLD));
         assert_eq!(plain_text(&line), "error: boom");
+    }
+
+    #[test]
+    fn wrapping_cuts_at_the_width_and_keeps_styles() {
+        let line = styled_line("\x1b[91merror\x1b[0m: a long line");
+        let rows = wrap_line(line, 6);
+        let texts: Vec<String> = rows.iter().map(plain_text).collect();
+        assert_eq!(texts, ["error:", " a lon", "g line"]);
+        assert_eq!(rows[0].spans[0].style.fg, Some(Color::LightRed));
+        assert_eq!(
+            wrap_line(Line::raw(""), 6).len(),
+            1,
+            "an empty line keeps its row"
+        );
     }
 
     #[test]

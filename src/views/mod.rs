@@ -8,6 +8,7 @@ mod editor;
 mod error;
 mod help;
 mod log;
+mod running;
 mod status_bar;
 mod summary;
 mod tree;
@@ -33,9 +34,12 @@ pub fn render(frame: &mut Frame, state: &AppState) {
     }
     let panes = layout::panes(area, state);
     summary::render(frame, panes.summary, state);
+    if let Some(running) = panes.running {
+        running::render(frame, running, state);
+    }
     tree::render(frame, panes.tree, state);
     if let Some(diagnosis) = panes.diagnosis {
-        diagnosis::render(frame, diagnosis, state);
+        diagnosis::render(frame, diagnosis, state, panes.diagnosis_overflows());
     }
     log::render(frame, panes.log, state);
     if let Some(details) = panes.details {

@@ -283,3 +283,147 @@ fn details_show_the_rustc_command_and_env_of_a_compile_unit() {
     );
     assert!(drawn.contains("CARGO_CRATE_NAME=demo"), "{drawn}");
 }
+
+/// The two sizes every new view is checked at: a small terminal and a large one.
+const SIZES: [Size; 2] = [Size::new(80, 24), Size::new(200, 50)];
+
+fn snapshot_at_both_sizes(name: &str, state_at: impl Fn(Size) -> AppState) {
+    for size in SIZES {
+        let state = state_at(size);
+        insta::assert_snapshot!(
+            format!("{name}_{}x{}", size.width, size.height),
+            screen(&state)
+        );
+    }
+}
+
+#[test]
+fn running_now_with_follow_mode_in_the_header() {
+    snapshot_at_both_sizes("running_now_following", |size| {
+        let mut state = fixtures::mid_build(size);
+        press(&mut state, "F");
+        state
+    });
+}
+
+#[test]
+fn flat_list_of_units_not_cached_by_build_time() {
+    snapshot_at_both_sizes("flat_list_not_cached_by_time", |size| {
+        let mut state = fixtures::failed_build(size);
+        // Flat (v), by build time (o), not cached (the fifth filter).
+        press(&mut state, "vosssss");
+        state
+    });
+}
+
+/// The demo binary's link failing for want of libpcap, through the engine's events: rustc's
+/// message with a linker command of thousands of characters before the linker's errors.
+fn failed_link(size: Size) -> AppState {
+    use crate::backend::BackendEvent;
+    use crate::backend::nix::protocol::parse_line;
+
+    let mut state = fixtures::failed_build(size);
+    state.build.phase = Phase::Building;
+    let plan = state.build.plan.clone().expect("plan");
+    let demo = unit_named(&plan, "demo", "bin");
+    let drv = state.build.units[demo]
+        .drv_path
+        .clone()
+        .expect("instantiated");
+    let command = format!(
+        "  = note:  \"cc\" \"-m64\" {}",
+        (0..60)
+            .map(|i| format!("\"/nix/store/{i:032}-dep-{i}/lib/libdep{i}.rlib\""))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let log = [
+        "error: linking with `cc` failed: exit status: 1",
+        "  |",
+        command.as_str(),
+        "  = note: some arguments are omitted. use `--verbose` to show all linker arguments",
+        "  = note: /usr/bin/ld: cannot find -lpcap: No such file or directory",
+        "          /usr/bin/ld: demo.o: in function `main': undefined reference to `pcap_open_live'",
+        "          collect2: error: ld returned 1 exit status",
+    ];
+    let mut lines = vec![format!(
+        r#"@nix {{"action":"start","fields":["{drv}","",1,1],"id":7,"level":3,"parent":0,"text":"","type":105}}"#
+    )];
+    for line in log {
+        let text = serde_json::to_string(line).expect("a string");
+        lines.push(format!(
+            r#"@nix {{"action":"result","fields":[{text}],"id":7,"type":101}}"#
+        ));
+    }
+    lines.push(format!(
+        r#"@nix {{"action":"msg","level":0,"msg":"error: builder for '{drv}' failed with exit code 1"}}"#
+    ));
+    lines.push(r#"@nix {"action":"stop","id":7}"#.to_owned());
+    for line in lines {
+        update(
+            &mut state,
+            Action::Backend(BackendEvent::Nix(parse_line(&line))),
+        );
+    }
+    update(
+        &mut state,
+        Action::Backend(BackendEvent::Finished {
+            success: false,
+            exit_code: Some(1),
+        }),
+    );
+    assert_eq!(state.selected_unit(), Some(demo));
+    state
+}
+
+#[test]
+fn a_failed_link_leads_with_the_linker_errors_and_wraps() {
+    snapshot_at_both_sizes("failed_link_diagnosis", failed_link);
+}
+
+#[test]
+fn a_wrapped_log_shows_the_whole_linker_command() {
+    snapshot_at_both_sizes("failed_link_log_wrapped", |size| {
+        let mut state = failed_link(size);
+        press(&mut state, "w");
+        press_code(&mut state, KeyCode::Home);
+        state
+    });
+}
+
+#[test]
+fn a_cancelled_build_says_cancelled() {
+    let mut state = fixtures::mid_build(Size::new(80, 24));
+    press(&mut state, "c");
+    update(
+        &mut state,
+        Action::Backend(crate::backend::BackendEvent::Finished {
+            success: false,
+            exit_code: Some(130),
+        }),
+    );
+    let drawn = screen(&state);
+    let header = drawn.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("Cancelled") && !header.contains("Failed"),
+        "{drawn}"
+    );
+    assert!(drawn.contains("Build cancelled"), "{drawn}");
+}
+
+#[test]
+fn a_broken_deps_file_error_is_shown_whole() {
+    snapshot_at_both_sizes("deps_file_error_wrapped", |size| {
+        let mut state = fixtures::planned(size);
+        update(
+            &mut state,
+            Action::Backend(crate::backend::BackendEvent::Error(
+                "/home/user/demo/Cargo.dependencies.nix:3:14: deps.\"itoa\" must be a list of \
+                 packages or an attribute set of versions, not a string: write \
+                 deps.\"itoa\" = [ zlib ]; to add zlib to every version of itoa"
+                    .into(),
+            )),
+        );
+        state
+    });
+}

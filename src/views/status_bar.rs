@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::{AppState, NoticeKind, SearchTarget};
 
@@ -40,7 +40,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, details_hidden: b
             NoticeKind::Success => Color::Green,
             NoticeKind::Error => Color::Red,
         };
-        Line::styled(format!(" {}", notice.text), Style::new().fg(color))
+        // The layout gives a long notice the rows it needs.
+        let text = Paragraph::new(format!(" {}", notice.text))
+            .style(Style::new().fg(color))
+            .wrap(Wrap { trim: false });
+        frame.render_widget(text, area);
+        return;
     } else {
         let mut spans = Vec::new();
         if details_hidden {

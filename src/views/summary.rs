@@ -28,6 +28,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     }
     headline.push(Span::raw(" "));
     headline.push(phase_span(state));
+    if state.follow {
+        headline.push(Span::raw(" "));
+        headline.push(Span::styled(
+            " FOLLOW ",
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
 
     let mut facts = Vec::new();
     let hits = counts.cached + counts.substituted;
@@ -86,6 +96,9 @@ fn phase_span(state: &AppState) -> Span<'static> {
         Phase::Evaluating => ("Evaluating…", Color::Yellow),
         Phase::Building => ("Building", Color::Yellow),
         Phase::Finished { success: true } => ("Finished", Color::Green),
+        Phase::Finished { success: false } if state.cancel_requested => {
+            ("Cancelled", Color::Magenta)
+        }
         Phase::Finished { success: false } => ("Failed", Color::Red),
     };
     Span::styled(text, Style::new().fg(color).add_modifier(Modifier::BOLD))

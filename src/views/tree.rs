@@ -1,17 +1,15 @@
-//! The DAG pane: root units at the top, each unit's dependencies below it.
+//! The units pane: the dependency tree (root units at the top, each unit's dependencies
+//! below it where it is built) or the flat list, filtered as the app says.
 
 use ratatui::Frame;
-use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, StatefulWidget};
-use tui_tree_widget::{Tree, TreeItem, TreeState};
+use ratatui::widgets::Paragraph;
 
-use crate::app::tree::{TreePath, children_on_path, roots};
+use crate::app::tree::TreeRow;
 use crate::app::{AppState, Focus};
 use crate::backend::build_state::Phase;
-use crate::backend::plan::{BuildPlan, UnitId};
 
 use super::{dim, pane_block, title_style, unit_status};
 
@@ -28,79 +26,104 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         );
         return;
     };
-    block = block.title(title(&format!("Units ({})", plan.units.len())));
+    let mut heading = format!("Units ({})", plan.units.len());
+    if let Some(filter) = state.tree.filter {
+        let matching = state
+            .build
+            .units
+            .iter()
+            .filter(|unit| filter.matches(&unit.status))
+            .count();
+        heading.push_str(&format!(" · {}: {matching}", filter.label()));
+    }
+    if state.tree.flat {
+        heading.push_str(&format!(" · list {}", state.tree.order.label()));
+    }
+    block = block.title(title(&heading));
     if let Some(query) = &state.tree.query {
         block = block.title(Line::from(format!(" /{query} ")).right_aligned());
     }
     let rows_area = block.inner(area);
     frame.render_widget(block, area);
 
-    let items: Vec<TreeItem<'static, UnitId>> = roots(plan)
-        .into_iter()
-        .map(|root| item(state, plan, vec![root]))
-        .collect();
-    let Ok(tree) = Tree::new(&items) else {
+    let rows = state.tree_rows();
+    if rows.is_empty() {
+        let text = match state.tree.filter {
+            Some(filter) => format!("No unit is {} — s shows others.", filter.label()),
+            None => "The plan has no units.".to_owned(),
+        };
+        frame.render_widget(Paragraph::new(Line::styled(text, dim())), rows_area);
         return;
-    };
-    let tree = tree
-        .highlight_symbol("▌")
-        .highlight_style(
-            Style::new()
-                .bg(Color::DarkGray)
-                .add_modifier(Modifier::BOLD),
-        )
-        .node_closed_symbol("▸ ")
-        .node_open_symbol("▾ ")
-        .node_no_children_symbol("  ");
-
-    let mut tree_state = TreeState::default();
-    for path in &state.tree.opened {
-        tree_state.open(path.clone());
     }
-    tree_state.select(state.tree.selected.clone());
-    // The app keeps the scroll offset; a fresh TreeState accepts one only after it has
-    // measured the tree, so let it measure off-screen first.
-    let scratch = Rect::new(0, 0, 1, 1);
-    tree.clone()
-        .render(scratch, &mut Buffer::empty(scratch), &mut tree_state);
-    tree_state.scroll_up(usize::MAX);
-    tree_state.scroll_down(state.tree.offset);
-    frame.render_stateful_widget(tree, rows_area, &mut tree_state);
+    let selected = state.tree.selected_index(&rows);
+    let width = usize::from(rows_area.width);
+    let lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .skip(state.tree.offset)
+        .take(usize::from(rows_area.height))
+        .map(|(index, row)| {
+            let expanded = rows
+                .get(index + 1)
+                .is_some_and(|next| next.depth > row.depth);
+            row_line(state, row, expanded, selected == Some(index), width)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), rows_area);
 }
 
 fn title(text: &str) -> Line<'static> {
     Line::styled(format!(" {text} "), title_style())
 }
 
-/// The tree item for `path`. Only expanded nodes get their children built out: the tree of
-/// a large graph is far bigger than the graph.
-fn item(state: &AppState, plan: &BuildPlan, path: TreePath) -> TreeItem<'static, UnitId> {
-    let unit = path[path.len() - 1];
-    let text = row_text(state, unit);
-    let children = children_on_path(plan, &path);
-    let child_items: Vec<_> = if state.tree.opened.contains(&path) {
-        children
-            .into_iter()
-            .map(|child| {
-                let mut child_path = path.clone();
-                child_path.push(child);
-                item(state, plan, child_path)
-            })
-            .collect()
+/// `▌  ▾ ✔ serde 1.0.228 lib  built in 3.5s`: selection bar, indentation, node symbol, the
+/// unit. A recurrence of a shared unit is marked `↪`: it is built where it is at home.
+fn row_line(
+    state: &AppState,
+    row: &TreeRow,
+    expanded: bool,
+    selected: bool,
+    width: usize,
+) -> Line<'static> {
+    let symbol = if row.recurs {
+        "↪ "
+    } else if !row.has_children {
+        "  "
+    } else if expanded {
+        "▾ "
     } else {
-        // Placeholders, so a collapsed node still shows that it can be expanded.
-        children
-            .into_iter()
-            .map(|child| TreeItem::new_leaf(child, ""))
-            .collect()
+        "▸ "
     };
-    TreeItem::new(unit, text.clone(), child_items)
-        .unwrap_or_else(|_| TreeItem::new_leaf(unit, text))
+    let indent = "  ".repeat(row.depth);
+    let mut spans = vec![
+        Span::raw(if selected { "▌" } else { " " }),
+        Span::raw(indent.clone()),
+        Span::styled(symbol, if row.recurs { dim() } else { Style::new() }),
+    ];
+    let room = width.saturating_sub(1 + indent.len() + 2);
+    spans.extend(unit_spans(state, row.unit(), room, true));
+    let line = Line::from(spans);
+    if selected {
+        line.patch_style(
+            Style::new()
+                .bg(Color::DarkGray)
+                .add_modifier(Modifier::BOLD),
+        )
+    } else {
+        line
+    }
 }
 
-fn row_text(state: &AppState, unit: UnitId) -> Line<'static> {
+/// A unit's icon, name, version, kind and (`with_status`) status in `room` columns: the
+/// name and kind always, then as much of the status as fits, then the version.
+pub fn unit_spans(
+    state: &AppState,
+    unit: usize,
+    room: usize,
+    with_status: bool,
+) -> Vec<Span<'static>> {
     let Some((unit_plan, package)) = state.unit_info(unit) else {
-        return Line::from(format!("unit {unit}"));
+        return vec![Span::raw(format!("unit {unit}"))];
     };
     let mut name_style = Style::new().add_modifier(Modifier::BOLD);
     if state
@@ -113,28 +136,92 @@ fn row_text(state: &AppState, unit: UnitId) -> Line<'static> {
             .fg(Color::Yellow)
             .add_modifier(Modifier::UNDERLINED);
     }
-    let mut spans = Vec::with_capacity(8);
-    if let Some(status) = state.status(unit) {
-        let color = unit_status::color(status);
-        spans.push(Span::styled(
-            unit_status::icon(status),
-            Style::new().fg(color),
-        ));
-        spans.push(Span::raw(" "));
-        spans.push(Span::styled(package.name.clone(), name_style));
-        spans.push(Span::styled(format!(" {}", package.version), dim()));
-        spans.push(Span::styled(
-            format!(" {}", unit_plan.kind.label()),
-            Style::new().fg(Color::Magenta),
-        ));
-        spans.push(Span::styled(
-            format!("  {}", unit_status::describe(status, state.now)),
-            Style::new().fg(color),
-        ));
+    let kind = format!(" {}", unit_status::kind_short(unit_plan.kind));
+    let version = format!(" {}", package.version);
+    let Some(status) = state.status(unit) else {
+        return vec![
+            Span::styled(package.name.clone(), name_style),
+            Span::styled(version, dim()),
+            Span::raw(kind),
+        ];
+    };
+    let color = unit_status::color(status);
+    let essential = 2 + width(&package.name) + width(&kind);
+    let mut left = room.saturating_sub(essential);
+    let status_text = if with_status {
+        fit(
+            &format!("  {}", unit_status::describe(status, state.now)),
+            left,
+        )
     } else {
-        spans.push(Span::styled(package.name.clone(), name_style));
-        spans.push(Span::styled(format!(" {}", package.version), dim()));
-        spans.push(Span::raw(format!(" {}", unit_plan.kind.label())));
+        String::new()
+    };
+    left -= width(&status_text);
+    let mut spans = vec![
+        Span::styled(unit_status::icon(status), Style::new().fg(color)),
+        Span::raw(" "),
+        Span::styled(package.name.clone(), name_style),
+    ];
+    if width(&version) <= left {
+        spans.push(Span::styled(version, dim()));
     }
-    Line::from(spans)
+    spans.push(Span::styled(kind, Style::new().fg(Color::Magenta)));
+    if !status_text.is_empty() {
+        spans.push(Span::styled(status_text, Style::new().fg(color)));
+    }
+    spans
+}
+
+fn width(text: &str) -> usize {
+    Span::raw(text).width()
+}
+
+/// `text` in at most `room` columns: whole, cut with `…`, or nothing when hardly any fits.
+fn fit(text: &str, room: usize) -> String {
+    const SHORTEST_CUT: usize = 6;
+    if width(text) <= room {
+        return text.to_owned();
+    }
+    if room < SHORTEST_CUT {
+        return String::new();
+    }
+    let mut cut = String::new();
+    for character in text.chars() {
+        if width(&cut) + width(character.encode_utf8(&mut [0; 4])) + 1 > room {
+            break;
+        }
+        cut.push(character);
+    }
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::layout::Size;
+
+    use super::*;
+    use crate::app::fixtures::{self, unit_named};
+    use crate::backend::build_state::UnitStatus;
+
+    fn text(spans: &[Span]) -> String {
+        spans.iter().map(|span| span.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn names_and_kinds_keep_their_room_and_the_version_goes_first() {
+        let mut state = fixtures::planned(Size::new(80, 24));
+        let plan = state.build.plan.clone().expect("plan");
+        let unit = unit_named(&plan, "openssl-sys", "build-script run");
+        state.build.units[unit].status = UnitStatus::Failed {
+            exit_code: Some(101),
+        };
+        let wide = text(&unit_spans(&state, unit, 80, true));
+        assert_eq!(wide, "✘ openssl-sys 0.9.109 bs-run  failed (exit 101)");
+        let narrow = text(&unit_spans(&state, unit, 36, true));
+        assert_eq!(narrow, "✘ openssl-sys bs-run  failed (exit…");
+        let tiny = text(&unit_spans(&state, unit, 10, true));
+        assert_eq!(tiny, "✘ openssl-sys bs-run", "never cut");
+    }
 }

@@ -5,6 +5,20 @@ use std::time::Duration;
 use ratatui::style::Color;
 
 use crate::backend::build_state::UnitStatus;
+use crate::backend::plan::UnitKind;
+
+/// A unit's kind in a few letters, for lists where the name needs the room: `lib`, `bin`,
+/// `pm` (proc-macro), `ex` (example), `bs` (build script), `bs-run` (running it).
+pub fn kind_short(kind: UnitKind) -> &'static str {
+    match kind {
+        UnitKind::Lib => "lib",
+        UnitKind::ProcMacro => "pm",
+        UnitKind::Bin => "bin",
+        UnitKind::Example => "ex",
+        UnitKind::BuildScript => "bs",
+        UnitKind::BuildScriptRun => "bs-run",
+    }
+}
 
 pub fn icon(status: &UnitStatus) -> &'static str {
     match status {
@@ -58,7 +72,7 @@ pub fn describe(status: &UnitStatus, now: Duration) -> String {
 }
 
 /// A store or machine URI without its scheme: `https://cache.nixos.org/` -> `cache.nixos.org`.
-fn host(uri: &str) -> &str {
+pub fn host(uri: &str) -> &str {
     let without_scheme = uri.split_once("://").map_or(uri, |(_, rest)| rest);
     without_scheme.trim_end_matches('/')
 }

@@ -11,6 +11,7 @@ use crate::backend::diagnose::diagnose;
 use crate::backend::plan::UnitId;
 
 use super::hints::hint_for;
+use super::navigation::follow_builds;
 use super::notify;
 
 pub(super) fn request_build(state: &mut AppState, only: Option<Vec<UnitId>>) -> Vec<Effect> {
@@ -24,6 +25,7 @@ pub(super) fn request_build(state: &mut AppState, only: Option<Vec<UnitId>>) -> 
         return Vec::new();
     }
     state.build_requested = true;
+    state.cancel_requested = false;
     state.rebuild_offer = None;
     state.notice = None;
     vec![Effect::Build { only }]
@@ -71,6 +73,7 @@ pub(super) fn units_of_crate(state: &AppState, offer: &RebuildOffer) -> Vec<Unit
 
 pub(super) fn cancel(state: &mut AppState) -> Vec<Effect> {
     if state.is_busy() {
+        state.cancel_requested = true;
         notify(state, NoticeKind::Info, "Cancelling the build…");
         vec![Effect::Cancel]
     } else {
@@ -100,8 +103,8 @@ pub(super) fn backend_event(state: &mut AppState, event: BackendEvent) -> Vec<Ef
                 message: message.clone(),
             });
         } else {
-            let first_line = message.lines().next().unwrap_or_default();
-            notify(state, NoticeKind::Error, first_line);
+            // Whole: it names the file and line to fix; the status line wraps it.
+            notify(state, NoticeKind::Error, message.trim());
         }
     }
     if matches!(event, BackendEvent::PlanningStarted) {
@@ -109,9 +112,13 @@ pub(super) fn backend_event(state: &mut AppState, event: BackendEvent) -> Vec<Ef
         state.diagnoses.clear();
         state.fixes.clear();
         state.fix_preview = None;
+        state.fetch_started.clear();
+        // Planning reads the deps file again; so does the view of an entry.
+        state.deps_entry = None;
     }
     let previous_plan = state.build.plan.clone();
     let changed = state.build.apply(&event, state.now);
+    note_fetch_starts(state, &changed);
     diagnose_failures(state, &changed);
     if let Some(plan) = state.build.plan.clone()
         && !previous_plan.is_some_and(|previous| Arc::ptr_eq(&previous, &plan))
@@ -119,6 +126,7 @@ pub(super) fn backend_event(state: &mut AppState, event: BackendEvent) -> Vec<Ef
         state.tree.adopt_plan(&plan);
         state.log.reset();
     }
+    follow_builds(state, &changed);
     let BackendEvent::Finished { success, .. } = event else {
         return Vec::new();
     };
@@ -133,7 +141,23 @@ pub(super) fn backend_event(state: &mut AppState, event: BackendEvent) -> Vec<Ef
     }
 }
 
-/// A diagnosis, and a fix when one is known, for every unit that just failed.
+/// Remembers when units started being fetched: the engine's status has no start time for it.
+fn note_fetch_starts(state: &mut AppState, changed: &[UnitId]) {
+    for &unit in changed {
+        if matches!(
+            state.build.units[unit].status,
+            UnitStatus::Substituting { .. }
+        ) {
+            state.fetch_started.insert(unit, state.now);
+        } else {
+            state.fetch_started.remove(&unit);
+        }
+    }
+}
+
+/// A diagnosis, and a fix when one is known, for every unit that just failed. A failed link
+/// leads with the linker's own words, not the command line of thousands of characters
+/// before them (the log keeps it).
 pub(super) fn diagnose_failures(state: &mut AppState, changed: &[UnitId]) {
     let Some(plan) = state.build.plan.clone() else {
         return;
@@ -143,25 +167,73 @@ pub(super) fn diagnose_failures(state: &mut AppState, changed: &[UnitId]) {
             continue;
         }
         let log = last_build::plain_log(&state.build, unit);
-        let Some(diagnosis) = diagnose(&plan.package_of(unit).name, &log) else {
-            continue;
-        };
-        let text = diagnosis.report(1);
-        match diagnosis.suggestion {
-            Some(suggestion) => {
+        let mut parts = Vec::new();
+        let link_errors = readable_link_errors(log.iter().map(String::as_str));
+        if !link_errors.is_empty() {
+            parts.push(format!(
+                "The link failed:\n  {}\n(the full linker command is in the log: w wraps it)",
+                link_errors.join("\n  ")
+            ));
+        }
+        state.fixes.remove(&unit);
+        if let Some(diagnosis) = diagnose(&plan.package_of(unit).name, &log) {
+            let text = diagnosis.report(1);
+            if let Some(suggestion) = diagnosis.suggestion {
                 state.fixes.insert(unit, suggestion);
             }
-            None => {
-                state.fixes.remove(&unit);
-            }
+            parts.push(text);
         }
-        state.diagnoses.insert(unit, text);
+        if !parts.is_empty() {
+            state.diagnoses.insert(unit, parts.join("\n"));
+        }
     }
+}
+
+/// The most linker lines a diagnosis quotes.
+const LINK_ERRORS_SHOWN: usize = 8;
+
+/// What a person reads in a failed link: the linker's errors (`undefined reference`,
+/// `cannot find -lX`, ...), without rustc's `= note:` prefixes and without the command line.
+/// Empty when the log shows no failed link.
+pub(super) fn readable_link_errors<'a>(log: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    const SIGNS: &[&str] = &[
+        "undefined reference to",
+        "cannot find -l",
+        "unable to find library",
+        "undefined symbol",
+        "multiple definition of",
+        "ld: error",
+        "lld: error",
+        "collect2: error",
+    ];
+    let log: Vec<&str> = log.into_iter().collect();
+    if !log.iter().any(|line| line.contains("error: linking with")) {
+        return Vec::new();
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for line in log {
+        let line = line.trim_start().trim_start_matches("= note:").trim();
+        // The command line quotes arguments; an error never starts with one.
+        if line.starts_with('"') || !SIGNS.iter().any(|sign| line.contains(sign)) {
+            continue;
+        }
+        if !lines.iter().any(|seen| seen == line) {
+            lines.push(line.to_owned());
+        }
+    }
+    if lines.len() > LINK_ERRORS_SHOWN {
+        let more = lines.len() - LINK_ERRORS_SHOWN + 1;
+        lines.truncate(LINK_ERRORS_SHOWN - 1);
+        lines.push(format!("… and {more} more in the log"));
+    }
+    lines
 }
 
 pub(super) fn announce_finish(state: &mut AppState, success: bool) {
     if success {
         notify(state, NoticeKind::Success, "Build finished");
+    } else if state.cancel_requested {
+        notify(state, NoticeKind::Info, "Build cancelled — b builds again");
     } else {
         let failed = state
             .build
@@ -184,5 +256,45 @@ pub(super) fn announce_finish(state: &mut AppState, success: bool) {
             _ => format!("Build failed: {failed} unit(s) failed — f jumps to the next one"),
         };
         notify(state, NoticeKind::Error, text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable_link_errors;
+
+    #[test]
+    fn a_failed_link_is_read_from_the_linker_errors_not_the_command() {
+        let log = include_str!("../../../tests/fixtures/failure-logs/engine-pcap.log");
+        assert_eq!(
+            readable_link_errors(log.lines()),
+            [
+                "rust-lld: error: unable to find library -lpcap",
+                "collect2: error: ld returned 1 exit status",
+            ]
+        );
+        let bfd = include_str!("../../../tests/fixtures/failure-logs/libsqlite3-sys-ld-bfd.log");
+        let errors = readable_link_errors(bfd.lines());
+        assert!(!errors.is_empty(), "{bfd}");
+        assert!(errors.iter().all(|line| line.len() < 300), "{errors:?}");
+    }
+
+    #[test]
+    fn many_undefined_references_are_counted_not_listed() {
+        let mut log = String::from("error: linking with `cc` failed: exit status: 1\n");
+        for symbol in 0..20 {
+            log.push_str(&format!(
+                "  = note: /usr/bin/ld: a.o: undefined reference to `f{symbol}'\n"
+            ));
+        }
+        let errors = readable_link_errors(log.lines());
+        assert_eq!(errors.len(), 8);
+        assert_eq!(errors[0], "/usr/bin/ld: a.o: undefined reference to `f0'");
+        assert_eq!(errors[7], "… and 13 more in the log");
+    }
+
+    #[test]
+    fn other_failures_have_no_link_errors() {
+        assert!(readable_link_errors(["error[E0425]: cannot find value `x`"]).is_empty());
     }
 }

@@ -13,6 +13,8 @@ pub(super) fn open_editor(state: &mut AppState) {
         return;
     };
     state.editor = Some(Editor::new(package.name.clone(), package.version.clone()));
+    // Read the file again: it may have been fixed (or broken) on disk since it was shown.
+    state.deps_entry = None;
 }
 
 pub(super) fn editor_command(state: &mut AppState, command: Command) {

@@ -22,9 +22,14 @@ use crate::app::state::{
     SearchTarget,
 };
 
+use crate::app::tree::StatusFilter;
+
 use build::{backend_event, cancel, rebuild, request_build};
 use deps::{apply_fix, editor_command, load_deps_entry_if_needed, open_editor, save_edit};
-use navigation::{click, next_failed, page, scroll, scroll_log, selection_changed};
+use navigation::{
+    click, follow_newest_build, next_failed, next_running, page, scroll, scroll_diagnosis,
+    scroll_log, selection_changed, selection_into_view,
+};
 use search::{next_log_match, next_unit_match, search_command, type_text};
 
 /// Applies one action and returns what the shell should do about it.
@@ -49,9 +54,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Resize { width, height } => {
             state.screen = Size::new(width, height);
-            if let Some(plan) = state.build.plan.clone() {
-                let height = tree_height(state);
-                state.tree.move_selection(&plan, 0, height);
+            if state.build.plan.is_some() {
+                selection_into_view(state);
             }
             Vec::new()
         }
@@ -128,7 +132,7 @@ fn error_screen_command(state: &mut AppState, command: Command) -> Vec<Effect> {
 }
 
 fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
-    let Some(plan) = state.build.plan.clone() else {
+    if state.build.plan.is_none() {
         return match command {
             Command::Build => request_build(state, None),
             Command::Cancel => cancel(state),
@@ -138,29 +142,86 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             }
             _ => Vec::new(),
         };
-    };
+    }
     let tree_height = tree_height(state);
     let log_height = log_height(state);
     let previous_unit = state.selected_unit();
+    if is_manual_move(command, state.focus) {
+        state.follow = false;
+    }
     match command {
         Command::Up | Command::Down => {
             let delta = if command == Command::Up { -1 } else { 1 };
             match state.focus {
-                Focus::Tree => state.tree.move_selection(&plan, delta, tree_height),
+                Focus::Tree => {
+                    let rows = state.tree_rows();
+                    state.tree.move_selection(&rows, delta, tree_height);
+                }
+                Focus::Diagnosis => scroll_diagnosis(state, delta),
                 Focus::Log => scroll_log(state, delta),
             }
         }
-        Command::Collapse => state.tree.collapse(&plan, tree_height),
-        Command::Expand => state.tree.expand(&plan, tree_height),
-        Command::Toggle => state.tree.toggle(&plan, tree_height),
+        Command::Collapse => {
+            state.tree.collapse();
+            selection_into_view(state);
+        }
+        Command::Expand => {
+            state.tree.expand();
+            selection_into_view(state);
+        }
+        Command::Toggle => {
+            state.tree.toggle();
+            selection_into_view(state);
+        }
+        Command::ExpandAll => {
+            state.tree.expand_all();
+            selection_into_view(state);
+        }
+        Command::ToggleFlat => {
+            state.tree.flat = !state.tree.flat;
+            if !state.tree.flat {
+                // Back in the tree: open the way to the unit selected in the list.
+                let path = state.tree.selected.clone();
+                state.tree.reveal(path);
+            }
+            selection_into_view(state);
+        }
+        Command::CycleOrder => {
+            if state.tree.flat {
+                state.tree.order = state.tree.order.next();
+            } else {
+                state.tree.flat = true;
+            }
+            selection_into_view(state);
+        }
+        Command::CycleFilter => {
+            state.tree.filter = StatusFilter::next(state.tree.filter);
+            select_first_kept_unless_selected(state);
+        }
+        Command::ToggleFollow => {
+            state.follow = !state.follow;
+            if state.follow {
+                follow_newest_build(state);
+            }
+        }
+        Command::NextRunning => next_running(state),
         Command::FocusNext => {
             state.focus = match state.focus {
-                Focus::Tree => Focus::Log,
+                Focus::Tree if panes(state).diagnosis_overflows() => Focus::Diagnosis,
+                Focus::Tree | Focus::Diagnosis => Focus::Log,
                 Focus::Log => Focus::Tree,
             }
         }
-        Command::PageUp => scroll_log(state, -page(log_height)),
-        Command::PageDown => scroll_log(state, page(log_height)),
+        Command::PageUp | Command::PageDown => {
+            let delta = if command == Command::PageUp { -1 } else { 1 };
+            match state.focus {
+                Focus::Diagnosis => {
+                    let rows = panes(state).diagnosis.map_or(1, |area| area.height);
+                    scroll_diagnosis(state, delta * page(usize::from(rows)));
+                }
+                Focus::Tree | Focus::Log => scroll_log(state, delta * page(log_height)),
+            }
+        }
         Command::LogTop => {
             if let Some(unit) = previous_unit
                 && let Some(unit_state) = state.build.units.get(unit)
@@ -169,6 +230,7 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             }
         }
         Command::LogFollow => state.log.follow_tail(),
+        Command::ToggleWrap => state.log.wrap = !state.log.wrap,
         Command::Build => return request_build(state, None),
         Command::RebuildSelected => return rebuild(state),
         Command::Cancel => return cancel(state),
@@ -177,7 +239,7 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
         Command::Search => {
             let target = match state.focus {
                 Focus::Tree => SearchTarget::Units,
-                Focus::Log => SearchTarget::Log,
+                Focus::Diagnosis | Focus::Log => SearchTarget::Log,
             };
             state.search = Some(SearchPrompt {
                 target,
@@ -188,7 +250,7 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             let forward = command == Command::SearchNext;
             match state.focus {
                 Focus::Tree => next_unit_match(state, forward),
-                Focus::Log => next_log_match(state, forward),
+                Focus::Diagnosis | Focus::Log => next_log_match(state, forward),
             }
         }
         Command::ToggleDetails => state.show_details = !state.show_details,
@@ -210,6 +272,42 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
         selection_changed(state);
     }
     Vec::new()
+}
+
+/// After the filter changed: the selection stays when the filter keeps its unit, else goes
+/// to the first unit the filter keeps (not a path leading to it).
+fn select_first_kept_unless_selected(state: &mut AppState) {
+    let kept = |state: &AppState, unit| {
+        state.tree.filter.is_none_or(|filter| {
+            state
+                .status(unit)
+                .is_some_and(|status| filter.matches(status))
+        })
+    };
+    let rows = state.tree_rows();
+    if !state.selected_unit().is_some_and(|unit| kept(state, unit))
+        && let Some(row) = rows.iter().find(|row| kept(state, row.unit()))
+    {
+        state.tree.selected = row.path.clone();
+    }
+    selection_into_view(state);
+}
+
+/// Whether `command` moves the selection by hand, which ends follow mode.
+fn is_manual_move(command: Command, focus: Focus) -> bool {
+    match command {
+        Command::Up
+        | Command::Down
+        | Command::Search
+        | Command::SearchNext
+        | Command::SearchPrev => focus == Focus::Tree,
+        Command::Collapse
+        | Command::Expand
+        | Command::Toggle
+        | Command::NextFailed
+        | Command::NextRunning => true,
+        _ => false,
+    }
 }
 
 fn app_event(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
