@@ -1,5 +1,6 @@
 //! The engine. Knows nothing of terminals: no ratatui or crossterm here.
 
+pub mod cache;
 pub mod diagnose;
 pub mod events;
 pub mod export;

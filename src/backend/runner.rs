@@ -12,7 +12,7 @@ use tokio::sync::{mpsc::UnboundedSender, watch};
 use super::nixgen::{self, Toolchain, ToolchainMode};
 use super::plan::{self, CargoOptions};
 use super::plan_types::{BuildPlan, UnitId, UnitKind};
-use super::{BackendEvent, UnitPaths, events, overrides, project, store};
+use super::{BackendEvent, UnitPaths, cache, events, overrides, project, store};
 
 /// How Nix is run. `--option`, `--builders`, `--store` and `--offline` pass through.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +25,8 @@ pub struct NixOptions {
     pub builders: Option<String>,
     pub store: Option<String>,
     pub offline: bool,
+    /// Binary caches to ask besides (host mode: instead of) Nix's own.
+    pub substituters: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -114,12 +116,14 @@ impl NixOptions {
             args.extend(["--option".to_string(), name.to_string(), value.to_string()]);
         };
         if mode == ToolchainMode::Host {
-            // Host builders read the host toolchain; nothing they make is in any cache.
+            // Host builders read the host toolchain.
             option("sandbox", "false");
-            option("substituters", "");
             if is_root_without_daemon() {
                 option("build-users-group", "");
             }
+        }
+        for (name, value) in cache::trust::substituter_options(mode, &self.substituters) {
+            option(&name, &value);
         }
         if let Some(builders) = &self.builders {
             option("builders", builders);
@@ -340,8 +344,12 @@ pub async fn realise(
                 });
                 return Ok(true);
             }
-            for &root in &prepared.plan.roots {
-                args.push(prepared.unit_paths[root].drv_path.clone());
+            // Every unit, roots first (they keep the GC root names `root`, `root-2`, ...):
+            // what a binary cache has then arrives for every unit, not just the roots.
+            let roots = &prepared.plan.roots;
+            let others = (0..prepared.unit_paths.len()).filter(|unit| !roots.contains(unit));
+            for unit in roots.iter().copied().chain(others) {
+                args.push(prepared.unit_paths[unit].drv_path.clone());
             }
             args.extend(roots_args(prepared)?);
         }
@@ -371,11 +379,14 @@ pub async fn realise(
     let mut lines = BufReader::new(stderr).lines();
     let mut cancelled = false;
     let mut cancellable = true;
+    let mut notices = cache::trust::SubstituterNotices::default();
     loop {
         tokio::select! {
             line = lines.next_line() => match line {
                 Ok(Some(line)) => {
-                    let _ = events.send(BackendEvent::Nix(events::parse_line(&line)));
+                    if let Some(event) = notices.filter(events::parse_line(&line)) {
+                        let _ = events.send(event);
+                    }
                 }
                 _ => break,
             },
@@ -413,8 +424,8 @@ pub async fn realise(
     Ok(success)
 }
 
-/// `--add-root` arguments that make the roots' outputs GC roots (`root`, `root-2`, ... in
-/// the order of the roots), replacing the roots of an earlier build.
+/// `--add-root` arguments that make the realised outputs GC roots (`root`, `root-2`, ... in
+/// the order of the derivations, roots first), replacing the roots of an earlier build.
 fn roots_args(prepared: &Prepared) -> Result<Vec<String>, RunError> {
     let dir = prepared.gc_roots_dir();
     let io = |source| RunError::Io {

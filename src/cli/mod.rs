@@ -1,6 +1,7 @@
 //! The command line: `libnix-tui` (the dashboard), `build`, `plan`, `deps`, `doctor`.
 
 pub mod build;
+pub mod cache;
 pub mod dashboard;
 pub mod deps;
 pub mod doctor;
@@ -57,6 +58,11 @@ pub enum Command {
         out_dir: Option<PathBuf>,
         #[command(flatten)]
         args: BuildArgs,
+    },
+    /// Share builds: a signing key pair, and pushing the last build to a binary cache.
+    Cache {
+        #[command(subcommand)]
+        command: cache::CacheCommand,
     },
     /// Explain the last build's failures and suggest (or with --fix, add) native deps.
     Doctor {
@@ -150,6 +156,10 @@ pub struct BuildArgs {
     /// Do not substitute from binary caches
     #[arg(long)]
     pub offline: bool,
+    /// Also fetch units from these binary caches (repeatable, or space-separated), if
+    /// signed by a key in Nix's trusted-public-keys
+    #[arg(long = "substituters", value_name = "URI")]
+    pub substituters: Vec<String>,
     /// Output format of `build`
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
@@ -194,6 +204,12 @@ impl BuildArgs {
                 builders: self.builders.clone(),
                 store: self.store.clone(),
                 offline: self.offline,
+                substituters: self
+                    .substituters
+                    .iter()
+                    .flat_map(|uris| uris.split_whitespace())
+                    .map(str::to_string)
+                    .collect(),
             },
         }
     }
@@ -248,6 +264,7 @@ pub fn main() -> i32 {
         Some(Command::Deps { command, args }) => run_deps(&command, &args),
         Some(Command::Doctor { fix, args }) => doctor::run(&args, fix),
         Some(Command::Export { out_dir, args }) => run_export(out_dir, &args),
+        Some(Command::Cache { command }) => cache::run(command),
         None => dashboard::run(cli.tui),
     };
     match result {
