@@ -194,10 +194,7 @@ fn pushed_build_is_substituted_over_http_and_an_untrusted_cache_is_refused() {
     );
     assert_eq!(lines_containing(&pushed, "Copying"), units, "{pushed}");
     let again = push(&project, &cache, &secret);
-    assert!(
-        again.contains(&format!("Pushed 0 paths, 0 bytes")),
-        "{again}"
-    );
+    assert!(again.contains("Pushed 0 paths, 0 bytes"), "{again}");
 
     // The same outputs in a cache signed by a key nobody trusts, pushed before any
     // substitution adds the trusted cache's signatures to them.
