@@ -98,6 +98,17 @@ impl SaltedProject {
             .expect("run libnix-tui")
     }
 
+    /// A build that may substitute from `url`, trusting only `public_key`.
+    fn pull(&self, url: &str, public_key: &str) -> BuildRun {
+        self.build(&[
+            "--substituters",
+            url,
+            "--option",
+            "trusted-public-keys",
+            public_key,
+        ])
+    }
+
     /// Every unit's output, as the last build recorded it.
     fn unit_outputs(&self) -> Vec<String> {
         let record = std::fs::read(self.path().join("target/libnix/last-build.json"))
@@ -204,13 +215,7 @@ fn pushed_build_is_substituted_over_http_and_an_untrusted_cache_is_refused() {
 
     project.delete_unit_outputs();
     let server = StaticServer::serve(&cache);
-    let pulled = project.build(&[
-        "--substituters",
-        &server.url,
-        "--option",
-        "trusted-public-keys",
-        &public,
-    ]);
+    let pulled = project.pull(&server.url, &public);
     assert_eq!(
         pulled.with_status("substituted").len(),
         units,
@@ -229,13 +234,7 @@ fn pushed_build_is_substituted_over_http_and_an_untrusted_cache_is_refused() {
 
     project.delete_unit_outputs();
     let untrusted = StaticServer::serve(&untrusted_cache);
-    let refused = project.build(&[
-        "--substituters",
-        &untrusted.url,
-        "--option",
-        "trusted-public-keys",
-        &public,
-    ]);
+    let refused = project.pull(&untrusted.url, &public);
     assert_eq!(
         refused.with_status("built").len(),
         units,

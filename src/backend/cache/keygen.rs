@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::{CacheError, nix_error};
+use super::{CacheError, run_nix};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyPair {
@@ -57,23 +57,14 @@ pub fn generate(name: &str, dir: &Path) -> Result<KeyPair, CacheError> {
         path: dir.to_path_buf(),
         cause,
     })?;
-    let command = "nix-store --generate-binary-cache-key";
-    let output = Command::new("nix-store")
-        .arg("--generate-binary-cache-key")
-        .arg(name)
-        .arg(&secret_file)
-        .arg(&public_file)
-        .output()
-        .map_err(|cause| CacheError::Spawn {
-            command: command.into(),
-            cause,
-        })?;
-    if !output.status.success() {
-        return Err(CacheError::Nix {
-            command: command.into(),
-            message: nix_error(&output.stderr),
-        });
-    }
+    run_nix(
+        "nix-store --generate-binary-cache-key",
+        Command::new("nix-store")
+            .arg("--generate-binary-cache-key")
+            .arg(name)
+            .arg(&secret_file)
+            .arg(&public_file),
+    )?;
     let public_key = std::fs::read_to_string(&public_file)
         .map_err(|cause| CacheError::Io {
             path: public_file.clone(),

@@ -68,21 +68,8 @@ pub struct NixConfig {
 impl NixConfig {
     pub fn read() -> Result<Self, CacheError> {
         let command = "nix show-config --json";
-        let output = Command::new("nix")
-            .args(["--extra-experimental-features", "nix-command"])
-            .args(["show-config", "--json"])
-            .output()
-            .map_err(|cause| CacheError::Spawn {
-                command: command.into(),
-                cause,
-            })?;
-        if !output.status.success() {
-            return Err(CacheError::Nix {
-                command: command.into(),
-                message: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-            });
-        }
-        Self::parse(&output.stdout).map_err(|message| CacheError::Output {
+        let stdout = run_nix(command, nix_command().args(["show-config", "--json"]))?;
+        Self::parse(&stdout).map_err(|message| CacheError::Output {
             command: command.into(),
             message,
         })
@@ -113,6 +100,28 @@ impl NixConfig {
                 .collect(),
         })
     }
+}
+
+/// `nix` with the `nix-command` feature, which Nix 2.8 needs for `copy`, `path-info` ...
+fn nix_command() -> Command {
+    let mut command = Command::new("nix");
+    command.args(["--extra-experimental-features", "nix-command"]);
+    command
+}
+
+/// Runs `command` (`name` in errors) to completion: its stdout, or what Nix said went wrong.
+fn run_nix(name: &str, command: &mut Command) -> Result<Vec<u8>, CacheError> {
+    let output = command.output().map_err(|cause| CacheError::Spawn {
+        command: name.into(),
+        cause,
+    })?;
+    if !output.status.success() {
+        return Err(CacheError::Nix {
+            command: name.into(),
+            message: nix_error(&output.stderr),
+        });
+    }
+    Ok(output.stdout)
 }
 
 /// The last line of a Nix command's stderr that says what went wrong, without colours.

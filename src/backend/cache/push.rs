@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use super::{CacheError, NixConfig, nix_error};
+use super::{CacheError, NixConfig, nix_command, nix_error, run_nix};
 use crate::backend::events::{ActivityType, NixEvent, parse_line, strip_ansi};
 use crate::backend::store;
 
@@ -112,50 +112,30 @@ fn closure_sizes(
     store_args: &[String],
 ) -> Result<HashMap<String, u64>, CacheError> {
     let command = "nix path-info --json --recursive";
-    let output = Command::new("nix")
-        .args(["--extra-experimental-features", "nix-command"])
-        .args(store_args)
-        .args(["path-info", "--json", "--recursive"])
-        .args(paths)
-        .output()
-        .map_err(|cause| CacheError::Spawn {
-            command: command.into(),
-            cause,
-        })?;
-    if !output.status.success() {
-        return Err(CacheError::Nix {
-            command: command.into(),
-            message: nix_error(&output.stderr),
-        });
-    }
-    let infos: Vec<PathInfo> =
-        serde_json::from_slice(&output.stdout).map_err(|e| CacheError::Output {
-            command: command.into(),
-            message: e.to_string(),
-        })?;
+    let stdout = run_nix(
+        command,
+        nix_command()
+            .args(store_args)
+            .args(["path-info", "--json", "--recursive"])
+            .args(paths),
+    )?;
+    let infos: Vec<PathInfo> = serde_json::from_slice(&stdout).map_err(|e| CacheError::Output {
+        command: command.into(),
+        message: e.to_string(),
+    })?;
     Ok(infos.into_iter().map(|i| (i.path, i.nar_size)).collect())
 }
 
 fn sign_locally(paths: &[&str], key: &Path, store_args: &[String]) -> Result<(), CacheError> {
-    let command = "nix store sign";
-    let output = Command::new("nix")
-        .args(["--extra-experimental-features", "nix-command"])
-        .args(store_args)
-        .args(["store", "sign", "--key-file"])
-        .arg(key)
-        .args(paths)
-        .output()
-        .map_err(|cause| CacheError::Spawn {
-            command: command.into(),
-            cause,
-        })?;
-    if !output.status.success() {
-        return Err(CacheError::Nix {
-            command: command.into(),
-            message: nix_error(&output.stderr),
-        });
-    }
-    Ok(())
+    run_nix(
+        "nix store sign",
+        nix_command()
+            .args(store_args)
+            .args(["store", "sign", "--key-file"])
+            .arg(key)
+            .args(paths),
+    )
+    .map(drop)
 }
 
 /// Copies the valid ones of `outputs` and their closure to `destination`, signed with
@@ -188,8 +168,7 @@ pub fn push(
         sign_locally(&closure, key, store_args)?;
     }
 
-    let mut child = Command::new("nix")
-        .args(["--extra-experimental-features", "nix-command"])
+    let mut child = nix_command()
         .args(store_args)
         // Copy what is here; never fetch a missing path from elsewhere to copy it.
         .args(["--option", "substituters", ""])
