@@ -1,6 +1,8 @@
 //! Helpers for the integration tests: fixture copies, real `libnix-tui` runs, Cargo runs.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
