@@ -1,7 +1,7 @@
 //! Sharing builds through a binary cache, with real parts: `cache keygen`, `cache push`
 //! to a file:// cache, that cache served over HTTP on 127.0.0.1, the local unit outputs
-//! deleted, and builds that substitute them, refuse an untrusted cache and survive an
-//! unreachable one.
+//! deleted, and builds (headless and in the dashboard) that substitute them, refuse an
+//! untrusted cache and survive an unreachable one.
 
 mod common;
 
@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
+use common::tmux::open_dashboard;
 use common::*;
 
 /// `python3 -m http.server` on 127.0.0.1, serving `dir`; killed when dropped, and by
@@ -231,6 +232,33 @@ fn pushed_build_is_substituted_over_http_and_an_untrusted_cache_is_refused() {
     }
     assert_eq!(pulled.finished()["built"], 0);
     assert_eq!(run_nix_built(project.path(), "app"), expected_output);
+
+    // The dashboard shows the same, from the same cache.
+    project.delete_unit_outputs();
+    let pane = open_dashboard(
+        "binary-cache",
+        project.path(),
+        &[
+            "--build",
+            "--substituters",
+            &server.url,
+            "--option",
+            "trusted-public-keys",
+            &public,
+        ],
+        &[("LIBNIX_TUI_REBUILD_SALT", &project.salt)],
+    );
+    let screen = pane.wait_for_phase("Finished", "Failed", Duration::from_secs(300));
+    let counts = screen.lines().nth(1).unwrap_or_default();
+    assert!(
+        counts.contains(&format!("⇓ {units} substituted")),
+        "{screen}"
+    );
+    assert!(counts.contains("✔ 0 built"), "{screen}");
+    let host = server.url.trim_start_matches("http://");
+    assert!(screen.contains(&format!("from {host}")), "{screen}");
+    pane.press("q");
+    pane.wait_for("EXIT=0", Duration::from_secs(20));
 
     project.delete_unit_outputs();
     let untrusted = StaticServer::serve(&untrusted_cache);
