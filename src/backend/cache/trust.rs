@@ -113,12 +113,17 @@ impl SubstituterNotices {
     }
 }
 
-/// `the substitute for '<path>' from '<uri>' is not signed by any of the keys in
-/// 'trusted-public-keys'` -> the URI.
+/// The URI in `the substitute for '<path>' from '<uri>' is not signed by any of the keys in
+/// 'trusted-public-keys'` (Nix 2.8), or `ignoring substitute for '<path>' from '<uri>', as
+/// it's not signed by ...` (Nix 2.26).
 fn untrusted_substituter(warning: &str) -> Option<&str> {
-    let rest = warning.strip_prefix("the substitute for '")?;
+    let rest = warning
+        .strip_prefix("the substitute for '")
+        .or_else(|| warning.strip_prefix("ignoring substitute for '"))?;
     let (_, rest) = rest.split_once("' from '")?;
-    rest.strip_suffix("' is not signed by any of the keys in 'trusted-public-keys'")
+    let (uri, rest) = rest.split_once('\'')?;
+    rest.contains("not signed by any of the keys in 'trusted-public-keys'")
+        .then_some(uri)
 }
 
 /// `unable to download '<url>': <reason>` -> (url, reason).
@@ -204,6 +209,23 @@ mod tests {
             "{said:?}"
         );
         assert!(said[0].contains("trusted-public-keys"), "{said:?}");
+    }
+
+    #[test]
+    fn nix_2_26_words_are_understood_too() {
+        let untrusted = r#"@nix {"action":"msg","level":1,"msg":"\u001b[35;1mwarning:\u001b[0m ignoring substitute for '/nix/store/yjg0jlx0cgnmkralsw7a1kv373c0h9yj-libnix-cache-probe' from 'file:///tmp/c226', as it's not signed by any of the keys in 'trusted-public-keys'"}"#;
+        let retry = r#"@nix {"action":"msg","level":1,"msg":"\u001b[35;1mwarning:\u001b[0m \u001b[31;1merror:\u001b[0m unable to \u001b[35;1mdownload\u001b[0m '\u001b[35;1mhttp://127.0.0.1:9/nix-cache-info\u001b[0m': \u001b[35;1mCould not connect to server\u001b[0m (\u001b[35;1m7\u001b[0m) \u001b[35;1mFailed to connect to 127.0.0.1 port 9 after 0 ms: Could not connect to server\u001b[0m; retrying in 325 ms"}"#;
+        let gave_up = r#"@nix {"action":"msg","column":null,"file":null,"level":1,"line":null,"msg":"\u001b[35;1mwarning:\u001b[0m unable to \u001b[35;1mdownload\u001b[0m '\u001b[35;1mhttp://127.0.0.1:9/nix-cache-info\u001b[0m': \u001b[35;1mCould not connect to server\u001b[0m (\u001b[35;1m7\u001b[0m) \u001b[35;1mFailed to connect to 127.0.0.1 port 9 after 0 ms: Could not connect to server\u001b[0m"}"#;
+        let said = warnings(&[untrusted, untrusted, retry, retry, gave_up]);
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert!(
+            said[0].starts_with("substituter file:///tmp/c226 has outputs"),
+            "{said:?}"
+        );
+        assert!(
+            said[1].starts_with("substituter http://127.0.0.1:9 is unreachable (Could not connect"),
+            "{said:?}"
+        );
     }
 
     #[test]
