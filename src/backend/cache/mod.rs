@@ -41,7 +41,10 @@ pub enum CacheError {
         path: PathBuf,
         cause: std::io::Error,
     },
-    #[error("no build recorded in {0}: run `libnix-tui build` first")]
+    #[error(
+        "no build recorded in {0} (or one from before `cache push` existed): run \
+         `libnix-tui build` first"
+    )]
     NoBuild(PathBuf),
     #[error(
         "none of the last build's {0} unit outputs is in the Nix store (collected, or the \
