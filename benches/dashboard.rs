@@ -12,11 +12,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use libnix_tui::app::{Action, AppState, update};
-use libnix_tui::backend::events::parse_line;
+use libnix_tui::backend::build_state::LOG_LINES_KEPT_IN_TOTAL;
+use libnix_tui::backend::nix::protocol::parse_line;
 use libnix_tui::backend::plan_types::{
     BuildPlan, Package, PackageSource, Profile, Unit, UnitDep, UnitId, UnitKind,
 };
-use libnix_tui::backend::state::LOG_LINES_KEPT_IN_TOTAL;
 use libnix_tui::backend::{BackendEvent, UnitPaths};
 use libnix_tui::views;
 use ratatui::Terminal;

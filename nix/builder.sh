@@ -1,12 +1,30 @@
 # Builds one unit of a libnix-tui plan. Sourced by bash (host mode) or by stdenv's
 # buildCommand (nixpkgs mode). Everything arrives as environment variables set by
-# default.nix from plan.json; see there for their meaning.
+# default.nix from plan.json; see there for their meaning. A list arrives as NAMECount and
+# NAME0, NAME1, ...: one variable per element, so no element is ever split or globbed.
+# shellcheck disable=SC2154 # inputs arrive from the environment, or through readList's nameref
 set -euo pipefail
 
+# readList NAME ARRAY: the list default.nix passed as NAME, into the array named ARRAY.
+readList() {
+  local -n readListInto="$2"
+  local readListCount="${1}Count" readListElement i
+  readListInto=()
+  for ((i = 0; i < ${!readListCount}; i++)); do
+    readListElement="$1$i"
+    readListInto+=("${!readListElement}")
+  done
+}
+
+# Variables from Cargo.dependencies.nix, as NAME=VALUE: set for the build script and rustc
+# only, below what the builder sets itself, as Cargo's own environment is below Cargo's.
+readList userEnv userEnv
+
 # Host mode has no stdenv: place each native dep the way stdenv would.
-if [ -n "${libnixHostDeps+set}" ]; then
+if [ -n "${hostDepCount+set}" ]; then
   pkgConfigPath=""
-  for dep in $libnixHostDeps; do
+  readList hostDep hostDeps
+  for dep in "${hostDeps[@]}"; do
     if [ -d "$dep/bin" ]; then PATH="$dep/bin:$PATH"; fi
     for sub in lib/pkgconfig share/pkgconfig; do
       if [ -d "$dep/$sub" ]; then pkgConfigPath="${pkgConfigPath:+$pkgConfigPath:}$dep/$sub"; fi
@@ -21,7 +39,9 @@ fi
 
 # Build-script directives, in both `cargo:` and `cargo::` syntax, from file $1.
 # $2 says which ones apply: "own" (this package's build script) or "dep" (a dependency's).
+# rustc-env goes to rustcEnv, set for the rustc call only, as Cargo does.
 directiveArgs=()
+rustcEnv=()
 readDirectives() {
   local line body key value
   while IFS= read -r line || [ -n "$line" ]; do
@@ -42,7 +62,7 @@ readDirectives() {
     case "$key" in
       rustc-cfg) directiveArgs+=(--cfg "$value") ;;
       rustc-check-cfg) directiveArgs+=(--check-cfg "$value") ;;
-      rustc-env) export "${value%%=*}=${value#*=}" ;;
+      rustc-env) rustcEnvEntry "$value" ;;
       rustc-link-search) directiveArgs+=(-L "$value") ;;
       rustc-link-lib) if [ -n "$passLinkLib" ]; then directiveArgs+=(-l "$value"); fi ;;
       rustc-flags) rustcFlags "$value" all ;;
@@ -59,10 +79,18 @@ readDirectives() {
 
 linkArg() { directiveArgs+=(-C "link-arg=$1"); }
 
+rustcEnvEntry() {
+  case "$1" in
+    [!=]*=*) rustcEnv+=("$1") ;;
+    *) echo "error: ${CARGO_PKG_NAME}@${CARGO_PKG_VERSION}: cargo:rustc-env=$1 is not NAME=VALUE" >&2; exit 1 ;;
+  esac
+}
+
 # `cargo:rustc-flags=-l foo -Lnative=/x`: only -l and -L are allowed, as in Cargo.
 rustcFlags() {
-  local flag pending=""
-  for flag in $1; do
+  local flag pending="" flags
+  read -r -a flags <<<"$1"
+  for flag in "${flags[@]}"; do
     if [ -n "$pending" ]; then
       if [ "$pending" = -L ] || [ "$2" = all ]; then directiveArgs+=("$pending" "$flag"); fi
       pending=""
@@ -94,15 +122,19 @@ lockIncremental() {
 }
 
 compileUnit() {
-  local rustcArgsArray=() dep
-  mapfile -t rustcArgsArray <<<"$rustcArgs"
+  local rustcArgs depRuns externs libDirs dep
+  readList rustcArg rustcArgs
+  readList depRun depRuns
+  readList extern externs
+  readList libDir libDirs
+  local unitEnv=(CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml")
   if [ -n "$ownRun" ]; then
-    export OUT_DIR="$ownRun/out"
+    unitEnv+=(OUT_DIR="$ownRun/out")
     readDirectives "$ownRun/output" own
   fi
-  for dep in $depRuns; do readDirectives "$dep/output" dep; done
-  for dep in $externs; do directiveArgs+=(--extern "$dep"); done
-  for dep in $libDirs; do directiveArgs+=(-L "dependency=$dep"); done
+  for dep in "${depRuns[@]}"; do readDirectives "$dep/output" dep; done
+  for dep in "${externs[@]}"; do directiveArgs+=(--extern "$dep"); done
+  for dep in "${libDirs[@]}"; do directiveArgs+=(-L "dependency=$dep"); done
   # Incremental state lives outside the store (host mode, local crates, as Cargo does).
   # rustc reuses it only while sources and outputs keep their paths, and every edit gives
   # both new store paths: compile a copy at a fixed place and move the result out.
@@ -128,20 +160,29 @@ compileUnit() {
       directiveArgs+=(--out-dir "$outputDir/lib")
       ;;
   esac
-  export CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml"
   cd "$workDir"
-  echo "Running rustc ${rustcArgsArray[*]} ${directiveArgs[*]}"
-  "$RUSTC" "${rustcArgsArray[@]}" "${directiveArgs[@]}"
+  echo "Running rustc ${rustcArgs[*]} ${directiveArgs[*]}"
+  env -- "${userEnv[@]}" "${unitEnv[@]}" "${rustcEnv[@]}" "$RUSTC" "${rustcArgs[@]}" "${directiveArgs[@]}"
   if [ "$outputDir" != "$out" ]; then
     mv "$outputDir" "$out"
   fi
 }
 
+# Cargo's name for metadata: upper case, `-` as `_`; set on the build script's command
+# only, so any key works as it does with Cargo.
+envify() {
+  local name="${1^^}"
+  printf '%s' "${name//-/_}"
+}
+
 runBuildScript() {
-  local spec links key value line body prefix
-  for spec in $linksDeps; do
-    links="${spec%%=*}"
-    prefix="DEP_$(echo "$links" | tr 'a-z-' 'A-Z_')_"
+  local linksNames linksRuns i key value line body prefix
+  local unitEnv=(OUT_DIR="$out/out" CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml"
+    NUM_JOBS="${NIX_BUILD_CORES:-1}" RUSTDOC="${RUSTC%rustc}rustdoc")
+  readList linksName linksNames
+  readList linksRun linksRuns
+  for i in "${!linksNames[@]}"; do
+    prefix="DEP_$(envify "${linksNames[$i]}")_"
     while IFS= read -r line || [ -n "$line" ]; do
       case "$line" in
         cargo::metadata=*) body="${line#cargo::metadata=}" ;;
@@ -154,15 +195,13 @@ runBuildScript() {
       case "$key" in
         rustc-* | rerun-if-* | warning | error) continue ;;
       esac
-      export "$prefix$(echo "$key" | tr 'a-z-' 'A-Z_')=$value"
-    done <"${spec#*=}/output"
+      unitEnv+=("$prefix$(envify "$key")=$value")
+    done <"${linksRuns[$i]}/output"
   done
   mkdir -p "$out/out"
-  export OUT_DIR="$out/out" CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml"
-  export NUM_JOBS="${NIX_BUILD_CORES:-1}" RUSTDOC="${RUSTC%rustc}rustdoc"
   cd "$src"
   local status=0
-  "$buildScript/bin/build-script-build" >"$out/output" || status=$?
+  env -- "${userEnv[@]}" "${unitEnv[@]}" "$buildScript/bin/build-script-build" >"$out/output" || status=$?
   # Show what the script said, as `cargo build -vv` would, and surface its warnings.
   local failed=""
   while IFS= read -r line || [ -n "$line" ]; do
@@ -180,9 +219,10 @@ runBuildScript() {
 }
 
 linkTarget() {
-  local spec link path
+  local rootLinks spec link path
+  readList rootLink rootLinks
   mkdir -p "$out/bin" "$out/lib"
-  for spec in $rootLinks; do
+  for spec in "${rootLinks[@]}"; do
     link="${spec%%=*}"
     path="${spec#*=}"
     case "$link" in

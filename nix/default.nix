@@ -15,11 +15,25 @@
 let
   plan = builtins.fromJSON (builtins.readFile planFile);
 
+  # A list for builder.sh as attributes NAMECount, NAME0, NAME1, ...: one environment
+  # variable per element, so no element is split or globbed whatever it holds.
+  indexed =
+    name: list:
+    builtins.listToAttrs (
+      builtins.genList (i: {
+        name = "${name}${toString i}";
+        value = builtins.elemAt list i;
+      }) (builtins.length list)
+    )
+    // {
+      "${name}Count" = toString (builtins.length list);
+    };
+
   tc =
     if toolchain == "nixpkgs" then
       import ./nixpkgs.nix { inherit nixpkgs pkgs; }
     else
-      import ./host.nix { inherit plan; };
+      import ./host.nix { inherit plan indexed; };
 
   overrides = import ./overrides.nix {
     inherit depsFile;
@@ -62,21 +76,35 @@ let
   units = builtins.genList (i: mkUnit (builtins.elemAt plan.units i)) unitCount;
   flag = b: if b then "1" else "";
 
-  runAttrs = u: {
-    buildScript = unitAt u.buildScript;
-    linksDeps = map (l: "${l.links}=${unitAt l.unit}") u.linksDeps;
-  };
+  runAttrs =
+    u:
+    {
+      buildScript = unitAt u.buildScript;
+    }
+    // indexed "linksName" (map (l: l.links) u.linksDeps)
+    // indexed "linksRun" (map (l: unitAt l.unit) u.linksDeps);
 
-  compileAttrs = u: {
-    rustcArgs = builtins.concatStringsSep "\n" u.rustcArgs;
-    externs = map (e: "${e.name}=${unitAt e.unit}/${e.file}") u.externs;
-    libDirs = map (i: "${unitAt i}/lib") u.libDeps;
-    ownRun = if u.ownRun == null then "" else unitAt u.ownRun;
-    depRuns = map unitAt u.depRuns;
-    inherit (u) targetKind targetName;
-    passLinkLib = flag u.passLinkLib;
-    incrementalDir = if u.incrementalDir == null then "" else u.incrementalDir;
-  };
+  compileAttrs =
+    u:
+    {
+      ownRun = if u.ownRun == null then "" else unitAt u.ownRun;
+      inherit (u) targetKind targetName;
+      passLinkLib = flag u.passLinkLib;
+      incrementalDir = if u.incrementalDir == null then "" else u.incrementalDir;
+    }
+    // indexed "rustcArg" u.rustcArgs
+    // indexed "extern" (map (e: "${e.name}=${unitAt e.unit}/${e.file}") u.externs)
+    // indexed "libDir" (map (i: "${unitAt i}/lib") u.libDeps)
+    // indexed "depRun" (map unitAt u.depRuns);
+
+  # Cargo.dependencies.nix's variables as NAME=VALUE, kept apart from the derivation's own
+  # attributes: a variable named src, name or out must not replace them.
+  userEnvOf =
+    package:
+    let
+      envs = overrides.envsFor package.name package.version;
+    in
+    map (name: "${name}=${envs.${name}}") (builtins.attrNames envs);
 
   mkUnit =
     u:
@@ -92,16 +120,19 @@ let
         nativeDeps = overrides.depsFor package.name package.version;
       }
       // u.env
-      // overrides.envsFor package.name package.version
+      // indexed "userEnv" (userEnvOf package)
       // (if u.kind == "run" then runAttrs u else compileAttrs u)
     );
 
-  target = tc.mkUnitDerivation {
-    name = "libnix-${plan.profile}";
-    libnixUnit = "target";
-    nativeDeps = [ ];
-    rootLinks = map (r: "${r.link}=${unitAt r.unit}") plan.roots;
-  };
+  target = tc.mkUnitDerivation (
+    {
+      name = "libnix-${plan.profile}";
+      libnixUnit = "target";
+      nativeDeps = [ ];
+    }
+    // indexed "userEnv" [ ]
+    // indexed "rootLink" (map (r: "${r.link}=${unitAt r.unit}") plan.roots)
+  );
 in
 {
   inherit target;

@@ -1,6 +1,6 @@
 # Host toolchain: the host's rustc, cc and a stdenv-like set of tools. Impure (needs
 # `sandbox = false`); the toolchain's identity is part of every derivation.
-{ plan }:
+{ plan, indexed }:
 let
   toolchain = plan.toolchain;
   system = builtins.currentSystem;
@@ -56,6 +56,7 @@ in
     attrs:
     derivation (
       builtins.removeAttrs attrs [ "nativeDeps" ]
+      // indexed "hostDep" attrs.nativeDeps
       // {
         inherit system;
         builder = "${hostTools}/bin/bash";
@@ -64,7 +65,6 @@ in
           (logThroughChild + "source ${./builder.sh}")
         ];
         PATH = "${hostTools}/bin";
-        libnixHostDeps = attrs.nativeDeps;
         RUSTC = "${hostTools}/bin/rustc";
         CARGO = if toolchain.cargo == null then "" else toolchain.cargo;
       }

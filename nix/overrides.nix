@@ -4,7 +4,8 @@
 #   envs.<crate> = { VAR = "value"; }          every version
 #   envs.<crate> = { "<version>" = { VAR = "value"; }; }  that version only
 # When both apply, deps are concatenated (every-version entries first) and env vars are
-# merged with the version entry winning.
+# merged with the version entry winning. A variable name that no process environment can
+# hold (empty, with `=` or other characters than letters, digits and `_`) is an error.
 { depsFile, pkgs }:
 let
   file = if depsFile == null then { } else import depsFile { inherit pkgs; };
@@ -26,6 +27,13 @@ in
       everyVersion = builtins.removeAttrs entry (
         builtins.filter (key: builtins.isAttrs entry.${key}) (builtins.attrNames entry)
       );
+      merged = everyVersion // (entry."*" or { }) // (entry.${version} or { });
+      invalid = builtins.filter (var: builtins.match "[A-Za-z_][A-Za-z0-9_]*" var == null) (
+        builtins.attrNames merged
+      );
     in
-    everyVersion // (entry."*" or { }) // (entry.${version} or { });
+    if invalid == [ ] then
+      merged
+    else
+      throw "Cargo.dependencies.nix: envs.${builtins.toJSON name}: ${builtins.toJSON (builtins.head invalid)} is not a valid environment variable name";
 }

@@ -28,6 +28,10 @@ let
     }
   '';
 
+  invalidName = overridesFor ''
+    { pkgs }: { envs."odd-crate" = { "1.0.0" = { "BAD-NAME" = "x"; }; }; }
+  '';
+
   withoutKeys = overridesFor "{ pkgs }: { }";
   noFile = import ../overrides.nix {
     depsFile = null;
@@ -57,6 +61,9 @@ let
     };
     versionOnlyEnvs = example.envsFor "lib" "2.0.0" == { X = "y"; } && example.envsFor "lib" "1.0.0" == { };
     bothKeysOptional = withoutKeys.depsFor "a" "1" == [ ] && withoutKeys.envsFor "a" "1" == { };
+    invalidEnvNameIsAnError =
+      !(builtins.tryEval (invalidName.envsFor "odd-crate" "1.0.0")).success
+      && invalidName.envsFor "odd-crate" "2.0.0" == { };
     fileOptional = noFile.depsFor "a" "1" == [ ] && noFile.envsFor "a" "1" == { };
   };
 in

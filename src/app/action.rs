@@ -4,6 +4,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use strum::{IntoStaticStr, VariantArray};
+
 use crate::backend::BackendEvent;
 
 use super::event::AppEvent;
@@ -40,7 +42,8 @@ pub enum Action {
 
 /// A user command without arguments; what keys are bound to. Parses from and prints as its
 /// kebab-case name (`rebuild-selected`), so bindings can be written as text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, VariantArray, IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Command {
     Up,
     Down,
@@ -76,66 +79,11 @@ pub enum Command {
 }
 
 impl Command {
-    pub const ALL: [Command; 27] = [
-        Command::Up,
-        Command::Down,
-        Command::Collapse,
-        Command::Expand,
-        Command::Toggle,
-        Command::FocusNext,
-        Command::PageUp,
-        Command::PageDown,
-        Command::LogTop,
-        Command::LogFollow,
-        Command::Build,
-        Command::RebuildSelected,
-        Command::Cancel,
-        Command::NextFailed,
-        Command::ApplyFix,
-        Command::Search,
-        Command::SearchNext,
-        Command::SearchPrev,
-        Command::ToggleDetails,
-        Command::Edit,
-        Command::Help,
-        Command::Quit,
-        Command::Submit,
-        Command::Dismiss,
-        Command::ToggleScope,
-        Command::PreviousEditKind,
-        Command::NextEditKind,
-    ];
+    /// Every command, in declaration order; derived, so a new variant cannot be missing.
+    pub const ALL: &'static [Command] = <Command as VariantArray>::VARIANTS;
 
     pub fn name(self) -> &'static str {
-        match self {
-            Command::Up => "up",
-            Command::Down => "down",
-            Command::Collapse => "collapse",
-            Command::Expand => "expand",
-            Command::Toggle => "toggle",
-            Command::FocusNext => "focus-next",
-            Command::PageUp => "page-up",
-            Command::PageDown => "page-down",
-            Command::LogTop => "log-top",
-            Command::LogFollow => "log-follow",
-            Command::Build => "build",
-            Command::RebuildSelected => "rebuild-selected",
-            Command::Cancel => "cancel",
-            Command::NextFailed => "next-failed",
-            Command::ApplyFix => "apply-fix",
-            Command::Search => "search",
-            Command::SearchNext => "search-next",
-            Command::SearchPrev => "search-prev",
-            Command::ToggleDetails => "toggle-details",
-            Command::Edit => "edit",
-            Command::Help => "help",
-            Command::Quit => "quit",
-            Command::Submit => "submit",
-            Command::Dismiss => "dismiss",
-            Command::ToggleScope => "toggle-scope",
-            Command::PreviousEditKind => "previous-edit-kind",
-            Command::NextEditKind => "next-edit-kind",
-        }
+        self.into()
     }
 
     /// What the command does, as the help overlay says it.
@@ -188,7 +136,8 @@ impl FromStr for Command {
 
     fn from_str(name: &str) -> Result<Self, Self::Err> {
         Command::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|command| command.name() == name)
             .ok_or_else(|| UnknownCommand(name.to_owned()))
     }
@@ -200,7 +149,7 @@ mod tests {
 
     #[test]
     fn every_command_round_trips_through_its_name() {
-        for command in Command::ALL {
+        for &command in Command::ALL {
             assert_eq!(command.to_string().parse::<Command>(), Ok(command));
         }
     }
@@ -211,6 +160,13 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Command::ALL.len());
+    }
+
+    #[test]
+    fn names_are_the_kebab_case_of_the_variants() {
+        assert_eq!(Command::Up.name(), "up");
+        assert_eq!(Command::RebuildSelected.name(), "rebuild-selected");
+        assert_eq!(Command::PreviousEditKind.name(), "previous-edit-kind");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The inline editor for one crate's `Cargo.dependencies.nix` entry.
 
-use super::effect::{DepsEdit, DepsOp};
+use crate::backend::overrides::{CrateSelector, Edit};
 
 /// Which entry an edit goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,27 +112,44 @@ impl Editor {
     }
 
     /// The edit the input describes, or why it is not one.
-    pub fn to_edit(&self) -> Result<DepsEdit, String> {
+    pub fn to_edit(&self) -> Result<Edit, String> {
         let input = self.input.trim();
-        let op = match self.kind {
-            EditKind::AddDep => DepsOp::AddDep(package_attribute(input)?),
-            EditKind::RemoveDep => DepsOp::RemoveDep(package_attribute(input)?),
+        let target = self.target();
+        Ok(match self.kind {
+            EditKind::AddDep => Edit::AddDep {
+                target,
+                package: package_attribute(input)?,
+            },
+            EditKind::RemoveDep => Edit::RemoveDep {
+                target,
+                package: package_attribute(input)?,
+            },
             EditKind::SetEnv => {
                 let (name, value) = input
                     .split_once('=')
                     .ok_or_else(|| "expected NAME=value".to_owned())?;
-                DepsOp::SetEnv(variable_name(name.trim())?, value.trim().to_owned())
+                Edit::SetEnv {
+                    target,
+                    var: variable_name(name.trim())?,
+                    value: value.trim().to_owned(),
+                }
             }
-            EditKind::UnsetEnv => DepsOp::UnsetEnv(variable_name(input)?),
-        };
-        Ok(DepsEdit {
-            crate_name: self.crate_name.clone(),
+            EditKind::UnsetEnv => Edit::UnsetEnv {
+                target,
+                var: variable_name(input)?,
+            },
+        })
+    }
+
+    /// The entry the edit goes to: the crate's, for every version or for this one.
+    pub fn target(&self) -> CrateSelector {
+        CrateSelector {
+            name: self.crate_name.clone(),
             version: match self.scope {
                 EditScope::AllVersions => None,
                 EditScope::ThisVersion => Some(self.version.clone()),
             },
-            op,
-        })
+        }
     }
 }
 
@@ -187,48 +204,56 @@ mod tests {
         editor
     }
 
-    /// The operation the editor would save for `input` under `kind`, or why it refuses.
-    fn op_for(kind: EditKind, input: &str) -> Result<DepsOp, String> {
-        editor_with(kind, input).to_edit().map(|edit| edit.op)
+    /// The edit the editor would save for `input` under `kind`, or why it refuses.
+    fn edit_for(kind: EditKind, input: &str) -> Result<Edit, String> {
+        editor_with(kind, input).to_edit()
+    }
+
+    fn every_version() -> CrateSelector {
+        CrateSelector::all_versions("openssl-sys")
     }
 
     #[test]
     fn packages_are_single_nix_attributes() {
         assert_eq!(
-            op_for(EditKind::AddDep, " python3Packages.setuptools "),
-            Ok(DepsOp::AddDep("python3Packages.setuptools".into()))
+            edit_for(EditKind::AddDep, " python3Packages.setuptools "),
+            Ok(Edit::AddDep {
+                target: every_version(),
+                package: "python3Packages.setuptools".into()
+            })
         );
-        assert!(op_for(EditKind::AddDep, "pkg-config openssl").is_err());
-        assert!(op_for(EditKind::AddDep, "").is_err());
-        assert!(op_for(EditKind::RemoveDep, "\"; rm -rf").is_err());
+        assert!(edit_for(EditKind::AddDep, "pkg-config openssl").is_err());
+        assert!(edit_for(EditKind::AddDep, "").is_err());
+        assert!(edit_for(EditKind::RemoveDep, "\"; rm -rf").is_err());
     }
 
     #[test]
     fn env_vars_need_a_name_and_may_have_an_empty_value() {
         assert_eq!(
-            op_for(EditKind::SetEnv, "PROC_MACRO_TEST_LOCATION="),
-            Ok(DepsOp::SetEnv(
-                "PROC_MACRO_TEST_LOCATION".into(),
-                String::new()
-            ))
+            edit_for(EditKind::SetEnv, "PROC_MACRO_TEST_LOCATION="),
+            Ok(Edit::SetEnv {
+                target: every_version(),
+                var: "PROC_MACRO_TEST_LOCATION".into(),
+                value: String::new()
+            })
         );
-        assert!(op_for(EditKind::SetEnv, "NO_EQUALS").is_err());
-        assert!(op_for(EditKind::SetEnv, "1BAD=x").is_err());
+        assert!(edit_for(EditKind::SetEnv, "NO_EQUALS").is_err());
+        assert!(edit_for(EditKind::SetEnv, "1BAD=x").is_err());
         assert_eq!(
-            op_for(EditKind::UnsetEnv, "FOO"),
-            Ok(DepsOp::UnsetEnv("FOO".into()))
+            edit_for(EditKind::UnsetEnv, "FOO"),
+            Ok(Edit::UnsetEnv {
+                target: every_version(),
+                var: "FOO".into()
+            })
         );
     }
 
     #[test]
     fn scope_decides_the_version() {
         let mut editor = editor_with(EditKind::AddDep, "openssl");
-        assert_eq!(editor.to_edit().map(|edit| edit.version), Ok(None));
+        assert_eq!(editor.target().version, None);
         editor.toggle_scope();
-        assert_eq!(
-            editor.to_edit().map(|edit| edit.version),
-            Ok(Some("0.9.109".into()))
-        );
+        assert_eq!(editor.target().version, Some("0.9.109".into()));
     }
 
     #[test]

@@ -11,6 +11,9 @@ pub enum AppEvent {
     DepsEntry { crate_name: String, text: String },
     /// A suggested fix for a failed unit, shown above its log.
     Diagnosis { unit: UnitId, text: String },
+    /// An effect the shell could not carry out (the build record for `doctor` could not be
+    /// written, the deps file could not be read): shown as an error in the status bar.
+    ShellFailed(String),
     /// Something that stops the dashboard from being useful (no Nix, a broken manifest):
     /// shown full-screen instead of the panes.
     Fatal {

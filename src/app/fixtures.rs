@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use ratatui::layout::Size;
 
+use crate::backend::build_state::{BuildState, Counters, LogBuffer, Phase, UnitStatus};
 use crate::backend::plan_types::{
     BuildPlan, Package, PackageSource, Profile, Unit, UnitDep, UnitId, UnitKind,
 };
-use crate::backend::state::{BuildState, Counters, LogBuffer, Phase, UnitStatus};
 use crate::backend::{BackendEvent, UnitPaths};
 
 use super::state::AppState;

@@ -2,7 +2,7 @@
 
 use ansi_to_tui::IntoText;
 
-use crate::backend::state::LogBuffer;
+use crate::backend::build_state::LogBuffer;
 
 /// How the log pane shows the selected unit's log: following its tail, or held at a line.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,14 +8,13 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::Event;
 use futures_core::Stream;
-use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui::{Frame, Terminal};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::MissedTickBehavior;
 
 use crate::backend::BackendEvent;
-use crate::backend::state::Phase;
-use crate::views;
+use crate::backend::build_state::Phase;
 
 use super::action::Action;
 use super::effect::Effect;
@@ -24,16 +23,21 @@ use super::keymap::action_for_event;
 use super::state::AppState;
 use super::update::update;
 
+/// Draws the whole screen for a state: [`crate::views::render`]. Passed in, so that the app
+/// does not depend on the views that depend on it.
+pub type Render = fn(&mut Frame, &AppState);
+
 /// About 30 frames a second: log lines that arrive in between are drawn together.
 const FRAME: Duration = Duration::from_millis(33);
 
 /// Runs the dashboard until the user quits or `input` ends.
 ///
 /// `input` is the terminal's event stream (`crossterm::event::EventStream::new()`), or any
-/// stream of events a test wants to inject. Effects go to `effects`; [`Effect::Quit`] is
+/// stream of events a test wants to inject; `render` draws each frame. Effects go to `effects`; [`Effect::Quit`] is
 /// sent last. Time in `state.now` continues from its value on entry.
 pub async fn run<B, S>(
     terminal: &mut Terminal<B>,
+    render: Render,
     state: &mut AppState,
     mut input: S,
     mut backend_events: UnboundedReceiver<BackendEvent>,
@@ -74,7 +78,7 @@ where
                 }
                 dirty |= clock_is_shown(state) && state.now.as_secs() != shown_seconds;
                 if dirty {
-                    terminal.draw(|frame| views::render(frame, state))?;
+                    terminal.draw(|frame| render(frame, state))?;
                     dirty = false;
                 }
                 continue;
@@ -193,6 +197,7 @@ mod tests {
         let (result, ()) = tokio::join!(
             run(
                 &mut terminal,
+                crate::views::render,
                 &mut state,
                 TypedInput(typed),
                 backend_events,
@@ -226,6 +231,7 @@ mod tests {
         let (effects, _effects_seen) = unbounded_channel();
         run(
             &mut terminal,
+            crate::views::render,
             &mut state,
             TypedInput(typed),
             backend_events,

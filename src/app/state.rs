@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use ratatui::layout::Size;
 
+use crate::backend::build_state::{BuildState, UnitState, UnitStatus};
 use crate::backend::diagnose::Suggestion;
+use crate::backend::overrides::CrateSelector;
 use crate::backend::plan_types::{BuildPlan, Package, Unit, UnitId};
-use crate::backend::state::{BuildState, UnitState, UnitStatus};
 
 use super::editor::Editor;
-use super::effect::DepsEdit;
 use super::log_view::LogView;
 use super::tree::TreeView;
 
@@ -109,8 +109,8 @@ pub struct AppState {
     pub fix_preview: Option<UnitId>,
     pub notice: Option<Notice>,
     pub rebuild_offer: Option<RebuildOffer>,
-    /// The edit sent to the shell whose result has not come back yet.
-    pub pending_edit: Option<DepsEdit>,
+    /// The crate whose entry the shell is saving: its result has not come back yet.
+    pub pending_edit: Option<CrateSelector>,
     /// A build was asked for and the engine has not reported on it yet.
     pub build_requested: bool,
 }
@@ -179,7 +179,7 @@ impl AppState {
 
     /// Whether the engine is busy (or about to be) with a build.
     pub fn is_busy(&self) -> bool {
-        use crate::backend::state::Phase;
+        use crate::backend::build_state::Phase;
         self.build_requested
             || matches!(
                 self.build.phase,

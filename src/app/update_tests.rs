@@ -9,7 +9,8 @@ use super::fixtures::{self, unit_named};
 use super::keymap::action_for_key;
 use super::*;
 use crate::backend::BackendEvent;
-use crate::backend::state::UnitStatus;
+use crate::backend::build_state::UnitStatus;
+use crate::backend::overrides::{CrateSelector, Edit};
 
 const SCREEN: Size = Size::new(120, 36);
 
@@ -77,11 +78,10 @@ fn typing_in_the_editor_and_enter_emits_the_edit() {
     let effects = press_code(&mut state, KeyCode::Enter);
     assert_eq!(
         effects,
-        vec![Effect::EditDeps(DepsEdit {
-            crate_name: "openssl-sys".into(),
-            version: None,
-            op: DepsOp::AddDep("openssl".into()),
-        })]
+        vec![Effect::EditDeps(vec![Edit::AddDep {
+            target: CrateSelector::all_versions("openssl-sys"),
+            package: "openssl".into(),
+        }])]
     );
     assert!(
         press_code(&mut state, KeyCode::Enter).is_empty(),
@@ -102,11 +102,14 @@ fn the_editor_can_set_an_env_var_for_this_version_only() {
     let effects = press_code(&mut state, KeyCode::Enter);
     assert_eq!(
         effects,
-        vec![Effect::EditDeps(DepsEdit {
-            crate_name: "openssl-sys".into(),
-            version: Some("0.9.109".into()),
-            op: DepsOp::SetEnv("OPENSSL_DIR".into(), "/usr".into()),
-        })]
+        vec![Effect::EditDeps(vec![Edit::SetEnv {
+            target: CrateSelector {
+                name: "openssl-sys".into(),
+                version: Some("0.9.109".into()),
+            },
+            var: "OPENSSL_DIR".into(),
+            value: "/usr".into(),
+        }])]
     );
 }
 
@@ -295,7 +298,7 @@ fn selecting_another_unit_follows_its_log_again() {
 #[test]
 fn clicking_a_row_selects_it_and_clicking_again_toggles_it() {
     let mut state = fixtures::planned(SCREEN);
-    let rows = crate::views::layout::panes(
+    let rows = super::layout::panes(
         ratatui::layout::Rect::new(0, 0, SCREEN.width, SCREEN.height),
         &state,
     )
@@ -325,7 +328,7 @@ fn clicking_a_row_selects_it_and_clicking_again_toggles_it() {
 fn the_wheel_scrolls_the_pane_under_the_pointer() {
     let mut state = fixtures::failed_build(Size::new(80, 24));
     press(&mut state, "f");
-    let log = crate::views::layout::panes(ratatui::layout::Rect::new(0, 0, 80, 24), &state).log;
+    let log = super::layout::panes(ratatui::layout::Rect::new(0, 0, 80, 24), &state).log;
     update(
         &mut state,
         Action::Scroll {
@@ -396,7 +399,7 @@ fn help_opens_and_closes() {
 #[test]
 fn a_failed_finish_points_at_f() {
     let mut state = fixtures::failed_build(SCREEN);
-    state.build.phase = crate::backend::state::Phase::Building;
+    state.build.phase = crate::backend::build_state::Phase::Building;
     update(
         &mut state,
         Action::Backend(BackendEvent::Finished {
@@ -502,4 +505,18 @@ fn a_finished_build_is_recorded_for_doctor() {
     };
     assert_eq!(record.failures.len(), 1);
     assert_eq!(record.failures[0].package, "openssl-sys");
+}
+
+#[test]
+fn a_shell_failure_is_shown_as_an_error() {
+    let mut state = fixtures::failed_build(SCREEN);
+    update(
+        &mut state,
+        Action::App(AppEvent::ShellFailed(
+            "could not record the build for doctor: target: Not a directory".into(),
+        )),
+    );
+    let notice = state.notice.expect("a notice");
+    assert_eq!(notice.kind, NoticeKind::Error);
+    assert!(notice.text.contains("doctor"), "{}", notice.text);
 }

@@ -1,17 +1,16 @@
 //! The engine. Knows nothing of terminals: no ratatui or crossterm here.
 
+pub mod build_state;
 pub mod cache;
 pub mod diagnose;
-pub mod events;
 pub mod export;
-pub mod last_build;
+pub mod nix;
 pub mod nixgen;
 pub mod overrides;
 pub mod plan;
 pub mod plan_types;
 pub mod project;
 pub mod runner;
-pub mod state;
 pub mod store;
 
 use std::sync::Arc;
@@ -27,7 +26,7 @@ pub struct UnitPaths {
 }
 
 /// Everything the engine tells its consumers; the TUI and the headless printer read the
-/// same stream and reduce it with [`state::BuildState::apply`].
+/// same stream and reduce it with [`build_state::BuildState::apply`].
 #[derive(Debug, Clone)]
 pub enum BackendEvent {
     PlanningStarted,
@@ -37,7 +36,7 @@ pub enum BackendEvent {
     /// Units whose outputs were valid before the build: nothing will be logged for them.
     AlreadyValid(Vec<UnitId>),
     BuildStarted,
-    Nix(events::NixEvent),
+    Nix(nix::protocol::NixEvent),
     Finished {
         success: bool,
         exit_code: Option<i32>,

@@ -9,10 +9,11 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::{mpsc::UnboundedSender, watch};
 
+use super::nix::protocol;
 use super::nixgen::{self, Toolchain, ToolchainMode};
 use super::plan::{self, CargoOptions};
 use super::plan_types::{BuildPlan, UnitId, UnitKind};
-use super::{BackendEvent, UnitPaths, cache, events, overrides, project, store};
+use super::{BackendEvent, UnitPaths, cache, overrides, project, store};
 
 /// How Nix is run. `--option`, `--builders`, `--store` and `--offline` pass through.
 #[derive(Debug, Clone, Default)]
@@ -384,7 +385,7 @@ pub async fn realise(
         tokio::select! {
             line = lines.next_line() => match line {
                 Ok(Some(line)) => {
-                    if let Some(event) = notices.filter(events::parse_line(&line)) {
+                    if let Some(event) = notices.filter(protocol::parse_line(&line)) {
                         let _ = events.send(event);
                     }
                 }

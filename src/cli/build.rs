@@ -9,13 +9,12 @@ use tokio::sync::{mpsc, watch};
 
 use super::{BuildArgs, MessageFormat, PlanFormat};
 use crate::backend::BackendEvent;
+use crate::backend::build_state::last_build::{LastBuild, plain_log};
+use crate::backend::build_state::{BuildState, UnitStatus};
 use crate::backend::diagnose::{Diagnosis, diagnose};
-use crate::backend::events::{BuildFailure, NixEvent, strip_ansi};
-use crate::backend::last_build::{LastBuild, OtherFailure, plain_log};
+use crate::backend::nix::protocol::{BuildFailure, NixEvent, strip_ansi};
 use crate::backend::plan_types::{BuildPlan, UnitId};
 use crate::backend::runner::{self, BuildRequest, RunError};
-use crate::backend::state::{BuildState, UnitStatus};
-use crate::backend::store::build_log_tail;
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
@@ -101,7 +100,6 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
         });
         let started = Instant::now();
         let mut state = BuildState::default();
-        let mut printer = printer;
         while let Some(event) = rx.recv().await {
             let changed = state.apply(&event, started.elapsed());
             printer.event(&state, &event, &changed);
@@ -109,7 +107,7 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
         let result = session.await?;
         printer.summary(&state, started.elapsed());
         if let Some(plan) = &state.plan {
-            LastBuild::from_state(plan, &state, printer.other_failures).save(plan)?;
+            LastBuild::from_state(plan, &state).save(plan)?;
         }
         Ok(match result {
             Ok(true) => 0,
@@ -125,7 +123,6 @@ struct Printer {
     color: bool,
     /// List cached units one by one (Cargo's `-v` shows its fresh units too).
     verbose: bool,
-    other_failures: Vec<OtherFailure>,
 }
 
 impl Printer {
@@ -134,7 +131,6 @@ impl Printer {
             format,
             color: std::io::stderr().is_terminal(),
             verbose,
-            other_failures: Vec::new(),
         }
     }
 
@@ -146,7 +142,7 @@ impl Printer {
         }
     }
 
-    fn event(&mut self, state: &BuildState, event: &BackendEvent, changed: &[UnitId]) {
+    fn event(&self, state: &BuildState, event: &BackendEvent, changed: &[UnitId]) {
         match event {
             BackendEvent::Error(message) => eprintln!("error: {message}"),
             BackendEvent::Warning(message) => eprintln!("warning: {message}"),
@@ -157,19 +153,18 @@ impl Printer {
                 Some(BuildFailure::DependenciesFailed { .. }) => {}
                 Some(failure) if state.unit_for_drv(failure.drv_path()).is_some() => {}
                 // A derivation outside the crate graph (a native dependency's own build):
-                // nobody followed its log, so show its end.
+                // no unit shows its log, so show its end, as the reducer kept it.
                 Some(failure) => {
-                    let message = strip_ansi(&msg.msg);
-                    eprintln!("{message}");
-                    let log_tail = build_log_tail(failure.drv_path(), 15, &[]);
-                    for line in &log_tail {
-                        eprintln!("  {line}");
+                    let other = state
+                        .other_failures
+                        .iter()
+                        .rfind(|other| other.drv_path == failure.drv_path());
+                    if let Some(other) = other {
+                        eprintln!("{}", other.message);
+                        for line in &other.log_tail {
+                            eprintln!("  {line}");
+                        }
                     }
-                    self.other_failures.push(OtherFailure {
-                        drv_path: failure.drv_path().to_string(),
-                        message,
-                        log_tail,
-                    });
                 }
                 None => eprintln!("{}", strip_ansi(&msg.msg)),
             },
@@ -270,26 +265,17 @@ impl Printer {
         } else {
             ("", "")
         };
+        let report = diagnosis.report(usize::MAX);
+        let mut lines = report.lines();
         eprintln!(
-            "{bold}diagnosis{reset}: {} ({})",
-            diagnosis.cause, diagnosis.crate_name
+            "{bold}diagnosis{reset}: {}",
+            lines.next().unwrap_or_default()
         );
-        for line in &diagnosis.evidence {
-            eprintln!("  evidence: {line}");
+        for line in lines {
+            eprintln!("  {line}");
         }
-        if let Some(suggestion) = &diagnosis.suggestion {
-            eprintln!(
-                "  suggested Cargo.dependencies.nix entry (libnix-tui doctor --fix adds it):"
-            );
-            for line in suggestion.as_nix().lines() {
-                eprintln!("    {line}");
-            }
-            if !diagnosis.debian_packages.is_empty() {
-                eprintln!(
-                    "  host mode needs the Debian packages: {}",
-                    diagnosis.debian_packages.join(" ")
-                );
-            }
+        if diagnosis.suggestion.is_some() {
+            eprintln!("  `libnix-tui doctor --fix` adds the fix to Cargo.dependencies.nix");
         }
     }
 
@@ -297,7 +283,7 @@ impl Printer {
         let c = state.counters;
         let success = matches!(
             state.phase,
-            crate::backend::state::Phase::Finished { success: true }
+            crate::backend::build_state::Phase::Finished { success: true }
         );
         match self.format {
             MessageFormat::Json => {
@@ -364,16 +350,7 @@ fn json_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) {
             json!({
                 "exit_code": exit_code,
                 "log": state.units[unit].log.lines,
-                "diagnosis": diagnose_unit(state, plan, unit).map(|d| json!({
-                    "crate": d.crate_name,
-                    "cause": d.cause.to_string(),
-                    "evidence": d.evidence,
-                    "suggestion": d.suggestion.map(|s| json!({
-                        "crate": s.crate_name,
-                        "packages": s.packages,
-                        "envs": s.envs,
-                    })),
-                })),
+                "diagnosis": diagnose_unit(state, plan, unit).map(|d| d.to_json()),
             }),
         ),
         UnitStatus::Skipped => ("skipped", json!({ "skip_reason": "dependency failed" })),

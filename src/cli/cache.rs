@@ -6,8 +6,8 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::BuildArgs;
+use crate::backend::build_state::last_build::{self, LastBuild};
 use crate::backend::cache::{CacheError, keygen, push};
-use crate::backend::last_build::{self, LastBuild};
 use crate::backend::project::ProjectDirs;
 
 #[derive(Debug, Subcommand)]

@@ -3,9 +3,9 @@
 
 use super::BuildArgs;
 use super::deps::describe_done;
-use crate::backend::diagnose::{diagnose, suggestions_for};
-use crate::backend::last_build::{self, LastBuild};
-use crate::backend::overrides::{self, CrateSelector, Edit};
+use crate::backend::build_state::last_build::{self, LastBuild};
+use crate::backend::diagnose::{Suggestion, diagnose, suggestions_for};
+use crate::backend::overrides::{self, Edit};
 use crate::backend::project::{self, ProjectDirs};
 
 pub fn run(args: &BuildArgs, fix: bool) -> anyhow::Result<i32> {
@@ -40,17 +40,11 @@ pub fn run(args: &BuildArgs, fix: bool) -> anyhow::Result<i32> {
         );
         match diagnose(&failure.package, &failure.log) {
             Some(diagnosis) => {
-                println!("{title}: {}", diagnosis.cause);
-                for line in &diagnosis.evidence {
-                    println!("    evidence: {line}");
-                }
-                match &diagnosis.suggestion {
-                    Some(suggestion) => {
-                        for line in suggestion.as_nix().lines() {
-                            println!("    suggestion: {line}");
-                        }
-                    }
-                    None => println!("    no native-dependency fix known"),
+                let report = diagnosis.report(usize::MAX);
+                let mut lines = report.lines();
+                println!("{title}: {}", lines.next().unwrap_or_default());
+                for line in lines {
+                    println!("    {line}");
                 }
             }
             None => println!("{title}: not a missing native dependency (see its log)"),
@@ -69,28 +63,7 @@ pub fn run(args: &BuildArgs, fix: bool) -> anyhow::Result<i32> {
         println!("Run `libnix-tui doctor --fix` to add these to Cargo.dependencies.nix.");
         return Ok(0);
     }
-    let edits: Vec<Edit> = suggestions
-        .iter()
-        .flat_map(|s| {
-            let target = CrateSelector::all_versions(&s.crate_name);
-            let deps = s.packages.iter().map({
-                let target = target.clone();
-                move |package| Edit::AddDep {
-                    target: target.clone(),
-                    package: package.clone(),
-                }
-            });
-            let envs = s
-                .envs
-                .iter()
-                .map(move |(var, value)| Edit::SetEnvExpression {
-                    target: target.clone(),
-                    var: var.clone(),
-                    expression: format!("\"{value}\""),
-                });
-            deps.chain(envs)
-        })
-        .collect();
+    let edits: Vec<Edit> = suggestions.iter().flat_map(Suggestion::edits).collect();
     let mode = project::resolve_mode(request.nix.toolchain);
     let pkgs = project::pkgs_expression(mode, &dirs.libnix_dir())?;
     let deps_file = dirs.deps_file();

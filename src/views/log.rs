@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::{AppState, Focus, line_matches};
+use crate::backend::build_state::{UnitState, UnitStatus};
 use crate::backend::plan_types::UnitId;
-use crate::backend::state::{UnitState, UnitStatus};
 
 use super::{dim, pane_block, title_style, unit_status};
 
@@ -156,7 +156,7 @@ mod tests {
 
     use super::*;
     use crate::app::fixtures;
-    use crate::backend::state::LogBuffer;
+    use crate::backend::build_state::LogBuffer;
 
     /// The line's characters without their styles.
     fn plain_text(line: &Line) -> String {

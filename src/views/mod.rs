@@ -1,11 +1,12 @@
 //! ratatui rendering, one file per panel; each a pure function of [`AppState`].
+//! May import the app's state and layout (read only), the backend's data and ratatui; never
+//! update, the shell or cli.
 
 mod details;
 mod diagnosis;
 mod editor;
 mod error;
 mod help;
-pub mod layout;
 mod log;
 mod status_bar;
 mod summary;
@@ -21,7 +22,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType};
 
-use crate::app::AppState;
+use crate::app::{AppState, layout};
 
 /// Draws the whole screen for `state`.
 pub fn render(frame: &mut Frame, state: &AppState) {

@@ -9,7 +9,7 @@ use ratatui::layout::Size;
 use crate::app::fixtures::{self, unit_named};
 use crate::app::keymap::action_for_key;
 use crate::app::{Action, AppEvent, AppState, update};
-use crate::backend::state::Phase;
+use crate::backend::build_state::Phase;
 
 use super::render;
 
@@ -217,8 +217,8 @@ fn unit_search_prompt_while_typing() {
 #[test]
 fn recorded_nix_streams_drive_the_dashboard() {
     use crate::app::{Action, update};
-    use crate::backend::state::tests::{CHAIN, FAIL, KEEPGOING, fixture, session_events};
-    use crate::backend::state::{Counters, UnitStatus};
+    use crate::backend::build_state::tests::{CHAIN, FAIL, KEEPGOING, fixture, session_events};
+    use crate::backend::build_state::{Counters, UnitStatus};
 
     let cases = [
         (

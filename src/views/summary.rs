@@ -7,10 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::AppState;
-use crate::backend::state::{Counters, Phase, UnitStatus};
+use crate::backend::build_state::{Counters, Phase, UnitStatus};
 
-use super::layout::roomy;
 use super::{dim, unit_status};
+use crate::app::layout::roomy;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let counts = state.build.counters;

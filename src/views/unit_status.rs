@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use ratatui::style::Color;
 
-use crate::backend::state::UnitStatus;
+use crate::backend::build_state::UnitStatus;
 
 pub fn icon(status: &UnitStatus) -> &'static str {
     match status {

@@ -129,7 +129,7 @@ fn run_nix(name: &str, command: &mut Command) -> Result<Vec<u8>, CacheError> {
 
 /// The last line of a Nix command's stderr that says what went wrong, without colours.
 fn nix_error(stderr: &[u8]) -> String {
-    let text = super::events::strip_ansi(&String::from_utf8_lossy(stderr));
+    let text = super::nix::protocol::strip_ansi(&String::from_utf8_lossy(stderr));
     let errors: Vec<&str> = text
         .lines()
         .map(str::trim)

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use super::{CacheError, NixConfig, nix_command, nix_error, run_nix};
-use crate::backend::events::{ActivityType, NixEvent, parse_line, strip_ansi};
+use crate::backend::nix::protocol::{ActivityType, NixEvent, parse_line, strip_ansi};
 use crate::backend::store;
 
 /// Stores written by Nix's binary-cache code: they sign what they receive with their

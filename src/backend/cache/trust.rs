@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use super::{NIXOS_CACHE, NixConfig};
 use crate::backend::BackendEvent;
-use crate::backend::events::{NixEvent, strip_ansi};
+use crate::backend::nix::protocol::{NixEvent, strip_ansi};
 use crate::backend::nixgen::ToolchainMode;
 
 /// `--option` pairs that choose a build's substituters.
@@ -142,7 +142,7 @@ fn substituter_of(url: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::events::parse_line;
+    use crate::backend::nix::protocol::parse_line;
 
     fn strings(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| s.to_string()).collect()

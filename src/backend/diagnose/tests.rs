@@ -1,6 +1,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use super::text::is_name;
 use super::*;
 
 fn fixture_dir() -> PathBuf {

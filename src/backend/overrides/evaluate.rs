@@ -7,7 +7,7 @@ use super::{Location, OverridesError};
 
 /// The checker: imports the file with `{ inherit pkgs; }`, checks the shape of `deps` and
 /// `envs` and forces every dependency.
-const CHECK_EXPRESSION: &str = include_str!("check.nix");
+const CHECK_EXPRESSION: &str = include_str!("../../../nix/check.nix");
 
 /// Evaluates `file` as the build would, with `pkgs_expr` (a Nix expression, e.g.
 /// `import <nixpkgs> {}`) as `pkgs`: the shape must be right and every dependency must

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::events::strip_ansi;
-use super::nixgen::{GENERATED_MARKER, libnix_dir_in};
-use super::plan_types::{BuildPlan, UnitId};
-use super::state::{BuildState, UnitStatus};
+use super::{BuildState, UnitStatus};
+use crate::backend::nix::protocol::strip_ansi;
+use crate::backend::nixgen::{GENERATED_MARKER, libnix_dir_in};
+use crate::backend::plan_types::{BuildPlan, UnitId};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct LastBuild {
@@ -56,7 +56,7 @@ pub fn path(target_dir: &Path) -> PathBuf {
     libnix_dir_in(target_dir).join("last-build.json")
 }
 
-/// A failed unit's log, colour codes removed: what [`super::diagnose`] reads.
+/// A failed unit's log, colour codes removed: what [`crate::backend::diagnose`] reads.
 pub fn plain_log(state: &BuildState, unit: UnitId) -> Vec<String> {
     state.units[unit]
         .log
@@ -68,11 +68,9 @@ pub fn plain_log(state: &BuildState, unit: UnitId) -> Vec<String> {
 }
 
 impl LastBuild {
-    pub fn from_state(
-        plan: &BuildPlan,
-        state: &BuildState,
-        other_failures: Vec<OtherFailure>,
-    ) -> Self {
+    /// The record of the build `state` has followed, the same after a headless build
+    /// and after one in the dashboard.
+    pub fn from_state(plan: &BuildPlan, state: &BuildState) -> Self {
         let failures = state
             .units
             .iter()
@@ -93,7 +91,7 @@ impl LastBuild {
             generated: GENERATED_MARKER.to_string(),
             workspace_root: plan.workspace_root.clone(),
             failures,
-            other_failures,
+            other_failures: state.other_failures.clone(),
             outputs: state
                 .units
                 .iter()

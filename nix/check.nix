@@ -3,7 +3,7 @@
 # Problems are thrown as "FILE:LINE:COLUMN: ATTRIBUTE-PATH: PROBLEM"; success is `true`.
 { file, pkgs }:
 let
-  inherit (builtins) all attrNames elem isAttrs isFunction isList isString seq toJSON typeOf unsafeGetAttrPos;
+  inherit (builtins) all attrNames elem isAttrs isFunction isList isString match seq toJSON typeOf unsafeGetAttrPos;
 
   positionOf = set: name:
     let pos = unsafeGetAttrPos name set;
@@ -23,14 +23,20 @@ let
     else if isList value then checkList deps crate path value
     else fail deps crate path "expected a list of packages, or an attribute set from versions to lists, found ${typeOf value}");
 
-  checkVariables = set: path: forEach set (var: value:
-    isString value || fail set var (child path var) "expected a string, found ${typeOf value}");
+  # A name a process environment can hold and a shell can set, as overrides.nix requires.
+  checkVariable = set: path: var: value:
+    if match "[A-Za-z_][A-Za-z0-9_]*" var == null then
+      fail set var (child path var) "not a valid environment variable name (letters, digits and _, not starting with a digit)"
+    else isString value || fail set var (child path var) "expected a string, found ${typeOf value}";
+
+  checkVariables = set: path: forEach set (checkVariable set path);
 
   checkEnvs = envs: forEach envs (crate: value:
     let path = child "envs" crate; in
     if isAttrs value then forEach value (key: inner:
       if isAttrs inner then checkVariables inner (child path key)
-      else isString inner || fail value key (child path key) "expected a string (a variable) or an attribute set (a version), found ${typeOf inner}")
+      else if isString inner then checkVariable value path key inner
+      else fail value key (child path key) "expected a string (a variable) or an attribute set (a version), found ${typeOf inner}")
     else fail envs crate path "expected an attribute set of variables and versions, found ${typeOf value}");
 
   checkSection = result: name: check:

@@ -1,10 +1,10 @@
-//! Where each pane goes for a screen size. Shared with the app, which needs pane sizes for
-//! paging and mouse hits.
+//! Where each pane goes for a screen size, as plain rectangles: `update` pages and hit-tests
+//! mouse clicks with them, the views draw into them.
 
 use ratatui::layout::{Margin, Rect};
 
-use crate::app::AppState;
-use crate::backend::state::UnitStatus;
+use super::state::AppState;
+use crate::backend::build_state::UnitStatus;
 
 /// Below this width the tree goes above the log instead of beside it.
 const SIDE_BY_SIDE_MIN_WIDTH: u16 = 110;
@@ -41,7 +41,7 @@ impl Panes {
 }
 
 /// The area inside a one-cell border.
-pub fn inner(area: Rect) -> Rect {
+fn inner(area: Rect) -> Rect {
     area.inner(Margin::new(1, 1))
 }
 

@@ -1,0 +1,264 @@
+//! The one place the application state changes: an [`Action`] in, [`Effect`]s out, no IO.
+//! May import the app's state, actions, effects and layout and the backend's data; never the
+//! shell, views or cli.
+//!
+//! One file per concern: `build` (builds and engine events), `navigation` (selection,
+//! scrolling, mouse), `search` (prompts), `deps` (the deps editor and fixes), `hints`.
+
+mod build;
+mod deps;
+mod hints;
+mod navigation;
+mod search;
+
+use ratatui::layout::{Position, Rect, Size};
+
+use crate::app::action::{Action, Command};
+use crate::app::effect::Effect;
+use crate::app::event::AppEvent;
+use crate::app::layout::{self, Panes};
+use crate::app::state::{
+    AppState, DepsEntry, ErrorScreen, Focus, Mode, Notice, NoticeKind, RebuildOffer, SearchPrompt,
+    SearchTarget,
+};
+
+use build::{backend_event, cancel, rebuild, request_build};
+use deps::{apply_fix, editor_command, load_deps_entry_if_needed, open_editor, save_edit};
+use navigation::{click, next_failed, page, scroll, scroll_log, selection_changed};
+use search::{next_log_match, next_unit_match, search_command, type_text};
+
+/// Applies one action and returns what the shell should do about it.
+pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let mut effects = match action {
+        Action::Command(command) => command_effects(state, command),
+        Action::Type(character) => {
+            type_text(state, Some(character));
+            Vec::new()
+        }
+        Action::Erase => {
+            type_text(state, None);
+            Vec::new()
+        }
+        Action::Click { column, row } => {
+            click(state, Position::new(column, row));
+            Vec::new()
+        }
+        Action::Scroll { column, row, lines } => {
+            scroll(state, Position::new(column, row), lines as isize);
+            Vec::new()
+        }
+        Action::Resize { width, height } => {
+            state.screen = Size::new(width, height);
+            if let Some(plan) = state.build.plan.clone() {
+                let height = tree_height(state);
+                state.tree.move_selection(&plan, 0, height);
+            }
+            Vec::new()
+        }
+        Action::Tick(now) => {
+            state.now = now;
+            Vec::new()
+        }
+        Action::Backend(event) => backend_event(state, event),
+        Action::App(event) => app_event(state, event),
+    };
+    effects.extend(load_deps_entry_if_needed(state));
+    effects
+}
+
+fn panes(state: &AppState) -> Panes {
+    let screen = Rect::new(0, 0, state.screen.width, state.screen.height);
+    layout::panes(screen, state)
+}
+
+fn tree_height(state: &AppState) -> usize {
+    usize::from(panes(state).tree_rows().height)
+}
+
+fn log_height(state: &AppState) -> usize {
+    usize::from(panes(state).log_lines().height)
+}
+
+fn notify(state: &mut AppState, kind: NoticeKind, text: impl Into<String>) {
+    state.notice = Some(Notice {
+        kind,
+        text: text.into(),
+    });
+}
+
+fn command_effects(state: &mut AppState, command: Command) -> Vec<Effect> {
+    if command == Command::Quit {
+        return vec![Effect::Quit];
+    }
+    match state.mode() {
+        Mode::Error => error_screen_command(state, command),
+        Mode::Editor => {
+            editor_command(state, command);
+            match command {
+                Command::Submit => save_edit(state),
+                _ => Vec::new(),
+            }
+        }
+        Mode::Search => {
+            search_command(state, command);
+            Vec::new()
+        }
+        Mode::Help => {
+            if matches!(command, Command::Help | Command::Dismiss) {
+                state.show_help = false;
+            }
+            Vec::new()
+        }
+        Mode::Normal => normal_command(state, command),
+    }
+}
+
+fn error_screen_command(state: &mut AppState, command: Command) -> Vec<Effect> {
+    match command {
+        Command::Dismiss => {
+            state.error_screen = None;
+            Vec::new()
+        }
+        Command::Build => {
+            state.error_screen = None;
+            request_build(state, None)
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
+    let Some(plan) = state.build.plan.clone() else {
+        return match command {
+            Command::Build => request_build(state, None),
+            Command::Cancel => cancel(state),
+            Command::Help => {
+                state.show_help = true;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        };
+    };
+    let tree_height = tree_height(state);
+    let log_height = log_height(state);
+    let previous_unit = state.selected_unit();
+    match command {
+        Command::Up | Command::Down => {
+            let delta = if command == Command::Up { -1 } else { 1 };
+            match state.focus {
+                Focus::Tree => state.tree.move_selection(&plan, delta, tree_height),
+                Focus::Log => scroll_log(state, delta),
+            }
+        }
+        Command::Collapse => state.tree.collapse(&plan, tree_height),
+        Command::Expand => state.tree.expand(&plan, tree_height),
+        Command::Toggle => state.tree.toggle(&plan, tree_height),
+        Command::FocusNext => {
+            state.focus = match state.focus {
+                Focus::Tree => Focus::Log,
+                Focus::Log => Focus::Tree,
+            }
+        }
+        Command::PageUp => scroll_log(state, -page(log_height)),
+        Command::PageDown => scroll_log(state, page(log_height)),
+        Command::LogTop => {
+            if let Some(unit) = previous_unit
+                && let Some(unit_state) = state.build.units.get(unit)
+            {
+                state.log.to_top(&unit_state.log);
+            }
+        }
+        Command::LogFollow => state.log.follow_tail(),
+        Command::Build => return request_build(state, None),
+        Command::RebuildSelected => return rebuild(state),
+        Command::Cancel => return cancel(state),
+        Command::NextFailed => next_failed(state),
+        Command::ApplyFix => return apply_fix(state),
+        Command::Search => {
+            let target = match state.focus {
+                Focus::Tree => SearchTarget::Units,
+                Focus::Log => SearchTarget::Log,
+            };
+            state.search = Some(SearchPrompt {
+                target,
+                query: String::new(),
+            });
+        }
+        Command::SearchNext | Command::SearchPrev => {
+            let forward = command == Command::SearchNext;
+            match state.focus {
+                Focus::Tree => next_unit_match(state, forward),
+                Focus::Log => next_log_match(state, forward),
+            }
+        }
+        Command::ToggleDetails => state.show_details = !state.show_details,
+        Command::Edit => open_editor(state),
+        Command::Help => state.show_help = true,
+        Command::Dismiss => {
+            state.notice = None;
+            state.tree.query = None;
+            state.log.query = None;
+            state.log.current_match = None;
+        }
+        Command::Quit
+        | Command::Submit
+        | Command::ToggleScope
+        | Command::PreviousEditKind
+        | Command::NextEditKind => {}
+    }
+    if state.selected_unit() != previous_unit {
+        selection_changed(state);
+    }
+    Vec::new()
+}
+
+fn app_event(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
+    match event {
+        AppEvent::DepsSaved(Ok(summary)) => {
+            let Some(target) = state.pending_edit.take() else {
+                return Vec::new();
+            };
+            state.editor = None;
+            let crate_name = target.name.clone();
+            state.rebuild_offer = Some(RebuildOffer {
+                crate_name: target.name,
+                version: target.version,
+            });
+            notify(
+                state,
+                NoticeKind::Success,
+                format!("Saved: {summary} — r rebuilds {crate_name} and its dependents"),
+            );
+            // The entry changed: read it again.
+            state.deps_entry = None;
+            Vec::new()
+        }
+        AppEvent::DepsSaved(Err(error)) => {
+            state.pending_edit = None;
+            match &mut state.editor {
+                Some(editor) => editor.error = Some(error),
+                None => notify(state, NoticeKind::Error, error),
+            }
+            Vec::new()
+        }
+        AppEvent::DepsEntry { crate_name, text } => {
+            state.deps_entry = Some(DepsEntry {
+                crate_name,
+                text: Some(text),
+            });
+            Vec::new()
+        }
+        AppEvent::Diagnosis { unit, text } => {
+            state.diagnoses.insert(unit, text);
+            Vec::new()
+        }
+        AppEvent::ShellFailed(error) => {
+            notify(state, NoticeKind::Error, error);
+            Vec::new()
+        }
+        AppEvent::Fatal { message, hint } => {
+            state.error_screen = Some(ErrorScreen { message, hint });
+            Vec::new()
+        }
+    }
+}

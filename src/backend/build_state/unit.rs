@@ -1,0 +1,59 @@
+use std::time::Duration;
+
+use super::log::LogBuffer;
+
+/// What a unit is doing, as far as the engine knows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UnitStatus {
+    Planned,
+    /// Output already valid in the store before the build started.
+    Cached,
+    Substituting {
+        from: String,
+    },
+    Substituted {
+        from: String,
+    },
+    /// `machine` is empty for a local build.
+    Building {
+        machine: String,
+        since: Duration,
+    },
+    Built {
+        took: Duration,
+    },
+    Failed {
+        exit_code: Option<i32>,
+    },
+    /// Not built because a dependency failed.
+    Skipped,
+    /// Its build or substitution was cut short: Nix gave up after another failure, or
+    /// exited before finishing it.
+    Interrupted,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitState {
+    pub status: UnitStatus,
+    pub drv_path: Option<String>,
+    pub out_path: Option<String>,
+    /// Last `setPhase` the builder reported.
+    pub phase: Option<String>,
+    pub log: LogBuffer,
+    /// The error Nix reported for this unit (its failure, or its failed dependencies),
+    /// without ANSI codes.
+    pub error: Option<String>,
+}
+
+impl UnitState {
+    pub(super) fn planned() -> Self {
+        UnitState {
+            status: UnitStatus::Planned,
+            drv_path: None,
+            out_path: None,
+            phase: None,
+            log: LogBuffer::default(),
+            error: None,
+        }
+    }
+}
