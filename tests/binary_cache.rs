@@ -5,62 +5,42 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
+use common::loopback::{LoopbackServer, free_port};
 use common::tmux::open_dashboard;
 use common::*;
 
-/// `python3 -m http.server` on 127.0.0.1, serving `dir`; killed when dropped, and by
-/// `timeout` after ten minutes should the test itself be killed.
+/// `python3 -m http.server` on 127.0.0.1, serving `dir`.
 struct StaticServer {
-    child: Child,
+    _server: LoopbackServer,
     url: String,
 }
 
 impl StaticServer {
     fn serve(dir: &Path) -> Self {
         let port = free_port();
-        let child = Command::new("timeout")
-            .args(["600", "python3", "-m", "http.server", "--bind", "127.0.0.1"])
-            .arg("--directory")
-            .arg(dir)
-            .arg(port.to_string())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start python3 -m http.server (python3 is needed by this test)");
-        let server = StaticServer {
-            child,
+        let command = [
+            "python3",
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ];
+        let port_arg = port.to_string();
+        let args = command
+            .iter()
+            .map(OsStr::new)
+            .chain([dir.as_os_str(), OsStr::new(&port_arg)]);
+        StaticServer {
+            _server: LoopbackServer::start("python3 -m http.server", port, args),
             url: format!("http://127.0.0.1:{port}"),
-        };
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "the HTTP server on port {port} did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
         }
-        server
     }
-}
-
-impl Drop for StaticServer {
-    fn drop(&mut self) {
-        // SIGTERM, which `timeout` passes on to the server (SIGKILL would orphan it).
-        // SAFETY: kill has no memory-safety preconditions; the pid is our child's.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let _ = self.child.wait();
-    }
-}
-
-/// A port nothing listens on (just now).
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local address").port()
 }
 
 /// A project whose derivations no other test shares, so deleting its outputs is safe.

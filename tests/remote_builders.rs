@@ -5,11 +5,12 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
+use common::loopback::{LoopbackServer, free_port};
 use common::tmux::open_dashboard;
 use common::*;
 
@@ -36,77 +37,40 @@ fn rust_sysroot() -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
-/// sshd in the root, in a private mount namespace (nothing to unmount afterwards), with
-/// `dir` (its config and the authorized key) on /mnt and the host's toolchain at its own
-/// path. Stopped when dropped, and by `timeout` after ten minutes should the test be killed.
-struct Sshd {
-    child: Child,
-    port: u16,
-}
-
-impl Sshd {
-    fn start(root: &Path, dir: &Path) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        std::fs::write(
-            dir.join("sshd_config"),
-            format!(
-                "Port {port}\nListenAddress 127.0.0.1\nPermitRootLogin prohibit-password\n\
-                 PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
-                 StrictModes no\nAuthorizedKeysFile /mnt/authorized_keys\nPidFile none\n"
-            ),
-        )
-        .expect("write sshd_config");
-        let script = r#"set -e
-            root=$1 dir=$2 sysroot=$3
-            mount -t proc proc "$root/proc"
-            mount --rbind /dev "$root/dev"
-            mount --rbind /sys "$root/sys"
-            mount -t tmpfs tmpfs "$root/run"
-            mkdir -p "$root/run/sshd" "$root$sysroot"
-            mount --bind "$dir" "$root/mnt"
-            mount --bind -o ro "$sysroot" "$root$sysroot"
-            exec chroot "$root" /usr/sbin/sshd -D -e -f /mnt/sshd_config"#;
-        let child = Command::new("timeout")
-            .args([
-                "600",
-                "unshare",
-                "--mount",
-                "--propagation",
-                "private",
-                "--",
-            ])
-            .args(["bash", "-c", script, "sshd-in-root"])
-            .arg(root)
-            .arg(dir)
-            .arg(rust_sysroot())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start sshd in the root (needs root, unshare and mount)");
-        let sshd = Sshd { child, port };
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "sshd in {} did not listen on port {port}",
-                root.display()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        sshd
-    }
-}
-
-impl Drop for Sshd {
-    fn drop(&mut self) {
-        // SIGTERM, which `timeout` passes on (SIGKILL would orphan sshd).
-        // SAFETY: kill has no memory-safety preconditions; the pid is our child's.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let _ = self.child.wait();
-    }
+/// sshd in the root on 127.0.0.1:`port`, in a private mount namespace (nothing to
+/// unmount afterwards), with `dir` (its config and the authorized key) on /mnt and the
+/// host's toolchain at its own path.
+fn start_sshd(root: &Path, dir: &Path) -> LoopbackServer {
+    let port = free_port();
+    std::fs::write(
+        dir.join("sshd_config"),
+        format!(
+            "Port {port}\nListenAddress 127.0.0.1\nPermitRootLogin prohibit-password\n\
+             PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
+             StrictModes no\nAuthorizedKeysFile /mnt/authorized_keys\nPidFile none\n"
+        ),
+    )
+    .expect("write sshd_config");
+    let script = r#"set -e
+        root=$1 dir=$2 sysroot=$3
+        mount -t proc proc "$root/proc"
+        mount --rbind /dev "$root/dev"
+        mount --rbind /sys "$root/sys"
+        mount -t tmpfs tmpfs "$root/run"
+        mkdir -p "$root/run/sshd" "$root$sysroot"
+        mount --bind "$dir" "$root/mnt"
+        mount --bind -o ro "$sysroot" "$root$sysroot"
+        exec chroot "$root" /usr/sbin/sshd -D -e -f /mnt/sshd_config"#;
+    let sysroot = rust_sysroot();
+    let namespace = ["unshare", "--mount", "--propagation", "private", "--"];
+    let shell = ["bash", "-c", script, "sshd-in-root"];
+    let mut command: Vec<&OsStr> = namespace.iter().chain(&shell).map(OsStr::new).collect();
+    command.extend([root.as_os_str(), dir.as_os_str(), OsStr::new(&sysroot)]);
+    LoopbackServer::start(
+        "sshd in the trixie root (needs root, unshare and mount)",
+        port,
+        command,
+    )
 }
 
 #[test]
@@ -125,7 +89,7 @@ fn every_unit_builds_on_the_remote_builder_and_says_where() {
         ssh.path().join("authorized_keys"),
     )
     .expect("authorize the key");
-    let sshd = Sshd::start(&root, ssh.path());
+    let sshd = start_sshd(&root, ssh.path());
 
     let project = copy_fixture("workspace");
     // The builders keep rustc's incremental state under the project's path, in the root.

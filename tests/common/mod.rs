@@ -1,6 +1,7 @@
 //! Helpers for the integration tests: fixture copies, real `libnix-tui` runs, Cargo runs.
 #![allow(dead_code)]
 
+pub mod loopback;
 pub mod tmux;
 
 use std::ffi::OsStr;
