@@ -62,8 +62,13 @@ impl SaltedProject {
     }
 
     fn build(&self, extra: &[&str]) -> BuildRun {
+        self.build_with(extra, |_| {})
+    }
+
+    /// [`Self::build`], the command adjusted first.
+    fn build_with(&self, extra: &[&str], adjust: impl FnOnce(&mut Command)) -> BuildRun {
         let run = build_with(self.path(), extra, |command| {
-            command.env("LIBNIX_TUI_REBUILD_SALT", &self.salt);
+            adjust(command.env("LIBNIX_TUI_REBUILD_SALT", &self.salt));
         });
         assert!(run.output.status.success(), "{}", run.stderr());
         assert!(!run.stderr().contains("@nix"), "{}", run.stderr());
@@ -267,6 +272,45 @@ fn pushed_build_is_substituted_over_http_and_an_untrusted_cache_is_refused() {
         "{said}"
     );
     assert_eq!(run_nix_built(project.path(), "app"), expected_output);
+}
+
+/// Nixpkgs mode keeps Nix's substituters (here cache.nixos.org, unreachable: said once) and
+/// trusted keys, and adds the requested cache.
+#[test]
+fn nixpkgs_mode_adds_the_requested_cache_to_nixs_own() {
+    let project = SaltedProject::new();
+    let work = tempfile::tempdir().expect("temp dir");
+    let first = project.build_with(&[], |command| {
+        with_stand_in_nixpkgs(command);
+    });
+    let units = first.outcomes().len();
+    let (secret, public) = keygen("libnix-test-1", &work.path().join("keys"));
+    let cache = work.path().join("cache");
+    push(&project, &cache, &secret);
+    project.delete_unit_outputs();
+
+    let server = StaticServer::serve(&cache);
+    let pulled = project.build_with(
+        &[
+            "--substituters",
+            &server.url,
+            "--option",
+            "extra-trusted-public-keys",
+            &public,
+        ],
+        |command| {
+            with_stand_in_nixpkgs_substituting(command);
+        },
+    );
+    assert_eq!(
+        pulled.with_status("substituted").len(),
+        units,
+        "{:?}",
+        pulled.outcomes()
+    );
+    let said = pulled.stderr();
+    assert!(lines_containing(&said, "cache.nixos.org") <= 1, "{said}");
+    assert_eq!(lines_containing(&said, "retrying"), 0, "{said}");
 }
 
 #[test]

@@ -29,14 +29,6 @@ fn trixie_root() -> PathBuf {
     root
 }
 
-fn rust_sysroot() -> String {
-    let output = Command::new("rustc")
-        .args(["--print", "sysroot"])
-        .output()
-        .expect("rustc --print sysroot");
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
 /// sshd in the root on 127.0.0.1:`port`, in a private mount namespace (nothing to
 /// unmount afterwards), with `dir` (its config and the authorized key) on /mnt and the
 /// host's toolchain at its own path.
