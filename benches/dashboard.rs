@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use libnix_tui::app::{Action, AppState, update};
 use libnix_tui::backend::build_state::LOG_LINES_KEPT_IN_TOTAL;
 use libnix_tui::backend::nix::protocol::parse_line;
-use libnix_tui::backend::plan_types::{
+use libnix_tui::backend::plan::{
     BuildPlan, Package, PackageSource, Profile, Unit, UnitDep, UnitId, UnitKind,
 };
 use libnix_tui::backend::{BackendEvent, UnitPaths};
@@ -256,6 +256,7 @@ fn unit(package: &Package, kind: UnitKind, deps: Vec<UnitId>) -> Unit {
             package.version,
             kind.label().replace(' ', "-")
         ),
+        metadata_hash: String::new(),
         package: package.id.clone(),
         kind,
         target_name: match kind {

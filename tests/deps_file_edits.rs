@@ -386,16 +386,77 @@ fn removing_what_is_not_there_says_what_is() {
 }
 
 #[test]
-fn a_crate_uses_one_deps_form() {
-    let error = refusal("readme.nix", add(one("unicode-ident", "1.0.0"), "zlib"));
-    assert!(
-        matches!(&error, OverridesError::Conflict { location, .. } if location.line == 5),
-        "{error}"
+fn a_version_entry_for_a_crate_with_one_list_turns_the_list_into_the_every_version_key() {
+    let edit = add(one("unicode-ident", "1.0.0"), "zlib");
+    assert_edit(
+        "readme.nix",
+        edit.clone(),
+        "\"unicode-ident\" = [ pkg-config hello ]; # needed since 1.0",
+        "\"unicode-ident\" = { \"*\" = [ pkg-config hello ]; \"1.0.0\" = [ zlib ]; }; # needed since 1.0",
     );
-    let error = refusal("readme.nix", add(all("markup5ever_rcdom"), "zlib"));
-    assert!(
-        matches!(&error, OverridesError::Conflict { location, .. } if location.line == 4),
-        "{error}"
+    assert_eq!(
+        fixture("readme.nix").conversion(&edit).as_deref(),
+        Some(
+            "deps.\"unicode-ident\" was one list for every version; it is now a set of versions, \
+             with that list under \"*\" (every version)"
+        )
+    );
+}
+
+#[test]
+fn every_version_deps_of_a_crate_that_lists_versions_go_under_its_star_key() {
+    let edit = add(all("markup5ever_rcdom"), "zlib");
+    assert_edit(
+        "readme.nix",
+        edit.clone(),
+        "{ \"0.3.0\" = [ pkg-config openssl ]; }",
+        "{ \"0.3.0\" = [ pkg-config openssl ]; \"*\" = [ zlib ]; }",
+    );
+    assert_eq!(
+        fixture("readme.nix").conversion(&edit).as_deref(),
+        Some(
+            "deps.\"markup5ever_rcdom\" lists versions; the deps for every version go under its \"*\" key"
+        )
+    );
+
+    let with_star = DepsDocument::parse(
+        "Cargo.dependencies.nix",
+        fixture("readme.nix").apply(&edit).expect("converted"),
+    )
+    .expect("parses");
+    let entries = with_star.entries();
+    let every_version = entries
+        .iter()
+        .find(|entry| entry.crate_name == "markup5ever_rcdom" && entry.version.is_none())
+        .expect("the \"*\" list is the every-version entry");
+    assert_eq!(every_version.deps, ["zlib"]);
+    assert_eq!(
+        with_star
+            .apply(&add(all("markup5ever_rcdom"), "hello"))
+            .expect("added"),
+        with_star
+            .source()
+            .replacen("\"*\" = [ zlib ];", "\"*\" = [ zlib hello ];", 1)
+    );
+    assert_eq!(
+        with_star
+            .apply(&rm(all("markup5ever_rcdom"), "zlib"))
+            .expect("removed"),
+        with_star
+            .source()
+            .replacen("\"*\" = [ zlib ];", "\"*\" = [ ];", 1)
+    );
+}
+
+#[test]
+fn a_list_with_comments_keeps_them_when_it_becomes_the_every_version_key() {
+    let source = "{ pkgs }: {\n  deps = {\n    # why\n    \"demo-app\" = [\n      pkgs.pkg-config # for openssl\n    ];\n  };\n}\n";
+    let document = DepsDocument::parse("Cargo.dependencies.nix", source).expect("parses");
+    assert_eq!(
+        document
+            .apply(&add(one("demo-app", "0.1.0"), "pkgs.zlib"))
+            .expect("converted"),
+        "{ pkgs }: {\n  deps = {\n    # why\n    \"demo-app\" = { \"*\" = [\n      pkgs.pkg-config # for openssl\n    ]; \"0.1.0\" = [ pkgs.zlib ]; };\n  };\n}\n"
     );
 }
 

@@ -1,5 +1,7 @@
 //! Random edits on random valid files: the result always parses, and the listed entries
 //! are exactly what a plain model of the edits predicts (no unrelated entry lost or changed).
+//! Crates' deps come in both forms and mixed (`"*"` beside versions), and edits convert
+//! between them.
 
 use std::collections::BTreeMap;
 
@@ -49,17 +51,10 @@ impl Model {
     fn apply(&mut self, edit: &Edit) -> Result<(), &'static str> {
         match edit {
             Edit::AddDep { target, package } => {
-                let key = key_of(target);
-                let other_form = self.deps.keys().any(|(name, version)| {
-                    name == &target.name && version.is_some() != target.version.is_some()
-                });
-                match self.deps.get_mut(&key) {
-                    Some(list) if !list.contains(package) => list.push(package.clone()),
-                    Some(_) => {}
-                    None if other_form => return Err("conflict"),
-                    None => {
-                        self.deps.insert(key, vec![package.clone()]);
-                    }
+                // A crate mixing both forms gets its every-version list under "*".
+                let list = self.deps.entry(key_of(target)).or_default();
+                if !list.contains(package) {
+                    list.push(package.clone());
                 }
             }
             Edit::RemoveDep { target, package } => {
@@ -200,18 +195,23 @@ fn render(model: &Model, choices: &[bool], with_pkgs: bool) -> String {
     let mut deps_bindings = Vec::new();
     for name in crates {
         let key = style.key(name);
-        if let Some(list) = model.deps.get(&(name.clone(), None)) {
+        let lists_versions = model
+            .deps
+            .keys()
+            .any(|(crate_name, version)| crate_name == name && version.is_some());
+        if let (false, Some(list)) = (lists_versions, model.deps.get(&(name.clone(), None))) {
             deps_bindings.push(format!(
                 "{key} = {};",
                 render_list(&mut style, list, "    ")
             ));
             continue;
         }
-        let versions: Vec<(&String, &Vec<String>)> = model
+        // Beside versions, the list for every version is the "*" key.
+        let versions: Vec<(&str, &Vec<String>)> = model
             .deps
             .iter()
             .filter(|((crate_name, _), _)| crate_name == name)
-            .filter_map(|((_, version), list)| version.as_ref().map(|version| (version, list)))
+            .map(|((_, version), list)| (version.as_deref().unwrap_or("*"), list))
             .collect();
         if style.next() {
             for (version, list) in versions {
@@ -324,14 +324,15 @@ fn vars_strategy() -> impl Strategy<Value = Vec<(String, String)>> {
 fn model_strategy() -> impl Strategy<Value = Model> {
     let deps_form = prop_oneof![
         deps_strategy().prop_map(|list| vec![(None, list)]),
+        // Versions, possibly beside the "*" (every version) list.
         proptest::collection::btree_map(
-            proptest::sample::select(VERSIONS.to_vec()),
+            proptest::option::of(proptest::sample::select(VERSIONS.to_vec())),
             deps_strategy(),
-            1..=2
+            1..=3
         )
         .prop_map(|versions| versions
             .into_iter()
-            .map(|(version, list)| (Some(version.to_owned()), list))
+            .map(|(version, list)| (version.map(str::to_owned), list))
             .collect()),
     ];
     let env_entries = proptest::collection::btree_map(
@@ -386,7 +387,6 @@ fn edit_strategy() -> impl Strategy<Value = Edit> {
 
 fn error_kind(error: &OverridesError) -> &'static str {
     match error {
-        OverridesError::Conflict { .. } => "conflict",
         OverridesError::NotPresent { .. } => "not present",
         _ => "other",
     }

@@ -110,6 +110,7 @@ fn an_accepted_edit_is_saved_with_a_backup() {
             created: false,
             unchanged: vec![add("unicode-ident", "hello")],
             backup: Some(backup_path(&path)),
+            converted: Vec::new(),
         }
     );
     let after = std::fs::read_to_string(&path).expect("readable");
@@ -322,4 +323,77 @@ fn a_file_changed_since_it_was_read_is_not_overwritten() {
     );
     assert_eq!(std::fs::read(&path).expect("readable"), on_disk);
     assert_eq!(directory_listing(directory.path()), [DEPS_FILE_NAME]);
+}
+
+#[test]
+fn editing_through_a_symlink_edits_its_target_and_keeps_the_link() {
+    let (directory, path) = project_with(None);
+    let shared = directory.path().join("shared");
+    std::fs::create_dir(&shared).expect("directory created");
+    let target = shared.join("deps.nix");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/deps-files/readme.nix"),
+        &target,
+    )
+    .expect("fixture copied");
+    std::os::unix::fs::symlink("shared/deps.nix", &path).expect("link created");
+
+    edit_file(&path, &[add("openssl-sys", "hello")], TEST_PKGS).expect("edit saved");
+
+    assert_eq!(
+        std::fs::read_link(&path).ok(),
+        Some(PathBuf::from("shared/deps.nix")),
+        "the link is still a link to the same file"
+    );
+    let edited = std::fs::read_to_string(&target).expect("readable");
+    assert!(edited.contains("\"openssl-sys\" = [ hello ];"), "{edited}");
+}
+
+#[test]
+fn a_write_protected_file_is_not_rewritten_even_by_root() {
+    use std::os::unix::fs::PermissionsExt;
+    let (directory, path) = project_with(Some("readme.nix"));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    let before = std::fs::read(&path).expect("readable");
+
+    let error = edit_file(&path, &[add("openssl-sys", "hello")], TEST_PKGS)
+        .expect_err("a read-only file must not be rewritten");
+
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: is write-protected (mode 0444); nothing was written (`chmod u+w` it to edit it)",
+            path.display()
+        )
+    );
+    assert_eq!(std::fs::read(&path).expect("readable"), before);
+    assert_eq!(directory_listing(directory.path()), [DEPS_FILE_NAME]);
+}
+
+#[test]
+fn the_backup_keeps_the_mode_and_replaces_a_symlink_instead_of_following_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let (directory, path) = project_with(Some("readme.nix"));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let before = std::fs::read_to_string(&path).expect("readable");
+    let elsewhere = directory.path().join("elsewhere");
+    std::fs::write(&elsewhere, "not to be overwritten").expect("written");
+    std::os::unix::fs::symlink(&elsewhere, backup_path(&path)).expect("link created");
+
+    edit_file(&path, &[add("openssl-sys", "hello")], TEST_PKGS).expect("edit saved");
+
+    let backup = backup_path(&path);
+    let metadata = std::fs::symlink_metadata(&backup).expect("backup exists");
+    assert!(
+        metadata.file_type().is_file(),
+        "the backup is a regular file"
+    );
+    assert_eq!(metadata.permissions().mode() & 0o7777, 0o600);
+    assert_eq!(std::fs::read_to_string(&backup).expect("readable"), before);
+    assert_eq!(
+        std::fs::read_to_string(&elsewhere).expect("readable"),
+        "not to be overwritten"
+    );
+    let saved = std::fs::metadata(&path).expect("saved");
+    assert_eq!(saved.permissions().mode() & 0o7777, 0o600);
 }

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::nix_eval_json;
 use libnix_tui::backend::diagnose::KnowledgeBase;
-use libnix_tui::backend::nixgen::ToolchainMode;
-use libnix_tui::backend::project::pkgs_expression;
+use libnix_tui::backend::session::project::pkgs_expression;
+use libnix_tui::backend::toolchain::ToolchainMode;
 use serde::Deserialize;
 
 /// What host-pkgs gives for one attribute path; `None` when the path is no derivation.

@@ -4,7 +4,7 @@
 use crossterm::event::EventStream;
 use tokio::sync::mpsc;
 
-use crate::backend::runner::BuildRequest;
+use crate::backend::session::BuildRequest;
 
 use super::run::{Render, run};
 use super::shell;

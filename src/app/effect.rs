@@ -2,7 +2,7 @@
 
 use crate::backend::build_state::last_build::LastBuild;
 use crate::backend::overrides::Edit;
-use crate::backend::plan_types::UnitId;
+use crate::backend::plan::UnitId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {

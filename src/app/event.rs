@@ -1,6 +1,6 @@
 //! Events the shell feeds back into the app, besides terminal input and engine events.
 
-use crate::backend::plan_types::UnitId;
+use crate::backend::plan::UnitId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppEvent {

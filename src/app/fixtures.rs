@@ -9,7 +9,7 @@ use std::time::Duration;
 use ratatui::layout::Size;
 
 use crate::backend::build_state::{BuildState, Counters, LogBuffer, Phase, UnitStatus};
-use crate::backend::plan_types::{
+use crate::backend::plan::{
     BuildPlan, Package, PackageSource, Profile, Unit, UnitDep, UnitId, UnitKind,
 };
 use crate::backend::{BackendEvent, UnitPaths};
@@ -144,6 +144,7 @@ pub fn plan() -> BuildPlan {
                 kind.label().replace(' ', "-"),
                 name.len()
             ),
+            metadata_hash: format!("{:016x}", name.len()),
             package: package_id(name),
             kind: *kind,
             target_name: match kind {

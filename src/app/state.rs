@@ -8,7 +8,7 @@ use ratatui::layout::Size;
 use crate::backend::build_state::{BuildState, UnitState, UnitStatus};
 use crate::backend::diagnose::Suggestion;
 use crate::backend::overrides::CrateSelector;
-use crate::backend::plan_types::{BuildPlan, Package, Unit, UnitId};
+use crate::backend::plan::{BuildPlan, Package, Unit, UnitId};
 
 use super::editor::Editor;
 use super::log_view::LogView;

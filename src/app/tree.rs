@@ -5,7 +5,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use crate::backend::plan_types::{BuildPlan, UnitId};
+use crate::backend::plan::{BuildPlan, UnitId};
 
 /// Units from a root down to a row's unit.
 pub type TreePath = Vec<UnitId>;
@@ -295,12 +295,10 @@ mod tests {
         let mut plan = fixtures::plan();
         let root = plan.roots[0];
         let child = children(&plan, root)[0];
-        plan.units[child]
-            .deps
-            .push(crate::backend::plan_types::UnitDep {
-                unit: root,
-                extern_crate_name: "loop".into(),
-            });
+        plan.units[child].deps.push(crate::backend::plan::UnitDep {
+            unit: root,
+            extern_crate_name: "loop".into(),
+        });
         let opened: HashSet<TreePath> = [vec![root], vec![root, child]].into();
         let rows = visible_rows(&plan, &opened);
         assert!(rows.iter().all(|row| row.path.len() <= 3));

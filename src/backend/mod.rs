@@ -1,21 +1,27 @@
 //! The engine. Knows nothing of terminals: no ratatui or crossterm here.
+//!
+//! One folder or file per concern, imports pointing one way (no cycles):
+//! `process`, `plan` <- `toolchain`, `layout` <- `emit` <- `session`, and `cache` (keys,
+//! push, substituters) between `toolchain` and `session`. Where things go:
+//! a rustc argument or Cargo env var in `emit::cargo_env`, a plan.json field in
+//! `emit::plan_json` (and `nix/default.nix`), a toolchain change in `toolchain`, a new path
+//! below target/libnix in `layout`, a Nix command-line option in `session::nix_args`.
 
 pub mod build_state;
 pub mod cache;
 pub mod diagnose;
-pub mod export;
+pub mod emit;
+pub mod layout;
 pub mod nix;
-pub mod nixgen;
 pub mod overrides;
 pub mod plan;
-pub mod plan_types;
-pub mod project;
-pub mod runner;
-pub mod store;
+pub mod process;
+pub mod session;
+pub mod toolchain;
 
 use std::sync::Arc;
 
-use plan_types::{BuildPlan, UnitId};
+use plan::{BuildPlan, UnitId};
 
 /// Store paths of one unit's derivation, known after evaluation.
 #[derive(Debug, Clone, PartialEq, Eq)]

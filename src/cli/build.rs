@@ -13,8 +13,8 @@ use crate::backend::build_state::last_build::{LastBuild, plain_log};
 use crate::backend::build_state::{BuildState, UnitStatus};
 use crate::backend::diagnose::{Diagnosis, diagnose};
 use crate::backend::nix::protocol::{BuildFailure, NixEvent, strip_ansi};
-use crate::backend::plan_types::{BuildPlan, UnitId};
-use crate::backend::runner::{self, BuildRequest, RunError};
+use crate::backend::plan::{BuildPlan, UnitId};
+use crate::backend::session::{self, BuildRequest, RunError};
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
@@ -81,14 +81,14 @@ async fn drive(
     events: mpsc::UnboundedSender<BackendEvent>,
     cancel: watch::Receiver<bool>,
 ) -> Result<bool, RunError> {
-    let prepared = runner::prepare_or_report(&request, &events).await?;
-    runner::realise(&request, &prepared, None, &events, cancel).await
+    let prepared = session::prepare_or_report(&request, &events).await?;
+    session::realise(&request, &prepared, None, &events, cancel).await
 }
 
 /// `libnix-tui build`.
 pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
     let request = args.request();
-    let printer = Printer::new(args.message_format, args.verbose);
+    let printer = Printer::new(args);
     runtime()?.block_on(async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (cancel_tx, cancel_rx) = watch::channel(false);
@@ -126,11 +126,11 @@ struct Printer {
 }
 
 impl Printer {
-    fn new(format: MessageFormat, verbose: bool) -> Self {
+    fn new(args: &BuildArgs) -> Self {
         Printer {
-            format,
+            format: args.message_format,
             color: std::io::stderr().is_terminal(),
-            verbose,
+            verbose: args.verbose,
         }
     }
 
@@ -318,7 +318,7 @@ impl Printer {
                     ),
                 );
                 if success && let Some(plan) = &state.plan {
-                    let dir = crate::backend::nixgen::out_dir(plan);
+                    let dir = crate::backend::layout::Layout::of(plan).out_dir(&plan.profile_dir);
                     self.status_line("Output", 32, &dir.display().to_string());
                 }
             }

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use super::BuildArgs;
 use crate::backend::build_state::last_build::{self, LastBuild};
 use crate::backend::cache::{CacheError, keygen, push};
-use crate::backend::project::ProjectDirs;
+use crate::backend::session::project::Project;
 
 #[derive(Debug, Subcommand)]
 pub enum CacheCommand {
@@ -82,8 +82,8 @@ fn store_name(path: &str) -> &str {
 
 fn run_push(destination: &str, key: Option<PathBuf>, args: &BuildArgs) -> anyhow::Result<i32> {
     let request = args.request();
-    let dirs = ProjectDirs::locate(&request.cargo)?;
-    let record = last_build::path(&dirs.target_dir);
+    let project = Project::locate(&request)?;
+    let record = last_build::path(&project.target_dir);
     if !record.is_file() {
         return Err(CacheError::NoBuild(record).into());
     }

@@ -6,7 +6,10 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::str::FromStr;
 
+use anyhow::Context;
 use clap::Subcommand;
+
+use crate::backend::session::project::Project;
 
 use crate::backend::overrides::{
     self, CrateSelector, DepsDocument, Edit, EditReport, EnvValue, OverridesError, quote_nix_string,
@@ -80,6 +83,16 @@ impl FromStr for Assignment {
     }
 }
 
+/// The `pkgs` that edits and `check` evaluate against: the one the build will use.
+pub fn pkgs_expression(project: &Project) -> anyhow::Result<String> {
+    project.pkgs_expression().with_context(|| {
+        format!(
+            "{}: cannot write the Nix library there",
+            project.layout().libnix_dir().display()
+        )
+    })
+}
+
 /// Runs `cmd` on `deps_file`, printing results; returns the exit code (0 success, 1 refused
 /// edit or problems found). `pkgs_expr` is the Nix expression edits and `check` evaluate
 /// against; `graph` holds the built crates' `(name, version)` pairs, when known.
@@ -99,7 +112,8 @@ pub fn run(
     )
 }
 
-fn run_with_output(
+/// [`run`] writing to `out` and `err` instead of stdout and stderr.
+pub fn run_with_output(
     cmd: &DepsCommand,
     deps_file: &Path,
     pkgs_expr: &str,
@@ -152,7 +166,8 @@ fn run_with_output(
         Err(error) => match error.downcast_ref::<OverridesError>() {
             Some(refusal) => {
                 writeln!(err, "error: {refusal}")?;
-                if let Some(hint) = hint_for(refusal) {
+                let text = read_text(deps_file).ok().flatten().unwrap_or_default();
+                if let Some(hint) = hint_for(refusal, &text) {
                     writeln!(err, "hint: {hint}")?;
                 }
                 Ok(1)
@@ -163,20 +178,26 @@ fn run_with_output(
     }
 }
 
-fn read_document(deps_file: &Path) -> anyhow::Result<Option<DepsDocument>> {
+fn read_text(deps_file: &Path) -> anyhow::Result<Option<String>> {
     match std::fs::read(deps_file) {
-        Ok(bytes) => {
-            let text = String::from_utf8(bytes).map_err(|_| OverridesError::NotUtf8 {
+        Ok(bytes) => Ok(Some(String::from_utf8(bytes).map_err(|_| {
+            OverridesError::NotUtf8 {
                 file: deps_file.to_path_buf(),
-            })?;
-            Ok(Some(DepsDocument::parse(deps_file, text)?))
-        }
+            }
+        })?)),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(OverridesError::Io {
             path: deps_file.to_path_buf(),
             source,
         }
         .into()),
+    }
+}
+
+fn read_document(deps_file: &Path) -> anyhow::Result<Option<DepsDocument>> {
+    match read_text(deps_file)? {
+        Some(text) => Ok(Some(DepsDocument::parse(deps_file, text)?)),
+        None => Ok(None),
     }
 }
 
@@ -238,6 +259,9 @@ fn list(
             writeln!(out, "  env:  {var} = {shown}")?;
         }
     }
+    for mistake in document.mistakes() {
+        writeln!(err, "warning: {mistake}")?;
+    }
     for part in document.unreadable_parts() {
         writeln!(
             err,
@@ -258,6 +282,7 @@ fn edit(
         created,
         unchanged,
         backup,
+        converted,
     } = overrides::edit_file(deps_file, edits, pkgs_expr)?;
     if created {
         writeln!(out, "created {}", deps_file.display())?;
@@ -269,6 +294,9 @@ fn edit(
             describe_done(edit)
         };
         writeln!(out, "{line}")?;
+    }
+    for conversion in converted {
+        writeln!(out, "converted: {conversion}")?;
     }
     if let Some(backup) = backup {
         writeln!(out, "previous version kept as {}", backup.display())?;
@@ -282,28 +310,45 @@ fn check(
     graph: Option<&[(String, String)]>,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    let Some(document) = read_document(deps_file)? else {
+    let Some(text) = read_text(deps_file)? else {
         writeln!(out, "no {}: nothing to check", deps_file.display())?;
         return Ok(0);
     };
+    let document = match DepsDocument::parse(deps_file, text) {
+        Ok(document) => Some(document),
+        Err(error @ OverridesError::Syntax { .. }) => return Err(error.into()),
+        Err(unreadable) => {
+            // Not literal (`import ./shared.nix args`): Nix can still check what it means.
+            writeln!(
+                out,
+                "note: {unreadable}; so its entries were not compared with the build plan"
+            )?;
+            None
+        }
+    };
     let mut problems = 0;
+    for mistake in document.iter().flat_map(DepsDocument::mistakes) {
+        writeln!(out, "{mistake}")?;
+        problems += 1;
+    }
     if let Err(error) = overrides::evaluate_file(deps_file, pkgs_expr) {
         writeln!(out, "{error}")?;
         problems += 1;
     }
-    match graph {
-        Some(packages) => {
+    match (graph, &document) {
+        (Some(packages), Some(document)) => {
             for finding in overrides::check(&document.entries(), packages) {
                 writeln!(out, "{finding}")?;
                 problems += 1;
             }
         }
-        None => writeln!(
+        (None, _) => writeln!(
             out,
             "note: no build plan, so crate names and versions were not checked"
         )?,
+        (Some(_), None) => {}
     }
-    for part in document.unreadable_parts() {
+    for part in document.iter().flat_map(DepsDocument::unreadable_parts) {
         writeln!(
             out,
             "note: {}: {} was not checked: {}",
@@ -324,21 +369,24 @@ fn check(
     }
 }
 
-/// Advice for the refusals users meet most.
-fn hint_for(error: &OverridesError) -> Option<String> {
-    match error {
-        OverridesError::Evaluation { message, .. } => {
-            let name = message.strip_prefix("undefined variable '")?.split('\'').next()?;
-            Some(format!(
-                "`{name}` is not defined: is it a package of this pkgs? Without `with pkgs;` in the file, write `pkgs.{name}`"
-            ))
-        }
-        OverridesError::Conflict { .. } => Some(
-            "per-version and every-version deps of one crate cannot both be listed; edit the file to switch forms"
-                .to_owned(),
-        ),
-        _ => None,
-    }
+/// Advice for the refusals users meet most; `file_text` is the deps file as it is.
+fn hint_for(error: &OverridesError, file_text: &str) -> Option<String> {
+    let OverridesError::Evaluation { message, .. } = error else {
+        return None;
+    };
+    let name = message
+        .strip_prefix("undefined variable '")?
+        .split('\'')
+        .next()?;
+    Some(if overrides::uses_with_pkgs(file_text) {
+        format!(
+            "`{name}` is not a package of this pkgs: check the spelling (attribute names are case-sensitive)"
+        )
+    } else {
+        format!(
+            "`{name}` is not defined: is it a package of this pkgs? Without `with pkgs;` in the file, write `pkgs.{name}`"
+        )
+    })
 }
 
 fn describe_target(target: &CrateSelector) -> String {
@@ -403,9 +451,6 @@ mod tests {
     use super::*;
     use clap::Parser;
 
-    const TEST_PKGS: &str =
-        r#"{ pkg-config = "pkg-config"; openssl = "openssl"; hello = "hello"; }"#;
-
     #[derive(Debug, Parser)]
     struct Cli {
         #[command(subcommand)]
@@ -414,22 +459,6 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<DepsCommand, clap::Error> {
         Cli::try_parse_from(std::iter::once("deps").chain(args.iter().copied())).map(|cli| cli.deps)
-    }
-
-    fn run_captured(
-        args: &[&str],
-        file: &Path,
-        graph: Option<&[(String, String)]>,
-    ) -> (i32, String, String) {
-        let command = parse(args).expect("valid arguments");
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = run_with_output(&command, file, TEST_PKGS, graph, &mut out, &mut err)
-            .expect("output written");
-        (
-            code,
-            String::from_utf8_lossy(&out).into_owned(),
-            String::from_utf8_lossy(&err).into_owned(),
-        )
     }
 
     #[test]
@@ -463,66 +492,5 @@ mod tests {
             parse(&["rm", "x@", "hello"]).is_err(),
             "an empty version is refused"
         );
-    }
-
-    #[test]
-    fn add_then_list_then_check() {
-        let directory = tempfile::tempdir().expect("temporary directory");
-        let file = directory.path().join(overrides::DEPS_FILE_NAME);
-
-        let (code, out, _) = run_captured(
-            &["add", "openssl-sys", "pkg-config", "openssl"],
-            &file,
-            None,
-        );
-        assert_eq!(code, 0);
-        assert!(out.starts_with("created "), "{out}");
-        assert!(
-            out.contains("added openssl to openssl-sys (every version)"),
-            "{out}"
-        );
-
-        let (code, out, _) = run_captured(&["add", "openssl-sys", "openssl"], &file, None);
-        assert_eq!(
-            (code, out.trim()),
-            (0, "openssl-sys (every version) already has openssl")
-        );
-
-        let (code, out, _) = run_captured(&["list"], &file, None);
-        assert_eq!(code, 0);
-        assert!(out.contains("openssl-sys (every version)  ("), "{out}");
-        assert!(out.contains("  deps: pkg-config openssl\n"), "{out}");
-
-        let graph = [("openssl-sys".to_owned(), "0.9.1".to_owned())];
-        let (code, out, _) = run_captured(&["check"], &file, Some(&graph));
-        assert_eq!(code, 0, "{out}");
-
-        let misspelt = [
-            ("openssl-sys2".to_owned(), "0.9.1".to_owned()),
-            ("serde".to_owned(), "1.0.0".to_owned()),
-        ];
-        let (code, out, _) = run_captured(&["check"], &file, Some(&misspelt));
-        assert_eq!(code, 1);
-        assert!(out.contains("did you mean `openssl-sys2`?"), "{out}");
-    }
-
-    #[test]
-    fn refusals_are_printed_with_exit_code_one() {
-        let directory = tempfile::tempdir().expect("temporary directory");
-        let file = directory.path().join(overrides::DEPS_FILE_NAME);
-        std::fs::write(&file, "{ pkgs }: { deps = { \"a\" = [ pkgs.hello ]; }; }\n")
-            .expect("written");
-        let (code, out, err) = run_captured(&["add", "a", "pkgs.nothere"], &file, None);
-        assert_eq!((code, out.as_str()), (1, ""));
-        assert!(
-            err.starts_with(&format!("error: {}:1:", file.display())),
-            "{err}"
-        );
-        assert!(err.contains("nothere"), "{err}");
-
-        let (code, _, err) = run_captured(&["add", "a", "openssl"], &file, None);
-        assert_eq!(code, 1);
-        assert!(err.contains("hint: `openssl` is not defined"), "{err}");
-        assert!(err.contains("write `pkgs.openssl`"), "{err}");
     }
 }

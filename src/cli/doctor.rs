@@ -6,12 +6,12 @@ use super::deps::describe_done;
 use crate::backend::build_state::last_build::{self, LastBuild};
 use crate::backend::diagnose::{Suggestion, diagnose, suggestions_for};
 use crate::backend::overrides::{self, Edit};
-use crate::backend::project::{self, ProjectDirs};
+use crate::backend::session::project::Project;
 
 pub fn run(args: &BuildArgs, fix: bool) -> anyhow::Result<i32> {
     let request = args.request();
-    let dirs = ProjectDirs::locate(&request.cargo)?;
-    let record = last_build::path(&dirs.target_dir);
+    let project = Project::locate(&request)?;
+    let record = last_build::path(&project.target_dir);
     if !record.is_file() {
         eprintln!(
             "doctor: no build recorded in {} yet: run `libnix-tui build` first",
@@ -64,9 +64,8 @@ pub fn run(args: &BuildArgs, fix: bool) -> anyhow::Result<i32> {
         return Ok(0);
     }
     let edits: Vec<Edit> = suggestions.iter().flat_map(Suggestion::edits).collect();
-    let mode = project::resolve_mode(request.nix.toolchain);
-    let pkgs = project::pkgs_expression(mode, &dirs.libnix_dir())?;
-    let deps_file = dirs.deps_file();
+    let pkgs = super::deps::pkgs_expression(&project)?;
+    let deps_file = project.deps_file();
     let report = match overrides::edit_file(&deps_file, &edits, &pkgs) {
         Ok(report) => report,
         Err(error) => {

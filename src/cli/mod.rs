@@ -10,11 +10,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::backend::export;
-use crate::backend::nixgen::{Toolchain, ToolchainMode};
+use crate::backend::emit::export;
 use crate::backend::plan::{self, CargoOptions};
-use crate::backend::project::{self, ProjectDirs};
-use crate::backend::runner::{BuildRequest, NixOptions};
+use crate::backend::session::project::Project;
+use crate::backend::session::{BuildRequest, NixOptions};
+use crate::backend::toolchain::{Toolchain, ToolchainMode};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -101,8 +101,8 @@ pub struct TuiArgs {
 /// Cargo's flags for selecting what to build, plus the Nix pass-through options.
 #[derive(Debug, Args, Default, Clone)]
 pub struct BuildArgs {
-    /// Path to Cargo.toml
-    #[arg(long, value_name = "PATH")]
+    /// Path to Cargo.toml of the project (default: found from the current directory)
+    #[arg(long, value_name = "PATH", global = true)]
     pub manifest_path: Option<PathBuf>,
     /// Package(s) to build
     #[arg(short = 'p', long = "package", value_name = "SPEC")]
@@ -244,14 +244,13 @@ fn run_export(out_dir: Option<PathBuf>, args: &BuildArgs) -> anyhow::Result<i32>
 
 fn run_deps(command: &deps::DepsCommand, args: &BuildArgs) -> anyhow::Result<i32> {
     let request = args.request();
-    let dirs = ProjectDirs::locate(&request.cargo)?;
-    let mode = project::resolve_mode(request.nix.toolchain);
-    let pkgs = project::pkgs_expression(mode, &dirs.libnix_dir())?;
+    let project = Project::locate(&request)?;
+    let pkgs = deps::pkgs_expression(&project)?;
     let graph = match command {
         deps::DepsCommand::Check => Some(plan::plan(&request.cargo)?.package_versions()),
         _ => None,
     };
-    deps::run(command, &dirs.deps_file(), &pkgs, graph.as_deref())
+    deps::run(command, &project.deps_file(), &pkgs, graph.as_deref())
 }
 
 /// Entry point shared by `libnix-tui` and `cargo-libnix`; returns the exit code.

@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::AppState;
-use crate::backend::nixgen;
-use crate::backend::plan_types::PackageSource;
+use crate::backend::emit;
+use crate::backend::plan::PackageSource;
 
 use super::{dim, pane_block, title_style};
 
@@ -56,13 +56,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     lines.extend(entry_lines(state));
     // Longest last: they wrap, and the pane may cut them.
     if let Some(plan) = state.plan() {
-        let env: Vec<String> = nixgen::unit_env(plan, unit)
+        let env: Vec<String> = emit::unit_env(plan, unit)
             .into_iter()
             .filter(|(_, value)| !value.is_empty())
             .map(|(key, value)| format!("{key}={value}"))
             .collect();
         lines.push(field("env", env.join(" ")));
-        if let Some(command) = nixgen::rustc_command(plan, unit) {
+        if let Some(command) = emit::rustc_command(plan, unit) {
             lines.push(field("rustc", command.join(" ")));
         }
     }

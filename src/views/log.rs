@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::{AppState, Focus, line_matches};
 use crate::backend::build_state::{UnitState, UnitStatus};
-use crate::backend::plan_types::UnitId;
+use crate::backend::plan::UnitId;
 
 use super::{dim, pane_block, title_style, unit_status};
 

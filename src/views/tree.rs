@@ -11,7 +11,7 @@ use tui_tree_widget::{Tree, TreeItem, TreeState};
 use crate::app::tree::{TreePath, children_on_path, roots};
 use crate::app::{AppState, Focus};
 use crate::backend::build_state::Phase;
-use crate::backend::plan_types::{BuildPlan, UnitId};
+use crate::backend::plan::{BuildPlan, UnitId};
 
 use super::{dim, pane_block, title_style, unit_status};
 

@@ -6,11 +6,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::app::event::AppEvent;
-use crate::backend::nixgen::{self, ToolchainMode};
+use crate::backend::layout::{Layout, deps_file};
 use crate::backend::overrides::{self, DepsDocument, Edit, EnvValue};
-use crate::backend::plan_types::BuildPlan;
-use crate::backend::project;
-use crate::backend::runner::deps_file_path;
+use crate::backend::plan::BuildPlan;
+use crate::backend::session::project;
+use crate::backend::toolchain::{self, ToolchainMode};
 use crate::cli::deps::describe_done;
 
 use super::{Shell, lock};
@@ -41,7 +41,7 @@ impl Shell {
         let app = self.app.clone();
         tokio::task::spawn_blocking(move || {
             let text = match plan {
-                Some(plan) => entry_text(&deps_file_path(&plan.workspace_root), &crate_name),
+                Some(plan) => entry_text(&deps_file(&plan.workspace_root), &crate_name),
                 None => NOT_PLANNED.to_owned(),
             };
             let _ = app.send(AppEvent::DepsEntry { crate_name, text });
@@ -54,10 +54,10 @@ fn save_edits(
     toolchain: Option<ToolchainMode>,
     edits: &[Edit],
 ) -> Result<String, String> {
-    let mode = project::resolve_mode(toolchain);
+    let mode = toolchain::resolve_mode(toolchain);
     let pkgs =
-        project::pkgs_expression(mode, &nixgen::libnix_dir(plan)).map_err(|e| e.to_string())?;
-    let report = overrides::edit_file(&deps_file_path(&plan.workspace_root), edits, &pkgs)
+        project::pkgs_expression(mode, Layout::of(plan).libnix_dir()).map_err(|e| e.to_string())?;
+    let report = overrides::edit_file(&deps_file(&plan.workspace_root), edits, &pkgs)
         .map_err(|e| e.to_string())?;
     let done: Vec<String> = edits
         .iter()
@@ -111,7 +111,7 @@ mod tests {
 
     use super::*;
     use crate::app::fixtures;
-    use crate::backend::runner::BuildRequest;
+    use crate::backend::session::BuildRequest;
 
     /// A shell whose last plan lives in `workspace`, with a request that Cargo cannot
     /// answer: whatever works here did not ask Cargo.

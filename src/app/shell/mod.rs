@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use crate::backend::BackendEvent;
-use crate::backend::plan_types::BuildPlan;
-use crate::backend::runner::BuildRequest;
+use crate::backend::plan::BuildPlan;
+use crate::backend::session::BuildRequest;
 
 use super::effect::Effect;
 use super::event::AppEvent;

@@ -26,7 +26,7 @@ mod tests {
     use super::*;
     use crate::app::fixtures;
     use crate::backend::build_state::BuildState;
-    use crate::backend::runner::BuildRequest;
+    use crate::backend::session::BuildRequest;
 
     #[test]
     fn a_record_that_cannot_be_written_is_reported() {

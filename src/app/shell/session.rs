@@ -4,8 +4,8 @@
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::backend::plan_types::UnitId;
-use crate::backend::runner;
+use crate::backend::plan::UnitId;
+use crate::backend::session;
 
 use super::{Shell, lock};
 
@@ -66,7 +66,7 @@ impl Shell {
                 ),
                 _ => None,
             };
-            let Ok(prepared) = runner::prepare_or_report(&request, &events).await else {
+            let Ok(prepared) = session::prepare_or_report(&request, &events).await else {
                 return;
             };
             if let Session::Build(_) = session {
@@ -75,8 +75,8 @@ impl Shell {
                         .filter(|&unit| keys.contains(&prepared.plan.units[unit].key))
                         .collect::<Vec<_>>()
                 });
-                let _ =
-                    runner::realise(&request, &prepared, only.as_deref(), &events, cancel_rx).await;
+                let _ = session::realise(&request, &prepared, only.as_deref(), &events, cancel_rx)
+                    .await;
             }
         });
         self.running = Some(Running { task, cancel });

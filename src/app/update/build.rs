@@ -8,7 +8,7 @@ use crate::backend::BackendEvent;
 use crate::backend::build_state::last_build::{self, LastBuild};
 use crate::backend::build_state::{Phase, UnitStatus};
 use crate::backend::diagnose::diagnose;
-use crate::backend::plan_types::UnitId;
+use crate::backend::plan::UnitId;
 
 use super::hints::hint_for;
 use super::notify;

@@ -5,7 +5,7 @@ use ratatui::layout::Position;
 use crate::app::state::{AppState, Focus, Mode, NoticeKind};
 use crate::app::tree;
 use crate::backend::build_state::UnitStatus;
-use crate::backend::plan_types::UnitId;
+use crate::backend::plan::UnitId;
 
 use super::{log_height, notify, panes, tree_height};
 

@@ -2,7 +2,7 @@
 
 use crate::app::action::Command;
 use crate::app::state::{AppState, NoticeKind, SearchTarget};
-use crate::backend::plan_types::UnitId;
+use crate::backend::plan::UnitId;
 
 use super::navigation::{next_in_tree_order, selection_changed};
 use super::{log_height, notify};

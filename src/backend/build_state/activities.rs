@@ -1,6 +1,6 @@
 use std::collections::VecDeque;
 
-use crate::backend::plan_types::UnitId;
+use crate::backend::plan::UnitId;
 
 /// What an open activity means to the reducer.
 #[derive(Debug, Clone)]

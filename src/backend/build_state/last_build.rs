@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{BuildState, UnitStatus};
+use crate::backend::layout::{GENERATED_MARKER, Layout};
 use crate::backend::nix::protocol::strip_ansi;
-use crate::backend::nixgen::{GENERATED_MARKER, libnix_dir_in};
-use crate::backend::plan_types::{BuildPlan, UnitId};
+use crate::backend::plan::{BuildPlan, UnitId};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct LastBuild {
@@ -53,7 +53,7 @@ pub enum LastBuildError {
 }
 
 pub fn path(target_dir: &Path) -> PathBuf {
-    libnix_dir_in(target_dir).join("last-build.json")
+    Layout::new(target_dir).last_build()
 }
 
 /// A failed unit's log, colour codes removed: what [`crate::backend::diagnose`] reads.
@@ -107,7 +107,7 @@ impl LastBuild {
             path: file.clone(),
             source,
         };
-        std::fs::create_dir_all(libnix_dir_in(&plan.target_dir)).map_err(io)?;
+        std::fs::create_dir_all(Layout::of(plan).libnix_dir()).map_err(io)?;
         let text = serde_json::to_vec_pretty(self).map_err(|e| io(e.into()))?;
         std::fs::write(&file, text).map_err(io)
     }

@@ -23,7 +23,7 @@ use crate::backend::nix::protocol::{
     ActivityId, ActivityResult, ActivityType, BuildFailure, Message, NixEvent, ResultType,
     StartActivity, strip_ansi,
 };
-use crate::backend::plan_types::{BuildPlan, UnitId};
+use crate::backend::plan::{BuildPlan, UnitId};
 
 /// Where the engine is in a session.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

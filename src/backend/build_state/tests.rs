@@ -10,7 +10,7 @@ use super::*;
 use crate::backend::nix::protocol::{
     ActivityId, ActivityResult, Field, Fields, NixEvent, ResultType, parse_line,
 };
-use crate::backend::plan_types::{
+use crate::backend::plan::{
     BuildPlan, Package, PackageSource, Profile, Unit, UnitDep, UnitId, UnitKind,
 };
 use crate::backend::{BackendEvent, UnitPaths};
@@ -49,6 +49,7 @@ pub(crate) fn plan(units: &PlanUnits) -> Arc<BuildPlan> {
             .iter()
             .map(|(name, deps)| Unit {
                 key: (*name).into(),
+                metadata_hash: String::new(),
                 package: (*name).into(),
                 kind: UnitKind::Lib,
                 target_name: (*name).into(),

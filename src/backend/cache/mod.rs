@@ -1,5 +1,6 @@
-//! Binary caches: a signing key pair, pushing the last build's unit outputs, and which
+//! Room `cache`: a signing key pair, pushing the last build's unit outputs, and which
 //! substituters a build asks (with Nix's warnings about them said once, plainly).
+//! May import: `nix`, `toolchain`, `process`, `BackendEvent`; `session` imports it.
 
 pub mod keygen;
 pub mod push;
@@ -7,6 +8,8 @@ pub mod trust;
 
 use std::path::PathBuf;
 use std::process::Command;
+
+use super::process::{self, ProcessError};
 
 /// Nix's default cache: it holds nixpkgs, never a host-mode unit.
 pub const NIXOS_CACHE: &str = "https://cache.nixos.org";
@@ -114,17 +117,16 @@ fn nix_command() -> Command {
 
 /// Runs `command` (`name` in errors) to completion: its stdout, or what Nix said went wrong.
 fn run_nix(name: &str, command: &mut Command) -> Result<Vec<u8>, CacheError> {
-    let output = command.output().map_err(|cause| CacheError::Spawn {
-        command: name.into(),
-        cause,
-    })?;
-    if !output.status.success() {
-        return Err(CacheError::Nix {
+    process::stdout_of(command).map_err(|error| match error {
+        ProcessError::Spawn { source, .. } => CacheError::Spawn {
             command: name.into(),
-            message: nix_error(&output.stderr),
-        });
-    }
-    Ok(output.stdout)
+            cause: source,
+        },
+        ProcessError::Failed { stderr, .. } => CacheError::Nix {
+            command: name.into(),
+            message: nix_error(stderr.as_bytes()),
+        },
+    })
 }
 
 /// The last line of a Nix command's stderr that says what went wrong, without colours.

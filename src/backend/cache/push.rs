@@ -4,11 +4,10 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 
 use super::{CacheError, NixConfig, nix_command, nix_error, run_nix};
 use crate::backend::nix::protocol::{ActivityType, NixEvent, parse_line, strip_ansi};
-use crate::backend::store;
 
 /// Stores written by Nix's binary-cache code: they sign what they receive with their
 /// `secret-key` parameter. Other stores get paths signed in the local store first.
@@ -148,14 +147,18 @@ pub fn push(
     mut progress: impl FnMut(&str),
 ) -> Result<Pushed, CacheError> {
     let all: Vec<&str> = outputs.iter().map(String::as_str).collect();
-    let invalid = store::invalid_paths(&all, store_args).map_err(|e| CacheError::Nix {
-        command: "nix-store --check-validity".into(),
-        message: e.to_string(),
-    })?;
+    let invalid = run_nix(
+        "nix-store --check-validity",
+        Command::new("nix-store")
+            .args(store_args)
+            .args(["--check-validity", "--print-invalid"])
+            .args(&all),
+    )?;
+    let invalid = String::from_utf8_lossy(&invalid);
     let valid: Vec<&str> = all
         .iter()
         .copied()
-        .filter(|path| !invalid.iter().any(|i| i == path))
+        .filter(|path| !invalid.lines().any(|i| i == *path))
         .collect();
     if valid.is_empty() {
         return Err(CacheError::NothingToPush(outputs.len()));

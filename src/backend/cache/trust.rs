@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use super::{NIXOS_CACHE, NixConfig};
 use crate::backend::BackendEvent;
 use crate::backend::nix::protocol::{NixEvent, strip_ansi};
-use crate::backend::nixgen::ToolchainMode;
+use crate::backend::toolchain::ToolchainMode;
 
 /// `--option` pairs that choose a build's substituters.
 ///

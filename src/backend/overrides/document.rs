@@ -1,5 +1,6 @@
 //! Parsing the file into an outline: where each part of `deps` and `envs` sits in the text.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,10 @@ use super::{Location, OverridesError};
 
 pub(super) const DEPS: &str = "deps";
 pub(super) const ENVS: &str = "envs";
+/// The version key of `deps.CRATE` that applies to every version.
+pub(super) const EVERY_VERSION: &str = "*";
+
+const BYTE_ORDER_MARK: char = '\u{feff}';
 
 /// Attribute names from the file's top-level set down, e.g. `["deps", "openssl-sys"]`.
 pub(super) type AttrPath = Vec<String>;
@@ -31,6 +36,7 @@ pub struct DepsDocument {
     pub(super) lists: Vec<ListNode>,
     pub(super) env_values: Vec<EnvNode>,
     pub(super) opaque: Vec<OpaqueNode>,
+    mistakes: Vec<(usize, String)>,
 }
 
 /// The value of an environment variable as written.
@@ -139,7 +145,16 @@ impl DepsDocument {
             lists: Vec::new(),
             env_values: Vec::new(),
             opaque: Vec::new(),
+            mistakes: Vec::new(),
         };
+        if document.source.starts_with(BYTE_ORDER_MARK) {
+            return Err(OverridesError::Syntax {
+                location: document.location(0),
+                message: "the file starts with a byte order mark (U+FEFF), which Nix does not \
+                          read; save it as UTF-8 without one"
+                    .to_owned(),
+            });
+        }
         let parse = Root::parse(&document.source);
         if let Some(error) = parse.errors().first() {
             return Err(document.syntax_error(error));
@@ -188,30 +203,29 @@ impl DepsDocument {
         found.sort_by_key(|(position, ..)| *position);
 
         let mut entries: Vec<OverrideEntry> = Vec::new();
+        let mut index_of: HashMap<(&str, Option<&str>), usize> = HashMap::new();
         for (_, path, key_offsets, item) in found {
             let version_depth = match item {
                 Found::Deps(_) => 3,
                 Found::Env(_) => 4,
             };
-            let version = (path.len() == version_depth).then(|| path[2].clone());
+            let version = (path.len() == version_depth)
+                .then(|| path[2].as_str())
+                .filter(|version| matches!(item, Found::Env(_)) || *version != EVERY_VERSION);
             let key_offset = key_offsets[if version.is_some() { 2 } else { 1 }];
-            let position = entries
-                .iter()
-                .position(|entry| entry.crate_name == path[1] && entry.version == version);
-            let entry = match position {
-                Some(index) => &mut entries[index],
-                None => {
+            let index = *index_of
+                .entry((path[1].as_str(), version))
+                .or_insert_with(|| {
                     entries.push(OverrideEntry {
                         crate_name: path[1].clone(),
-                        version,
+                        version: version.map(str::to_owned),
                         deps: Vec::new(),
                         envs: Vec::new(),
                         location: self.location(key_offset),
                     });
-                    let last = entries.len() - 1;
-                    &mut entries[last]
-                }
-            };
+                    entries.len() - 1
+                });
+            let entry = &mut entries[index];
             match item {
                 Found::Deps(list) => entry.deps.extend(
                     list.container
@@ -244,6 +258,18 @@ impl DepsDocument {
                 reason: opaque.reason.clone(),
             })
             .chain(dynamic_keys)
+            .collect()
+    }
+
+    /// What the build would misread, found without evaluating: names of variables no
+    /// environment can hold, top-level attributes that are not read.
+    pub fn mistakes(&self) -> Vec<OverridesError> {
+        self.mistakes
+            .iter()
+            .map(|(offset, message)| OverridesError::Invalid {
+                location: self.location(*offset),
+                message: message.clone(),
+            })
             .collect()
     }
 
@@ -284,10 +310,11 @@ impl DepsDocument {
         let end = self.source.len();
         let snippet = |range: &rnix::TextRange| {
             let text = self.source.get(text_range(*range)).unwrap_or("").trim();
+            let shown: String = text.chars().take(24).flat_map(char::escape_debug).collect();
             match text.chars().count() {
                 0 => "end of input".to_owned(),
-                1..=24 => format!("`{text}`"),
-                _ => format!("`{}...`", text.chars().take(24).collect::<String>()),
+                1..=24 => format!("`{shown}`"),
+                _ => format!("`{shown}...`"),
             }
         };
         let (offset, message) = match error {
@@ -501,6 +528,16 @@ impl DepsDocument {
                 self.walk_set(inner, &path, &key_offsets)
             }
             (ENVS, _) if depth == 3 || depth == 4 => {
+                let var = &path[depth - 1];
+                if let Some(reason) = var_name_problem(var) {
+                    self.mistakes.push((
+                        key_offsets[depth - 1],
+                        format!(
+                            "{}: not an environment variable name: {reason}",
+                            display_path(&path)
+                        ),
+                    ));
+                }
                 let env_value = match value {
                     ast::Expr::Str(string) => literal_value(string).map(EnvValue::Literal),
                     _ => None,
@@ -523,9 +560,68 @@ impl DepsDocument {
                     reason: format!("it is {}; only {expected} can be edited", describe(value)),
                 });
             }
+            (unknown, _) if depth == 1 => {
+                let suggestion = [DEPS, ENVS]
+                    .into_iter()
+                    .find(|known| same_letters(known, unknown))
+                    .map(|known| format!(" (did you mean `{known}`?)"))
+                    .unwrap_or_default();
+                self.mistakes.push((
+                    key_offsets[0],
+                    format!(
+                        "unknown attribute `{}`: only `deps` and `envs` are read{suggestion}",
+                        unknown.escape_debug()
+                    ),
+                ));
+            }
             _ => {}
         }
     }
+}
+
+/// Why `var` cannot name an environment variable, if it cannot.
+pub(super) fn var_name_problem(var: &str) -> Option<&'static str> {
+    if var.is_empty() {
+        Some("it is empty")
+    } else if var.starts_with(|c: char| c.is_ascii_digit()) {
+        Some("it starts with a digit, which is how versions are written")
+    } else if var.contains(|c: char| c == '=' || c == '\0' || c.is_whitespace()) {
+        Some("it contains `=`, NUL or whitespace")
+    } else {
+        None
+    }
+}
+
+/// A misspelling that keeps the letters: `dpes` for `deps`.
+fn same_letters(known: &str, written: &str) -> bool {
+    let sorted = |text: &str| {
+        let mut letters: Vec<char> = text.to_lowercase().chars().collect();
+        letters.sort_unstable();
+        letters
+    };
+    sorted(known) == sorted(written)
+}
+
+/// Whether `source` brings the packages into scope with `with pkgs;`.
+pub fn uses_with_pkgs(source: &str) -> bool {
+    let tokens: Vec<(SyntaxKind, &str)> = rnix::tokenize(source)
+        .filter(|(kind, _)| {
+            !matches!(
+                kind,
+                SyntaxKind::TOKEN_WHITESPACE | SyntaxKind::TOKEN_COMMENT
+            )
+        })
+        .collect();
+    tokens.windows(3).any(|window| {
+        matches!(
+            window,
+            [
+                (SyntaxKind::TOKEN_WITH, _),
+                (SyntaxKind::TOKEN_IDENT, "pkgs"),
+                (SyntaxKind::TOKEN_SEMICOLON, _)
+            ]
+        )
+    })
 }
 
 /// Renders an attribute path as Nix would: `deps."openssl-sys"."1.0"`.
@@ -577,35 +673,39 @@ fn describe(expr: &ast::Expr) -> &'static str {
 }
 
 fn describe_kinds(kinds: &[SyntaxKind]) -> String {
-    let names: Vec<String> = kinds
-        .iter()
-        .map(|kind| {
-            let symbol = match kind {
-                SyntaxKind::TOKEN_SEMICOLON => ";",
-                SyntaxKind::TOKEN_ASSIGN => "=",
-                SyntaxKind::TOKEN_COLON => ":",
-                SyntaxKind::TOKEN_COMMA => ",",
-                SyntaxKind::TOKEN_DOT => ".",
-                SyntaxKind::TOKEN_L_BRACE => "{",
-                SyntaxKind::TOKEN_R_BRACE | SyntaxKind::TOKEN_INTERPOL_END => "}",
-                SyntaxKind::TOKEN_R_BRACK => "]",
-                SyntaxKind::TOKEN_R_PAREN => ")",
-                SyntaxKind::TOKEN_STRING_END => "\"",
-                SyntaxKind::TOKEN_IN => "in",
-                SyntaxKind::TOKEN_THEN => "then",
-                SyntaxKind::TOKEN_ELSE => "else",
-                SyntaxKind::TOKEN_IDENT => return "a name".to_owned(),
-                other => {
-                    return format!("{other:?}")
-                        .to_lowercase()
-                        .replace("token_", "")
-                        .replace('_', " ");
-                }
-            };
-            format!("`{symbol}`")
-        })
-        .collect();
-    names.join(" or ")
+    let mut names: Vec<String> = Vec::new();
+    for kind in kinds {
+        let symbol = match kind {
+            SyntaxKind::TOKEN_SEMICOLON => "`;`",
+            SyntaxKind::TOKEN_ASSIGN => "`=`",
+            SyntaxKind::TOKEN_COLON => "`:`",
+            SyntaxKind::TOKEN_COMMA => "`,`",
+            SyntaxKind::TOKEN_DOT => "`.`",
+            SyntaxKind::TOKEN_L_BRACE => "`{`",
+            SyntaxKind::TOKEN_R_BRACE | SyntaxKind::TOKEN_INTERPOL_END => "`}`",
+            SyntaxKind::TOKEN_L_BRACK => "`[`",
+            SyntaxKind::TOKEN_R_BRACK => "`]`",
+            SyntaxKind::TOKEN_L_PAREN => "`(`",
+            SyntaxKind::TOKEN_R_PAREN => "`)`",
+            SyntaxKind::TOKEN_STRING_START => "a string",
+            SyntaxKind::TOKEN_STRING_END => "`\"`",
+            SyntaxKind::TOKEN_IN => "`in`",
+            SyntaxKind::TOKEN_THEN => "`then`",
+            SyntaxKind::TOKEN_ELSE => "`else`",
+            SyntaxKind::TOKEN_REC => "`rec`",
+            // `or` and `__curPos` are names to the parser; to a reader, a name is a name.
+            SyntaxKind::TOKEN_IDENT | SyntaxKind::TOKEN_OR | SyntaxKind::TOKEN_CUR_POS => "a name",
+            _ => "something else",
+        };
+        if !names.iter().any(|name| name == symbol) {
+            names.push(symbol.to_owned());
+        }
+    }
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => "something else".to_owned(),
+    }
 }
 
 fn static_name(attr: &ast::Attr) -> Option<String> {

@@ -5,7 +5,10 @@ use std::ops::Range;
 
 use rnix::{Root, SyntaxKind, ast};
 
-use super::document::{AttrPath, Container, DEPS, DepsDocument, ENVS, EnvValue, display_path};
+use super::document::{
+    AttrPath, Container, DEPS, DepsDocument, ENVS, EVERY_VERSION, EnvValue, display_path,
+    var_name_problem,
+};
 use super::nix_string::{is_plain_identifier, quote};
 use super::{CrateSelector, OverridesError};
 
@@ -116,7 +119,7 @@ impl DepsDocument {
         package: &str,
     ) -> Result<Option<Splice>, OverridesError> {
         let element = list_element(package)?;
-        let path = deps_path(target);
+        let path = self.deps_path(target);
         self.refuse_unsafe_path(&path)?;
         if let Some(list) = self.lists.iter().find(|list| list.path == path) {
             let present = list
@@ -126,12 +129,85 @@ impl DepsDocument {
                 .any(|item| same_expression(&self.source[item.clone()], &element));
             return Ok((!present).then(|| self.insertion(&list.container, |_| element.clone())));
         }
-        self.refuse_mixed_deps_forms(target)?;
+        if let Some(every_version) = self.every_version_list_to_convert(target) {
+            // `"c" = [ a ];` becomes `"c" = { "*" = [ a ]; "1.0" = [ p ]; };`, the list kept as written.
+            let list =
+                every_version.container.open_end - 1..every_version.container.close_start + 1;
+            return Ok(Some(Splice {
+                text: format!(
+                    "{{ {} = {}; {} = [ {element} ]; }}",
+                    quote(EVERY_VERSION),
+                    &self.source[list.clone()],
+                    quote(&path[2])
+                ),
+                range: list,
+            }));
+        }
         self.creation(&path, &format!("[ {element} ]")).map(Some)
     }
 
+    /// What `edit` converts from one form of a crate's deps to the other, if it does.
+    pub fn conversion(&self, edit: &Edit) -> Option<String> {
+        let Edit::AddDep { target, .. } = edit else {
+            return None;
+        };
+        let crate_key = display_path(&[DEPS.to_owned(), target.name.clone()]);
+        match &target.version {
+            Some(_) => self.every_version_list_to_convert(target).map(|_| {
+                format!(
+                    "{crate_key} was one list for every version; it is now a set of versions, \
+                     with that list under \"*\" (every version)"
+                )
+            }),
+            None => (self.lists_versions(&target.name)
+                && !self
+                    .lists
+                    .iter()
+                    .any(|list| list.path == self.deps_path(target)))
+            .then(|| {
+                format!(
+                    "{crate_key} lists versions; the deps for every version go under its \"*\" key"
+                )
+            }),
+        }
+    }
+
+    /// The every-version list of the crate a per-version edit must turn into a set.
+    fn every_version_list_to_convert(
+        &self,
+        target: &CrateSelector,
+    ) -> Option<&super::document::ListNode> {
+        target.version.as_ref()?;
+        let crate_path = [DEPS.to_owned(), target.name.clone()];
+        self.lists.iter().find(|list| list.path == crate_path)
+    }
+
+    /// Whether the crate's deps are a set of versions (possibly written with dotted keys).
+    fn lists_versions(&self, name: &str) -> bool {
+        let crate_path = [DEPS.to_owned(), name.to_owned()];
+        self.sets.iter().any(|set| set.path == crate_path)
+            || self
+                .lists
+                .iter()
+                .any(|list| list.path.len() == 3 && list.path.starts_with(&crate_path))
+    }
+
+    /// Where the deps of `target` go: every version of a crate that lists versions is
+    /// its `"*"` key.
+    fn deps_path(&self, target: &CrateSelector) -> AttrPath {
+        let version = match &target.version {
+            Some(version) => Some(version.clone()),
+            None if self.lists_versions(&target.name) => Some(EVERY_VERSION.to_owned()),
+            None => None,
+        };
+        [DEPS.to_owned(), target.name.clone()]
+            .into_iter()
+            .chain(version)
+            .collect()
+    }
+
     fn remove_dep(&self, target: &CrateSelector, package: &str) -> Result<Splice, OverridesError> {
-        let path = deps_path(target);
+        let path = self.deps_path(target);
         self.refuse_unsafe_path(&path)?;
         let Some(list) = self.lists.iter().find(|list| list.path == path) else {
             let present = self
@@ -264,49 +340,6 @@ impl DepsDocument {
                 "it is a variable, not an attribute set of variables",
             )),
             None => Ok(()),
-        }
-    }
-
-    /// A crate's deps are one list for every version or a set of versions, never both.
-    fn refuse_mixed_deps_forms(&self, target: &CrateSelector) -> Result<(), OverridesError> {
-        let crate_path = [DEPS.to_owned(), target.name.clone()];
-        let crate_key = display_path(&crate_path);
-        match &target.version {
-            None => {
-                let per_version = self
-                    .sets
-                    .iter()
-                    .find(|set| set.path == crate_path)
-                    .map(|set| set.container.open_end - 1)
-                    .or_else(|| {
-                        self.lists
-                            .iter()
-                            .find(|list| list.path.len() == 3 && list.path.starts_with(&crate_path))
-                            .map(|list| list.key_offsets[1])
-                    });
-                match per_version {
-                    Some(offset) => Err(OverridesError::Conflict {
-                        location: self.location(offset),
-                        message: format!(
-                            "{crate_key} lists versions, so it cannot also hold a list for every version \
-                             (a Nix attribute has one value); add to one version with {}@VERSION",
-                            target.name
-                        ),
-                    }),
-                    None => Ok(()),
-                }
-            }
-            Some(_) => match self.lists.iter().find(|list| list.path == crate_path) {
-                Some(list) => Err(OverridesError::Conflict {
-                    location: self.location(list.key_offsets[1]),
-                    message: format!(
-                        "{crate_key} is a list for every version, so it cannot also hold per-version \
-                         lists (a Nix attribute has one value); add to every version with {}",
-                        target.name
-                    ),
-                }),
-                None => Ok(()),
-            },
         }
     }
 
@@ -444,13 +477,6 @@ impl DepsDocument {
     }
 }
 
-fn deps_path(target: &CrateSelector) -> AttrPath {
-    [DEPS.to_owned(), target.name.clone()]
-        .into_iter()
-        .chain(target.version.clone())
-        .collect()
-}
-
 fn env_path(target: &CrateSelector, var: &str) -> AttrPath {
     [ENVS.to_owned(), target.name.clone()]
         .into_iter()
@@ -479,16 +505,7 @@ fn key_text(path: &[String], index: usize) -> String {
 }
 
 fn check_var_name(var: &str) -> Result<(), OverridesError> {
-    let problem = if var.is_empty() {
-        Some("it is empty")
-    } else if var.starts_with(|c: char| c.is_ascii_digit()) {
-        Some("it starts with a digit, which is how versions are written")
-    } else if var.contains(|c: char| c == '=' || c == '\0' || c.is_whitespace()) {
-        Some("it contains `=`, NUL or whitespace")
-    } else {
-        None
-    };
-    match problem {
+    match var_name_problem(var) {
         Some(reason) => Err(OverridesError::InvalidArgument {
             argument: format!("variable name `{var}`"),
             reason: reason.to_owned(),

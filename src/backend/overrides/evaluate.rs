@@ -13,13 +13,16 @@ const CHECK_EXPRESSION: &str = include_str!("../../../nix/check.nix");
 /// `import <nixpkgs> {}`) as `pkgs`: the shape must be right and every dependency must
 /// exist. Errors carry the file, line and column Nix reported.
 pub fn evaluate_file(file: &Path, pkgs_expr: &str) -> Result<(), OverridesError> {
-    evaluate_as(file, file, pkgs_expr)
+    evaluate_as(file, file, None, pkgs_expr)
 }
 
-/// Evaluates `candidate`, reporting problems as if they were in `shown_as`.
+/// Evaluates `candidate`, an edited version of `shown_as`, reporting problems as if they
+/// were in `shown_as`: positions are mapped back to `shown_text` (the file's text before
+/// the edit, if it has one), so they point where the user can look.
 pub(super) fn evaluate_as(
     candidate: &Path,
     shown_as: &Path,
+    shown_text: Option<&str>,
     pkgs_expr: &str,
 ) -> Result<(), OverridesError> {
     let candidate =
@@ -49,6 +52,7 @@ pub(super) fn evaluate_as(
         &candidate.to_string_lossy(),
         &candidate_text,
         shown_as,
+        shown_text.unwrap_or(&candidate_text),
     ))
 }
 
@@ -59,6 +63,7 @@ fn evaluation_error(
     candidate: &str,
     candidate_text: &str,
     shown_as: &Path,
+    shown_text: &str,
 ) -> OverridesError {
     let shown = shown_as.display().to_string();
     let first_error = stderr
@@ -76,15 +81,79 @@ fn evaluation_error(
             split_position(&format!("{place}: "), candidate).map(|(position, _)| position)
         })
         .or(prefix_position);
-    let location = position.map(|(line, byte_column)| Location {
-        file: shown_as.to_path_buf(),
-        line,
-        column: character_column(candidate_text, line, byte_column),
+    let mut message = message.replace(candidate, &shown);
+    // Raised in a file the deps file imports: say where.
+    let elsewhere = stderr
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("at ")?.strip_suffix(':'))
+        .find(|place| place.starts_with('/') && !place.starts_with(candidate));
+    if let (None, Some(place)) = (position, elsewhere) {
+        message.push_str(&format!(" (at {place})"));
+    }
+    let shown_offset = position.and_then(|(line, byte_column)| {
+        let offset = byte_offset(candidate_text, line, byte_column)?;
+        Some(
+            match offset_before_edit(candidate_text, shown_text, offset) {
+                Ok(offset) => offset,
+                Err(edit_start) => {
+                    message.push_str(" (in the text the edit adds here)");
+                    edit_start
+                }
+            },
+        )
+    });
+    let location = shown_offset.map(|offset| {
+        let before = &shown_text[..offset];
+        let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+        Location {
+            file: shown_as.to_path_buf(),
+            line: before.matches('\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+        }
     });
     OverridesError::Evaluation {
         file: shown_as.to_path_buf(),
         location,
-        message: message.replace(candidate, &shown),
+        message,
+    }
+}
+
+/// The byte offset of Nix's 1-based line and byte column, on a character boundary.
+fn byte_offset(text: &str, line: usize, byte_column: usize) -> Option<usize> {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    let mut offset = (line_start + byte_column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    Some(offset)
+}
+
+/// Where `offset` of `edited` was in `original`, which differs from it in one range;
+/// when it is in the text the edit put there, `Err` with where the edit starts.
+fn offset_before_edit(edited: &str, original: &str, offset: usize) -> Result<usize, usize> {
+    let prefix = edited
+        .bytes()
+        .zip(original.bytes())
+        .take_while(|(left, right)| left == right)
+        .count();
+    let longest_suffix = edited.len().min(original.len()) - prefix;
+    let suffix = edited
+        .bytes()
+        .rev()
+        .zip(original.bytes().rev())
+        .take(longest_suffix)
+        .take_while(|(left, right)| left == right)
+        .count();
+    if offset < prefix {
+        Ok(offset)
+    } else if offset >= edited.len() - suffix {
+        Ok(offset + original.len() - edited.len())
+    } else {
+        Err(prefix)
     }
 }
 
@@ -96,18 +165,6 @@ fn split_position<'a>(text: &'a str, file: &str) -> Option<((usize, usize), &'a 
     Some(((line.parse().ok()?, column.parse().ok()?), rest))
 }
 
-/// Nix counts columns in bytes; locations count characters.
-fn character_column(text: &str, line: usize, byte_column: usize) -> usize {
-    let Some(line_text) = text.lines().nth(line.saturating_sub(1)) else {
-        return byte_column;
-    };
-    let mut end = byte_column.saturating_sub(1).min(line_text.len());
-    while !line_text.is_char_boundary(end) {
-        end -= 1;
-    }
-    line_text[..end].chars().count() + 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,11 +172,13 @@ mod tests {
     #[test]
     fn reads_position_from_nix_at_line() {
         let stderr = "error: undefined variable 'nothere'\n\n       at /tmp/x/.c.tmp:2:26:\n\n            1| {\n";
+        let text = "{\n  deps = { \"a\" = [ pkgs.x nothere ]; };\n}\n";
         let error = evaluation_error(
             stderr,
             "/tmp/x/.c.tmp",
-            "",
+            text,
             Path::new("/p/Cargo.dependencies.nix"),
+            text,
         );
         assert_eq!(
             error.to_string(),
@@ -131,7 +190,7 @@ mod tests {
     fn reads_position_from_checker_prefix_and_counts_characters() {
         let stderr = "error: /tmp/c.tmp:1:9: envs.\"a\".\"X\": expected a string, found list\n";
         let text = "{ \"ü\" = X = [ ]; }";
-        let error = evaluation_error(stderr, "/tmp/c.tmp", text, Path::new("deps.nix"));
+        let error = evaluation_error(stderr, "/tmp/c.tmp", text, Path::new("deps.nix"), text);
         assert_eq!(
             error.to_string(),
             "deps.nix:1:8: does not evaluate: envs.\"a\".\"X\": expected a string, found list"
@@ -139,9 +198,27 @@ mod tests {
     }
 
     #[test]
+    fn positions_after_the_edit_are_mapped_back_and_inside_it_are_named() {
+        let original = "{ pkgs }: {\n  deps = {\n    \"b\" = [ nothere ];\n  };\n}\n";
+        let edited =
+            "{ pkgs }: {\n  deps = {\n    \"a\" = [ new ];\n    \"b\" = [ nothere ];\n  };\n}\n";
+        let shown = |stderr: &str| {
+            evaluation_error(stderr, "/c.tmp", edited, Path::new("deps.nix"), original).to_string()
+        };
+        assert_eq!(
+            shown("error: undefined variable 'nothere'\n       at /c.tmp:4:13:\n"),
+            "deps.nix:3:13: does not evaluate: undefined variable 'nothere'"
+        );
+        assert_eq!(
+            shown("error: undefined variable 'new'\n       at /c.tmp:3:13:\n"),
+            "deps.nix:3:6: does not evaluate: undefined variable 'new' (in the text the edit adds here)"
+        );
+    }
+
+    #[test]
     fn errors_elsewhere_have_no_location() {
         let stderr = "error: attribute 'x' missing\n\n       at «string»:1:1:\n";
-        let error = evaluation_error(stderr, "/tmp/c.tmp", "", Path::new("deps.nix"));
+        let error = evaluation_error(stderr, "/tmp/c.tmp", "", Path::new("deps.nix"), "");
         assert_eq!(
             error.to_string(),
             "deps.nix: does not evaluate: attribute 'x' missing"

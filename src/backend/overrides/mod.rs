@@ -24,8 +24,9 @@
 //!   `(pkgs.runCommandCC "foo" {} ''...'')` derivation, ...).
 //! - `deps.<crate>` is either a list, which applies to every version of the crate, or an
 //!   attribute set from versions (as written in `Cargo.lock`) to lists, each applying to that
-//!   version only. A Nix attribute has one value, so for `deps` one crate uses one of the two
-//!   forms; the editor refuses to mix them (see [`OverridesError::Conflict`]).
+//!   version only; in that set, the key `"*"` applies to every version. Adding deps for every
+//!   version to a crate that lists versions puts them under `"*"`; adding a version to a crate
+//!   with one list turns it into `{ "*" = [ ...the list... ]; "1.0" = [ ... ]; }`.
 //! - `envs.<crate>` is an attribute set whose string values are variables for every version
 //!   and whose attribute-set values are versions mapping variables to strings. Both may sit
 //!   side by side: `"cargo" = { FOO = "a"; "0.88.0" = { FOO = "b"; }; };`.
@@ -57,17 +58,19 @@ mod edit;
 mod evaluate;
 mod nix_string;
 mod plan_check;
+mod preflight;
 mod save;
 
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-pub use document::{DepsDocument, EnvValue, OverrideEntry, UnreadablePart};
+pub use document::{DepsDocument, EnvValue, OverrideEntry, UnreadablePart, uses_with_pkgs};
 pub use edit::Edit;
 pub use evaluate::evaluate_file;
 pub use nix_string::quote as quote_nix_string;
 pub use plan_check::{Finding, Problem, check};
+pub use preflight::check_before_build;
 pub use save::{EditReport, backup_path, edit_file, save_validated};
 
 /// The file name, looked up next to `Cargo.lock`.
@@ -161,8 +164,9 @@ pub enum OverridesError {
         reason: String,
     },
 
+    /// Something the build would misread, such as a variable name no environment can hold.
     #[error("{location}: {message}")]
-    Conflict { location: Location, message: String },
+    Invalid { location: Location, message: String },
 
     #[error("{}: {subject} is not there{}", file.display(), present_list(present))]
     NotPresent {
@@ -183,6 +187,12 @@ pub enum OverridesError {
 
     #[error("{}: changed on disk while it was being edited; nothing was written", file.display())]
     ChangedOnDisk { file: PathBuf },
+
+    #[error(
+        "{}: is write-protected (mode {mode:04o}); nothing was written (`chmod u+w` it to edit it)",
+        file.display()
+    )]
+    WriteProtected { file: PathBuf, mode: u32 },
 
     #[error("{}: not valid UTF-8", file.display())]
     NotUtf8 { file: PathBuf },

@@ -1,5 +1,6 @@
 //! Checking the file's entries against the crates Cargo actually builds.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use super::{Location, OverrideEntry};
@@ -56,30 +57,32 @@ impl fmt::Display for Finding {
 
 /// Checks entries against the build graph's `(name, version)` pairs.
 pub fn check(entries: &[OverrideEntry], packages: &[(String, String)]) -> Vec<Finding> {
+    let mut versions_of: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (name, version) in packages {
+        versions_of.entry(name).or_default().push(version.clone());
+    }
+    for versions in versions_of.values_mut() {
+        versions.sort();
+        versions.dedup();
+    }
     entries
         .iter()
         .filter_map(|entry| {
-            let mut versions: Vec<String> = packages
-                .iter()
-                .filter(|(name, _)| *name == entry.crate_name)
-                .map(|(_, version)| version.clone())
-                .collect();
-            versions.sort();
-            versions.dedup();
-            let problem = if versions.is_empty() {
-                Problem::UnknownCrate {
+            let problem = match versions_of.get(entry.crate_name.as_str()) {
+                None => Problem::UnknownCrate {
                     name: entry.crate_name.clone(),
-                    suggestion: closest_name(&entry.crate_name, packages),
-                }
-            } else {
-                let version = entry
-                    .version
-                    .as_ref()
-                    .filter(|version| !versions.contains(version))?;
-                Problem::UnknownVersion {
-                    name: entry.crate_name.clone(),
-                    version: version.clone(),
-                    known_versions: versions,
+                    suggestion: closest_name(&entry.crate_name, versions_of.keys().copied()),
+                },
+                Some(versions) => {
+                    let version = entry
+                        .version
+                        .as_ref()
+                        .filter(|version| !versions.contains(version))?;
+                    Problem::UnknownVersion {
+                        name: entry.crate_name.clone(),
+                        version: version.clone(),
+                        known_versions: versions.clone(),
+                    }
                 }
             };
             Some(Finding {
@@ -90,20 +93,19 @@ pub fn check(entries: &[OverrideEntry], packages: &[(String, String)]) -> Vec<Fi
         .collect()
 }
 
-/// The nearest name by edit distance (case-insensitive), if it is within a third of the
-/// name's length (at least one edit).
-fn closest_name(name: &str, packages: &[(String, String)]) -> Option<String> {
+/// The nearest of the sorted `names` by edit distance (case-insensitive), if it is within
+/// a third of the name's length (at least one edit).
+fn closest_name<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Option<String> {
     let wanted = name.to_lowercase();
-    let limit = wanted.chars().count().max(3) / 3;
-    let mut names: Vec<&String> = packages.iter().map(|(name, _)| name).collect();
-    names.sort();
-    names.dedup();
+    let length = wanted.chars().count();
+    let limit = length.max(3) / 3;
     names
-        .into_iter()
+        // Lengths further apart than the limit cannot be within it: skip the distance.
+        .filter(|candidate| candidate.chars().count().abs_diff(length) <= limit)
         .map(|candidate| (edit_distance(&wanted, &candidate.to_lowercase()), candidate))
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate.clone())
+        .map(|(_, candidate)| candidate.to_owned())
 }
 
 fn edit_distance(left: &str, right: &str) -> usize {
@@ -138,8 +140,8 @@ mod tests {
 
     #[test]
     fn far_names_get_no_suggestion() {
-        let packages = [("serde".to_owned(), "1.0.0".to_owned())];
-        assert_eq!(closest_name("openssl-sys", &packages), None);
-        assert_eq!(closest_name("Serde", &packages).as_deref(), Some("serde"));
+        let names = || ["serde"].into_iter();
+        assert_eq!(closest_name("openssl-sys", names()), None);
+        assert_eq!(closest_name("Serde", names()).as_deref(), Some("serde"));
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use super::evaluate::evaluate_as;
@@ -31,6 +32,8 @@ pub struct EditReport {
     pub unchanged: Vec<Edit>,
     /// Where the previous text was kept, when an existing file was rewritten.
     pub backup: Option<PathBuf>,
+    /// Entries an edit turned from one form into the other, said in a sentence each.
+    pub converted: Vec<String>,
 }
 
 /// Applies `edits` in order to the file at `path` (creating it when absent), then saves the
@@ -46,8 +49,11 @@ pub fn edit_file(
         .clone()
         .unwrap_or_else(|| NEW_FILE_TEMPLATE.to_owned());
     let mut unchanged = Vec::new();
+    let mut converted = Vec::new();
     for edit in edits {
-        let edited = DepsDocument::parse(path, text.as_str())?.apply(edit)?;
+        let document = DepsDocument::parse(path, text.as_str())?;
+        let edited = document.apply(edit)?;
+        converted.extend(document.conversion(edit));
         if edited == text {
             unchanged.push(edit.clone());
         }
@@ -58,6 +64,7 @@ pub fn edit_file(
             created: false,
             unchanged,
             backup: None,
+            converted: Vec::new(),
         });
     }
     let backup = save_validated(path, &text, original.as_deref(), pkgs_expr)?;
@@ -65,6 +72,7 @@ pub fn edit_file(
         created: original.is_none(),
         unchanged,
         backup,
+        converted,
     })
 }
 
@@ -85,8 +93,18 @@ pub fn save_validated(
     if let Err(error @ OverridesError::Syntax { .. }) = DepsDocument::parse(path, new_text) {
         return Err(error);
     }
-    let pending = PendingFile::write(path, new_text)?;
-    evaluate_as(&pending.path, path, pkgs_expr)?;
+    // Through a symlink, the file edited is its target; the link stays.
+    let target = followed_links(path)?;
+    let permissions = match fs::metadata(&target) {
+        Ok(metadata) => {
+            refuse_write_protected(path, &metadata)?;
+            Some(metadata.permissions())
+        }
+        Err(error) if error.kind() == ErrorKind::NotFound => None,
+        Err(source) => return Err(OverridesError::io(path, source)),
+    };
+    let pending = PendingFile::write(&target, new_text, permissions.clone())?;
+    evaluate_as(&pending.path, path, expected_current, pkgs_expr)?;
     if read_if_present(path)?.as_deref() != expected_current {
         return Err(OverridesError::ChangedOnDisk {
             file: path.to_path_buf(),
@@ -94,19 +112,58 @@ pub fn save_validated(
     }
     let backup = match expected_current {
         Some(previous) => {
-            let backup = backup_path(path);
-            write_synced(&backup, previous)?;
-            let permissions = fs::metadata(path)
-                .map_err(|source| OverridesError::io(path, source))?
-                .permissions();
-            fs::set_permissions(&pending.path, permissions)
-                .map_err(|source| OverridesError::io(&pending.path, source))?;
+            // Renamed into place, so a `.bak` symlink is replaced, never followed.
+            let backup = backup_path(&target);
+            PendingFile::write(&target, previous, permissions)?.rename_to(&backup)?;
             Some(backup)
         }
         None => None,
     };
-    pending.rename_to(path)?;
+    pending.rename_to(&target)?;
     Ok(backup)
+}
+
+/// `path` with every symbolic link followed, so the file it names can be replaced.
+fn followed_links(path: &Path) -> Result<PathBuf, OverridesError> {
+    const MAX_LINKS: usize = 40;
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&current) {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                let link = fs::read_link(&current)
+                    .map_err(|source| OverridesError::io(&current, source))?;
+                current = current.parent().unwrap_or(Path::new("")).join(link);
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(OverridesError::io(
+        path,
+        std::io::Error::other(format!("more than {MAX_LINKS} symbolic links")),
+    ))
+}
+
+/// Replacing a file by renaming needs no write permission on it, and root may write
+/// anything: the mode is checked here, so a file its owner protected stays as it is.
+fn refuse_write_protected(path: &Path, metadata: &fs::Metadata) -> Result<(), OverridesError> {
+    use std::os::unix::fs::MetadataExt;
+    let mode = metadata.mode() & 0o7777;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let user = unsafe { libc::geteuid() };
+    let write_bits = if user == 0 {
+        0o222
+    } else if metadata.uid() == user {
+        0o200
+    } else {
+        0o022
+    };
+    if mode & write_bits == 0 {
+        return Err(OverridesError::WriteProtected {
+            file: path.to_path_buf(),
+            mode,
+        });
+    }
+    Ok(())
 }
 
 /// `Cargo.dependencies.nix.bak` beside `path`.
@@ -128,13 +185,6 @@ fn read_if_present(path: &Path) -> Result<Option<String>, OverridesError> {
     }
 }
 
-fn write_synced(path: &Path, text: &str) -> Result<(), OverridesError> {
-    let mut file = File::create(path).map_err(|source| OverridesError::io(path, source))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|source| OverridesError::io(path, source))
-}
-
 /// A synced temporary file beside the target, removed unless renamed over it.
 struct PendingFile {
     path: PathBuf,
@@ -142,19 +192,32 @@ struct PendingFile {
 }
 
 impl PendingFile {
-    fn write(target: &Path, text: &str) -> Result<Self, OverridesError> {
+    /// Writes `text` beside `target`, with `permissions` (not masked by the umask) if given.
+    fn write(
+        target: &Path,
+        text: &str,
+        permissions: Option<fs::Permissions>,
+    ) -> Result<Self, OverridesError> {
         let name = target.file_name().unwrap_or_default().to_string_lossy();
         let mut attempt = 0u32;
         loop {
             let path =
                 target.with_file_name(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
+            match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+            {
                 Ok(mut file) => {
                     let pending = Self {
                         path,
                         renamed: false,
                     };
-                    file.write_all(text.as_bytes())
+                    permissions
+                        .clone()
+                        .map_or(Ok(()), |permissions| file.set_permissions(permissions))
+                        .and_then(|()| file.write_all(text.as_bytes()))
                         .and_then(|()| file.sync_all())
                         .map_err(|source| OverridesError::io(&pending.path, source))?;
                     return Ok(pending);

@@ -95,8 +95,12 @@ impl UnitKind {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Unit {
-    /// Stable, unique, Nix-attribute-safe name: `<pkg>-<version>-<kind>-<target>-<hash>`.
+    /// Stable, unique, Nix-name-safe name: `<pkg>-<version>-<kind label>-<metadata_hash>`
+    /// (the kind label's spaces as `-`, characters Nix does not allow as `_`).
     pub key: String,
+    /// 16 hex digits naming this unit's identity (package, target, mode, features, profile,
+    /// platform): rustc's `-C metadata` and the `-<hash>` of its output files.
+    pub metadata_hash: String,
     /// Package id (key into [`BuildPlan::packages`]).
     pub package: String,
     pub kind: UnitKind,

@@ -4,13 +4,14 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use super::nixgen::{self, GENERATED_MARKER, NixgenError, SourcePaths, Toolchain};
-use super::plan_types::BuildPlan;
+use super::{EmitError, SourcePaths, Toolchain};
+use crate::backend::layout::{GENERATED_MARKER, library_dir_in};
+use crate::backend::plan::BuildPlan;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error("{0}")]
-    Nixgen(#[from] NixgenError),
+    Emit(#[from] EmitError),
     #[error("{dir}: the export directory must be inside the workspace {root}")]
     OutsideWorkspace { dir: PathBuf, root: PathBuf },
     #[error(
@@ -45,7 +46,7 @@ pub fn export(
         root: root.clone(),
         out_dir: out_dir.to_path_buf(),
     };
-    let json = nixgen::plan_json(plan, toolchain, &paths)?;
+    let json = super::plan_json::render(plan, toolchain, &paths)?;
     let entry = out_dir.join("default.nix");
     if let Ok(existing) = std::fs::read_to_string(&entry)
         && !existing.contains(GENERATED_MARKER)
@@ -56,10 +57,9 @@ pub fn export(
         let path = path.to_path_buf();
         move |source| ExportError::Io { path, source }
     };
-    nixgen::write_library(out_dir).map_err(io(&out_dir.join("nix")))?;
+    super::write_library(out_dir).map_err(io(&library_dir_in(out_dir)))?;
     let plan_file = out_dir.join("plan.json");
-    let text = serde_json::to_vec_pretty(&json).map_err(|e| io(&plan_file)(e.into()))?;
-    std::fs::write(&plan_file, text).map_err(io(&plan_file))?;
+    std::fs::write(&plan_file, json).map_err(io(&plan_file))?;
     std::fs::write(&entry, entry_point(depth)).map_err(io(&entry))?;
     Ok(entry)
 }

@@ -5,19 +5,15 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use super::plan_types::{BuildPlan, PackageSource};
+use crate::backend::plan::{BuildPlan, PackageSource};
+use crate::backend::process::{self, ProcessError};
 
 pub const STORE_DIR: &str = "/nix/store";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("could not run `{command}`: {source}")]
-    Spawn {
-        command: String,
-        source: std::io::Error,
-    },
-    #[error("`{command}` failed: {stderr}")]
-    Failed { command: String, stderr: String },
+    #[error(transparent)]
+    Process(#[from] ProcessError),
     #[error(
         "crate `{package}`: {file} is missing from Cargo's cache, so Nix cannot get it offline (run `cargo fetch`)"
     )]
@@ -68,19 +64,9 @@ pub fn fixed_output_path(sha256_hex: &str, name: &str) -> String {
     make_store_path("output:out", &hex(&inner), name)
 }
 
-fn run(mut command: Command) -> Result<String, StoreError> {
-    let display = format!("{command:?}");
-    let output = command.output().map_err(|source| StoreError::Spawn {
-        command: display.clone(),
-        source,
-    })?;
-    if !output.status.success() {
-        return Err(StoreError::Failed {
-            command: display,
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        });
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+fn run(mut command: Command) -> Result<String, ProcessError> {
+    let stdout = process::stdout_of(&mut command)?;
+    Ok(String::from_utf8_lossy(&stdout).into_owned())
 }
 
 /// The subset of `paths` that is not valid in the store.
@@ -137,19 +123,6 @@ pub fn seed_crates(plan: &BuildPlan, store_args: &[String]) -> Result<usize, Sto
         run(command)?;
     }
     Ok(files.len())
-}
-
-/// The last `lines` lines of a derivation's build log, as Nix kept it (empty when there is
-/// none). For failures of derivations that are not units, whose logs nobody followed.
-pub fn build_log_tail(drv_path: &str, lines: usize, store_args: &[String]) -> Vec<String> {
-    let mut command = Command::new("nix-store");
-    command.args(store_args).args(["--read-log", drv_path]);
-    let log = run(command).unwrap_or_default();
-    let all: Vec<&str> = log.lines().collect();
-    all[all.len().saturating_sub(lines)..]
-        .iter()
-        .map(|line| line.to_string())
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,0 +1,85 @@
+//! Walks over the unit graph: what a unit depends on, what depends on it (reverse edges
+//! built once per walk), and the packages in a plan.
+
+use super::{BuildPlan, Package, UnitId, UnitKind};
+
+impl BuildPlan {
+    pub fn package_of(&self, unit: UnitId) -> &Package {
+        &self.packages[&self.units[unit].package]
+    }
+
+    /// The units `unit` depends on through edges to units `follow` accepts, directly or
+    /// not, sorted.
+    pub fn reachable(&self, unit: UnitId, follow: impl Fn(UnitId) -> bool) -> Vec<UnitId> {
+        self.walk([unit], |next| {
+            self.units[next]
+                .deps
+                .iter()
+                .map(|d| d.unit)
+                .filter(|&dep| follow(dep))
+                .collect()
+        })
+        .into_iter()
+        .filter(|&u| u != unit)
+        .collect()
+    }
+
+    /// All units `unit` depends on, directly or not, sorted.
+    pub fn transitive_deps(&self, unit: UnitId) -> Vec<UnitId> {
+        self.reachable(unit, |_| true)
+    }
+
+    /// Units that depend on any of `units` (directly or not), plus `units` themselves,
+    /// sorted.
+    pub fn with_dependents(&self, units: &[UnitId]) -> Vec<UnitId> {
+        let mut dependents = vec![Vec::new(); self.units.len()];
+        for (id, unit) in self.units.iter().enumerate() {
+            for dep in &unit.deps {
+                dependents[dep.unit].push(id);
+            }
+        }
+        self.walk(units.iter().copied(), |next| dependents[next].clone())
+    }
+
+    /// The direct dependency of `unit` of the given kind: a compile unit's build-script
+    /// run, a run's compiled build script.
+    pub fn dep_of_kind(&self, unit: UnitId, kind: UnitKind) -> Option<UnitId> {
+        self.units[unit]
+            .deps
+            .iter()
+            .map(|d| d.unit)
+            .find(|&d| self.units[d].kind == kind)
+    }
+
+    /// `(name, version)` of every package with a unit in the plan.
+    pub fn package_versions(&self) -> Vec<(String, String)> {
+        let mut seen: Vec<(String, String)> = self
+            .units
+            .iter()
+            .map(|u| {
+                let p = &self.packages[&u.package];
+                (p.name.clone(), p.version.clone())
+            })
+            .collect();
+        seen.sort();
+        seen.dedup();
+        seen
+    }
+
+    /// Every unit reachable from `start` through `next`, `start` included, sorted; each
+    /// unit is visited once.
+    fn walk(
+        &self,
+        start: impl IntoIterator<Item = UnitId>,
+        next: impl Fn(UnitId) -> Vec<UnitId>,
+    ) -> Vec<UnitId> {
+        let mut seen = vec![false; self.units.len()];
+        let mut stack: Vec<UnitId> = start.into_iter().collect();
+        while let Some(unit) = stack.pop() {
+            if !std::mem::replace(&mut seen[unit], true) {
+                stack.extend(next(unit));
+            }
+        }
+        (0..self.units.len()).filter(|&u| seen[u]).collect()
+    }
+}

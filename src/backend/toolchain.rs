@@ -1,0 +1,226 @@
+//! Which rustc, cc and stdenv the derivations use: host or nixpkgs mode, its detection,
+//! the host probing, and the Nix options each mode needs. May import: plan types.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Serialize;
+
+use super::plan::BuildPlan;
+
+/// Which rustc, cc and stdenv the derivations use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ToolchainMode {
+    /// Pure: rustc, cc and stdenv from `<nixpkgs>`.
+    Nixpkgs,
+    /// Impure: the host's rustc and cc, for machines with only a Nix binary.
+    Host,
+}
+
+impl std::str::FromStr for ToolchainMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match [ToolchainMode::Nixpkgs, ToolchainMode::Host]
+            .into_iter()
+            .find(|mode| mode.name() == s)
+        {
+            Some(mode) => Ok(mode),
+            None => Err(format!(
+                "unknown toolchain `{s}` (expected host or nixpkgs)"
+            )),
+        }
+    }
+}
+
+impl ToolchainMode {
+    /// The name the Nix library and the command line use.
+    pub fn name(self) -> &'static str {
+        match self {
+            ToolchainMode::Nixpkgs => "nixpkgs",
+            ToolchainMode::Host => "host",
+        }
+    }
+
+    /// The Nix options every Nix command of this mode needs, before the user's.
+    pub fn nix_options(self) -> Vec<(&'static str, &'static str)> {
+        match self {
+            ToolchainMode::Nixpkgs => Vec::new(),
+            // Host builders read the host toolchain (its substituters: `cache::trust`).
+            ToolchainMode::Host => {
+                let mut options = vec![("sandbox", "false")];
+                if is_root_without_daemon() {
+                    options.push(("build-users-group", ""));
+                }
+                options
+            }
+        }
+    }
+}
+
+fn is_root_without_daemon() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    let daemon = std::env::var_os("NIX_REMOTE").is_some_and(|v| v == "daemon")
+        || Path::new("/nix/var/nix/daemon-socket/socket").exists();
+    root && !daemon
+}
+
+/// The host tools a builder sees in host mode: what stdenv gives a build, no more.
+const HOST_TOOLS: &[&str] = &[
+    "sh",
+    "bash",
+    "cat",
+    "cp",
+    "mv",
+    "rm",
+    "mkdir",
+    "rmdir",
+    "ln",
+    "ls",
+    "chmod",
+    "touch",
+    "env",
+    "head",
+    "tail",
+    "sort",
+    "uniq",
+    "tr",
+    "cut",
+    "wc",
+    "dirname",
+    "basename",
+    "readlink",
+    "realpath",
+    "date",
+    "install",
+    "mktemp",
+    "printf",
+    "echo",
+    "test",
+    "expr",
+    "tee",
+    "true",
+    "false",
+    "sleep",
+    "stat",
+    "od",
+    "seq",
+    "id",
+    "uname",
+    "nproc",
+    "md5sum",
+    "sha256sum",
+    "find",
+    "xargs",
+    "grep",
+    "egrep",
+    "fgrep",
+    "sed",
+    "awk",
+    "tar",
+    "gzip",
+    "gunzip",
+    "bzip2",
+    "xz",
+    "diff",
+    "cmp",
+    "patch",
+    "make",
+    "cc",
+    "gcc",
+    "c++",
+    "g++",
+    "cpp",
+    "ld",
+    "ar",
+    "as",
+    "nm",
+    "ranlib",
+    "strip",
+    "objcopy",
+    "objdump",
+];
+
+/// Set to any value, it becomes part of every derivation: a clean build without deleting
+/// anything from the store (benchmarks use it to compare clean builds with Cargo's).
+pub const REBUILD_SALT_VAR: &str = "LIBNIX_TUI_REBUILD_SALT";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Toolchain {
+    pub mode: ToolchainMode,
+    /// `rustc -vV`: part of every derivation, so a toolchain change rebuilds everything.
+    pub identity: String,
+    /// Host mode only: the real rustc / cargo executables (not rustup's proxies).
+    pub rustc: Option<PathBuf>,
+    pub cargo: Option<PathBuf>,
+    /// Host mode only: tool name -> absolute host path.
+    pub tools: BTreeMap<String, PathBuf>,
+}
+
+/// The first `name` on PATH, as a shell would find it.
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+impl Toolchain {
+    /// Describe the toolchain the derivations will use, probing the host where needed.
+    pub fn detect(mode: ToolchainMode, plan: &BuildPlan) -> Self {
+        let sysroot = &plan.rustc_sysroot;
+        // In nixpkgs mode the toolchain is a derivation input already; the host's rustc
+        // must not make derivations differ between machines.
+        let mut identity = match mode {
+            ToolchainMode::Host => plan.rustc_version.clone(),
+            ToolchainMode::Nixpkgs => "nixpkgs".to_string(),
+        };
+        if let Ok(salt) = std::env::var(REBUILD_SALT_VAR) {
+            identity.push_str(&format!("rebuild salt: {salt}\n"));
+        }
+        let mut toolchain = Toolchain {
+            mode,
+            identity,
+            rustc: None,
+            cargo: None,
+            tools: BTreeMap::new(),
+        };
+        if mode == ToolchainMode::Host {
+            let rustc = sysroot.join("bin/rustc");
+            let cargo = sysroot.join("bin/cargo");
+            toolchain.rustc = Some(rustc);
+            toolchain.cargo = cargo
+                .is_file()
+                .then_some(cargo)
+                .or_else(|| find_on_path("cargo"));
+            toolchain.tools = HOST_TOOLS
+                .iter()
+                .filter_map(|name| Some((name.to_string(), find_on_path(name)?)))
+                .collect();
+        }
+        toolchain
+    }
+}
+
+/// Whether `<nixpkgs>` can be found (NIX_PATH or the channels).
+pub fn nixpkgs_available() -> bool {
+    Command::new("nix-instantiate")
+        .args(["--find-file", "nixpkgs"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The requested mode, or nixpkgs when `<nixpkgs>` can be found and host otherwise.
+pub fn resolve_mode(requested: Option<ToolchainMode>) -> ToolchainMode {
+    requested.unwrap_or_else(|| {
+        if nixpkgs_available() {
+            ToolchainMode::Nixpkgs
+        } else {
+            ToolchainMode::Host
+        }
+    })
+}
