@@ -15,7 +15,6 @@ use tokio::sync::{mpsc::UnboundedSender, watch};
 mod nix_args;
 mod outputs;
 pub mod project;
-pub mod store;
 
 pub use nix_args::NixOptions;
 
@@ -25,11 +24,11 @@ use outputs::{link_outputs, register_roots, roots_args};
 use crate::backend::cache;
 use crate::backend::emit;
 use crate::backend::layout::{self, Layout};
-use crate::backend::nix::protocol;
+use crate::backend::nix::{protocol, store};
 use crate::backend::plan::{self, BuildPlan, CargoOptions, UnitId};
 use crate::backend::process::{self, ProcessError};
 use crate::backend::toolchain::{self, Toolchain, ToolchainMode};
-use crate::backend::{BackendEvent, UnitPaths, overrides};
+use crate::backend::{BackendEvent, UnitPaths, insight, overrides};
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildRequest {
@@ -56,6 +55,19 @@ impl Prepared {
     /// The GC roots that keep the root units' outputs alive: `root`, `root-2`, ...
     fn gc_roots_dir(&self) -> PathBuf {
         Layout::of(&self.plan).gc_roots_dir(&self.plan.profile_dir)
+    }
+
+    /// What went into each unit, for `why` (see [`insight::manifest`]).
+    async fn record(&self, request: &BuildRequest, events: &UnboundedSender<BackendEvent>) {
+        let store_args = request.nix.store_args();
+        insight::manifest::record_in_background(
+            &self.plan,
+            &self.unit_paths,
+            &self.valid,
+            store_args,
+            events,
+        )
+        .await;
     }
 
     fn root_outputs(&self) -> Vec<&str> {
@@ -261,6 +273,7 @@ pub async fn realise(
             {
                 register_roots(prepared, &request.nix).await?;
                 link_outputs(prepared)?;
+                prepared.record(request, events).await;
                 let _ = events.send(BackendEvent::Finished {
                     success: true,
                     exit_code: Some(0),
@@ -337,6 +350,7 @@ pub async fn realise(
     if success && only.is_none() {
         link_outputs(prepared)?;
     }
+    prepared.record(request, events).await;
     let _ = events.send(BackendEvent::Finished {
         success,
         exit_code: status.code(),
