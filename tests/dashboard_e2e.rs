@@ -125,7 +125,7 @@ fn fix_a_failed_crate_with_the_inline_editor_and_rebuild() {
     build_until_openssl_fails(&pane);
 
     pane.press("e");
-    // The editor opens at once and shows "loading…" until the entry is read.
+    // The editor opens with "loading…" until the current entry is read.
     let screen = pane.wait_for("(no entry for this crate)", KEYPRESS);
     assert!(
         screen.contains("Cargo.dependencies.nix · openssl-sys"),

@@ -45,17 +45,17 @@ impl ToolchainMode {
 
     /// The Nix options every Nix command of this mode needs, before the user's.
     pub fn nix_options(self) -> Vec<(&'static str, &'static str)> {
-        match self {
+        let mut options = match self {
             ToolchainMode::Nixpkgs => Vec::new(),
             // Host builders read the host toolchain (its substituters: `cache::trust`).
-            ToolchainMode::Host => {
-                let mut options = vec![("sandbox", "false")];
-                if is_root_without_daemon() {
-                    options.push(("build-users-group", ""));
-                }
-                options
-            }
+            ToolchainMode::Host => vec![("sandbox", "false")],
+        };
+        if is_root_without_daemon() {
+            // Builders run as root then: no nixbld group is needed (Debian's nix-bin may
+            // have none), and host builders can read the host's rustup toolchain.
+            options.push(("build-users-group", ""));
         }
+        options
     }
 }
 

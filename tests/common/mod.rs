@@ -188,10 +188,15 @@ pub fn with_stand_in_nixpkgs(command: &mut Command) -> &mut Command {
 
 /// [`with_stand_in_nixpkgs`], leaving Nix's substituters as they are.
 pub fn with_stand_in_nixpkgs_substituting(command: &mut Command) -> &mut Command {
-    let sysroot = rust_sysroot();
-    command
+    stand_in_nixpkgs_env(command)
         .args(["--option", "sandbox", "false"])
         .args(["--option", "build-users-group", ""])
+}
+
+/// The environment of [`with_stand_in_nixpkgs`], without its Nix options.
+pub fn stand_in_nixpkgs_env(command: &mut Command) -> &mut Command {
+    let sysroot = rust_sysroot();
+    command
         .env(
             "NIX_PATH",
             format!("nixpkgs={}", fixture("fake-nixpkgs").display()),
