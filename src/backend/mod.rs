@@ -1,12 +1,14 @@
 //! The engine. Knows nothing of terminals: no ratatui or crossterm here.
 //!
 //! One folder or file per concern, imports pointing one way (no cycles):
-//! `process`, `plan` <- `toolchain`, `layout` <- `emit` <- `session`. Where things go:
+//! `process`, `plan` <- `toolchain`, `layout` <- `emit` <- `session`, and `cache` (keys,
+//! push, substituters) between `toolchain` and `session`. Where things go:
 //! a rustc argument or Cargo env var in `emit::cargo_env`, a plan.json field in
 //! `emit::plan_json` (and `nix/default.nix`), a toolchain change in `toolchain`, a new path
 //! below target/libnix in `layout`, a Nix command-line option in `session::nix_args`.
 
 pub mod build_state;
+pub mod cache;
 pub mod diagnose;
 pub mod emit;
 pub mod insight;

@@ -47,8 +47,8 @@ impl ToolchainMode {
     pub fn nix_options(self) -> Vec<(&'static str, &'static str)> {
         let mut options = match self {
             ToolchainMode::Nixpkgs => Vec::new(),
-            // Host builders read the host toolchain; nothing they make is in any cache.
-            ToolchainMode::Host => vec![("sandbox", "false"), ("substituters", "")],
+            // Host builders read the host toolchain (its substituters: `cache::trust`).
+            ToolchainMode::Host => vec![("sandbox", "false")],
         };
         if is_root_without_daemon() {
             // Builders run as root then: no nixbld group is needed (Debian's nix-bin may

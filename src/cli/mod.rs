@@ -1,6 +1,7 @@
 //! The command line: `libnix-tui` (the dashboard), `build`, `plan`, `deps`, `doctor`.
 
 pub mod build;
+pub mod cache;
 pub mod dashboard;
 pub mod deps;
 pub mod doctor;
@@ -67,6 +68,11 @@ pub enum Command {
         kind: Option<String>,
         #[command(flatten)]
         args: BuildArgs,
+    },
+    /// Share builds: a signing key pair, and pushing the last build to a binary cache.
+    Cache {
+        #[command(subcommand)]
+        command: cache::CacheCommand,
     },
     /// Explain the last build's failures and suggest (or with --fix, add) native deps.
     Doctor {
@@ -160,6 +166,10 @@ pub struct BuildArgs {
     /// Do not substitute from binary caches
     #[arg(long)]
     pub offline: bool,
+    /// Also fetch units from these binary caches (repeatable, or space-separated), if
+    /// signed by a key in Nix's trusted-public-keys
+    #[arg(long = "substituters", value_name = "URI")]
+    pub substituters: Vec<String>,
     /// Output format of `build`
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
@@ -204,6 +214,12 @@ impl BuildArgs {
                 builders: self.builders.clone(),
                 store: self.store.clone(),
                 offline: self.offline,
+                substituters: self
+                    .substituters
+                    .iter()
+                    .flat_map(|uris| uris.split_whitespace())
+                    .map(str::to_string)
+                    .collect(),
             },
         }
     }
@@ -246,6 +262,7 @@ pub fn main() -> i32 {
         Some(Command::Why { unit, kind, args }) => {
             why::run(&args, unit.map(|u| why::UnitQuery::parse(&u, kind)))
         }
+        Some(Command::Cache { command }) => cache::run(command),
         None => dashboard::run(cli.tui),
     };
     match result {

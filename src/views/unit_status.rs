@@ -71,10 +71,15 @@ pub fn describe(status: &UnitStatus, now: Duration) -> String {
     }
 }
 
-/// A store or machine URI without its scheme: `https://cache.nixos.org/` -> `cache.nixos.org`.
+/// A store or machine URI without its scheme and user: `https://cache.nixos.org/` ->
+/// `cache.nixos.org`, `ssh://root@127.0.0.1` -> `127.0.0.1`.
 pub fn host(uri: &str) -> &str {
     let without_scheme = uri.split_once("://").map_or(uri, |(_, rest)| rest);
-    without_scheme.trim_end_matches('/')
+    let without_user = match without_scheme.split_once('@') {
+        Some((user, rest)) if !user.contains('/') => rest,
+        _ => without_scheme,
+    };
+    without_user.trim_end_matches('/')
 }
 
 /// A running clock, which changes once a second: `3s`, `42s`, `2m05s`.
@@ -125,5 +130,21 @@ mod tests {
             describe(&status, Duration::from_secs(52)),
             "building 12s on builder"
         );
+    }
+
+    #[test]
+    fn places_are_named_without_scheme_and_user() {
+        let remote = UnitStatus::Building {
+            machine: "ssh://root@127.0.0.1".into(),
+            since: Duration::ZERO,
+        };
+        assert_eq!(
+            describe(&remote, Duration::ZERO),
+            "building 0s on 127.0.0.1"
+        );
+        let cache = UnitStatus::Substituted {
+            from: "file:///home/a@b/cache".into(),
+        };
+        assert_eq!(describe(&cache, Duration::ZERO), "from /home/a@b/cache");
     }
 }

@@ -1,6 +1,9 @@
 //! Helpers for the integration tests: fixture copies, real `libnix-tui` runs, Cargo runs.
 #![allow(dead_code)]
 
+pub mod loopback;
+pub mod tmux;
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -180,19 +183,19 @@ pub fn run_cargo_built_with(project: &Path, package: &str, flags: &[&str]) -> St
 /// tests/fixtures/fake-nixpkgs, found on NIX_PATH. The stand-in builds with host tools, so
 /// it needs what host mode needs: no sandbox, no build users, no substituters.
 pub fn with_stand_in_nixpkgs(command: &mut Command) -> &mut Command {
+    with_stand_in_nixpkgs_substituting(command).args(["--option", "substituters", ""])
+}
+
+/// [`with_stand_in_nixpkgs`], leaving Nix's substituters as they are.
+pub fn with_stand_in_nixpkgs_substituting(command: &mut Command) -> &mut Command {
     stand_in_nixpkgs_env(command)
         .args(["--option", "sandbox", "false"])
         .args(["--option", "build-users-group", ""])
-        .args(["--option", "substituters", ""])
 }
 
 /// The environment of [`with_stand_in_nixpkgs`], without its Nix options.
 pub fn stand_in_nixpkgs_env(command: &mut Command) -> &mut Command {
-    let sysroot = Command::new("rustc")
-        .args(["--print", "sysroot"])
-        .output()
-        .expect("rustc --print sysroot");
-    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_string();
+    let sysroot = rust_sysroot();
     command
         .env(
             "NIX_PATH",
@@ -200,6 +203,15 @@ pub fn stand_in_nixpkgs_env(command: &mut Command) -> &mut Command {
         )
         .env("LIBNIX_TEST_HOST_RUSTC", format!("{sysroot}/bin/rustc"))
         .env("LIBNIX_TEST_HOST_CARGO", format!("{sysroot}/bin/cargo"))
+}
+
+/// The host toolchain's sysroot, `rustc --print sysroot`.
+pub fn rust_sysroot() -> String {
+    let output = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .expect("rustc --print sysroot");
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
 /// The bundled demo project, as the dashboard opens it.

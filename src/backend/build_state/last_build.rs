@@ -1,5 +1,5 @@
-//! What the last build left behind for `doctor`: each failed unit with its log, in
-//! `target/libnix/last-build.json`.
+//! What the last build left behind for `doctor` (each failed unit with its log) and for
+//! `cache push` (every unit's output), in `target/libnix/last-build.json`.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +19,9 @@ pub struct LastBuild {
     /// package, an inline derivation), a crate download.
     #[serde(default)]
     pub other_failures: Vec<OtherFailure>,
+    /// Every unit's output path, valid or not: what `cache push` uploads.
+    #[serde(default)]
+    pub outputs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -116,6 +119,11 @@ impl LastBuild {
             workspace_root: plan.workspace_root.clone(),
             failures,
             other_failures: state.other_failures.clone(),
+            outputs: state
+                .units
+                .iter()
+                .filter_map(|unit| unit.out_path.clone())
+                .collect(),
         }
     }
 

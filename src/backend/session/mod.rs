@@ -1,5 +1,5 @@
 //! Room `session`: prepare / realise / cancel, Nix command lines, GC roots, output links.
-//! May import: `plan`, `emit`, `toolchain`, `layout`, `process`, `overrides`, `nix`.
+//! May import: `plan`, `emit`, `toolchain`, `layout`, `process`, `overrides`, `nix`, `cache`.
 //!
 //! Drives one session: plan with Cargo, write the data, evaluate once, seed the store, then
 //! realise with Nix while its `internal-json` log becomes [`BackendEvent`]s.
@@ -21,6 +21,7 @@ pub use nix_args::NixOptions;
 use nix_args::nix_file_args;
 use outputs::{link_outputs, register_roots, roots_args};
 
+use crate::backend::cache;
 use crate::backend::emit;
 use crate::backend::layout::{self, Layout};
 use crate::backend::nix::{protocol, store};
@@ -285,8 +286,12 @@ pub async fn realise(
                 });
                 return Ok(true);
             }
-            for &root in &prepared.plan.roots {
-                args.push(prepared.unit_paths[root].drv_path.clone());
+            // Every unit, roots first (they keep the GC root names `root`, `root-2`, ...):
+            // what a binary cache has then arrives for every unit, not just the roots.
+            let roots = &prepared.plan.roots;
+            let others = (0..prepared.unit_paths.len()).filter(|unit| !roots.contains(unit));
+            for unit in roots.iter().copied().chain(others) {
+                args.push(prepared.unit_paths[unit].drv_path.clone());
             }
             args.extend(roots_args(prepared)?);
         }
@@ -316,11 +321,14 @@ pub async fn realise(
     let mut lines = BufReader::new(stderr).lines();
     let mut cancelled = false;
     let mut cancellable = true;
+    let mut notices = cache::trust::SubstituterNotices::default();
     loop {
         tokio::select! {
             line = lines.next_line() => match line {
                 Ok(Some(line)) => {
-                    let _ = events.send(BackendEvent::Nix(protocol::parse_line(&line)));
+                    if let Some(event) = notices.filter(protocol::parse_line(&line)) {
+                        let _ = events.send(event);
+                    }
                 }
                 _ => break,
             },

@@ -1,6 +1,7 @@
 //! The Nix command lines of a session: the user's pass-through options, the options the
 //! toolchain mode needs, and the arguments that point Nix at the generated plan.
 
+use crate::backend::cache;
 use crate::backend::emit;
 use crate::backend::layout;
 use crate::backend::plan::BuildPlan;
@@ -17,6 +18,8 @@ pub struct NixOptions {
     pub builders: Option<String>,
     pub store: Option<String>,
     pub offline: bool,
+    /// Binary caches to ask besides (host mode: instead of) Nix's own.
+    pub substituters: Vec<String>,
 }
 
 impl NixOptions {
@@ -28,6 +31,9 @@ impl NixOptions {
         };
         for (name, value) in mode.nix_options() {
             option(name, value);
+        }
+        for (name, value) in cache::trust::substituter_options(mode, &self.substituters) {
+            option(&name, &value);
         }
         if let Some(builders) = &self.builders {
             option("builders", builders);

@@ -9,8 +9,8 @@ use super::{NixOptions, Prepared, RunError};
 use crate::backend::plan::UnitKind;
 use crate::backend::process;
 
-/// `--add-root` arguments that make the roots' outputs GC roots (`root`, `root-2`, ... in
-/// the order of the roots), replacing the roots of an earlier build.
+/// `--add-root` arguments that make the realised outputs GC roots (`root`, `root-2`, ... in
+/// the order of the derivations, roots first), replacing the roots of an earlier build.
 pub(super) fn roots_args(prepared: &Prepared) -> Result<Vec<String>, RunError> {
     let dir = prepared.gc_roots_dir();
     let io = |source| RunError::Io {
