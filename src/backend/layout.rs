@@ -56,9 +56,14 @@ impl Layout {
         self.libnix_dir.join(profile_dir)
     }
 
-    /// The GC roots that keep a profile's root outputs alive: `target/libnix/gcroots/<profile>`.
+    /// The GC roots of every profile: `target/libnix/gcroots`.
+    pub fn all_gc_roots_dir(&self) -> PathBuf {
+        self.libnix_dir.join("gcroots")
+    }
+
+    /// The GC roots that keep a profile's unit outputs alive: `target/libnix/gcroots/<profile>`.
     pub fn gc_roots_dir(&self, profile_dir: &str) -> PathBuf {
-        self.libnix_dir.join("gcroots").join(profile_dir)
+        self.all_gc_roots_dir().join(profile_dir)
     }
 
     /// rustc's incremental state of one unit: `target/libnix/incremental/<unit key>`.

@@ -1,6 +1,8 @@
-//! The command line: `libnix-tui` (the dashboard), `build`, `plan`, `deps`, `doctor`.
+//! The command line: `libnix-tui` (the dashboard), `build`, `plan`, `deps`, `doctor`,
+//! `export`, `clean`.
 
 pub mod build;
+pub mod clean;
 pub mod dashboard;
 pub mod deps;
 pub mod doctor;
@@ -55,6 +57,12 @@ pub enum Command {
         /// Where to write it, inside the workspace (default: <workspace>/libnix-build)
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
+        #[command(flatten)]
+        args: BuildArgs,
+    },
+    /// Let go of the GC roots (and target/libnix outputs) of every profile, one profile
+    /// (--profile, --release) or some packages (-p), so the next Nix GC may delete them.
+    Clean {
         #[command(flatten)]
         args: BuildArgs,
     },
@@ -247,6 +255,7 @@ pub fn main() -> i32 {
         Some(Command::Deps { command, args }) => run_deps(&command, &args),
         Some(Command::Doctor { fix, args }) => doctor::run(&args, fix),
         Some(Command::Export { out_dir, args }) => run_export(out_dir, &args),
+        Some(Command::Clean { args }) => clean::run(&args),
         None => dashboard::run(cli.tui),
     };
     match result {

@@ -84,6 +84,14 @@ impl CargoOptions {
         args
     }
 
+    /// The target dir `--target-dir` asks for, made absolute as Cargo does (relative to the
+    /// working directory). It beats `CARGO_TARGET_DIR` and `build.target-dir`, which
+    /// `cargo metadata` already resolves.
+    pub fn target_dir_flag(&self) -> Option<PathBuf> {
+        let dir = self.target_dir.as_ref()?;
+        Some(std::path::absolute(dir).unwrap_or_else(|_| dir.clone()))
+    }
+
     /// Cargo's name for the output directory of the selected profile.
     pub fn profile_dir(&self) -> String {
         match self.profile.as_deref() {

@@ -18,9 +18,10 @@ pub mod project;
 pub mod store;
 
 pub use nix_args::NixOptions;
+pub use outputs::{CleanScope, clean};
 
 use nix_args::nix_file_args;
-use outputs::{link_outputs, register_roots, roots_args};
+use outputs::{drop_earlier_roots, link_outputs, register_roots, roots_args};
 
 use crate::backend::emit;
 use crate::backend::layout::{self, Layout};
@@ -52,16 +53,15 @@ impl Prepared {
         Layout::of(&self.plan).out_dir(&self.plan.profile_dir)
     }
 
-    /// The GC roots that keep the root units' outputs alive: `root`, `root-2`, ...
+    /// The GC roots that keep the profile's unit outputs alive.
     fn gc_roots_dir(&self) -> PathBuf {
         Layout::of(&self.plan).gc_roots_dir(&self.plan.profile_dir)
     }
 
-    fn root_outputs(&self) -> Vec<&str> {
-        self.plan
-            .roots
+    fn unit_outputs(&self) -> Vec<&str> {
+        self.unit_paths
             .iter()
-            .map(|&unit| self.unit_paths[unit].out_path.as_str())
+            .map(|p| p.out_path.as_str())
             .collect()
     }
 }
@@ -252,12 +252,9 @@ pub async fn realise(
     }
     match only {
         None => {
-            if prepared
-                .plan
-                .roots
-                .iter()
-                .all(|r| prepared.valid.contains(r))
-            {
+            // Every unit, not only the roots: a binary does not reference the rlibs it was
+            // linked from, so after a GC its dependencies may be gone while it is not.
+            if prepared.valid.len() == prepared.unit_paths.len() {
                 register_roots(prepared, &request.nix).await?;
                 link_outputs(prepared)?;
                 let _ = events.send(BackendEvent::Finished {
@@ -266,9 +263,9 @@ pub async fn realise(
                 });
                 return Ok(true);
             }
-            for &root in &prepared.plan.roots {
-                args.push(prepared.unit_paths[root].drv_path.clone());
-            }
+            // Every unit's derivation, so each output becomes a GC root and a missing one is
+            // built again even when its dependents are valid.
+            args.extend(prepared.unit_paths.iter().map(|p| p.drv_path.clone()));
             args.extend(roots_args(prepared)?);
         }
         Some(units) => {
@@ -327,6 +324,7 @@ pub async fn realise(
     })?;
     let success = status.success() && !cancelled;
     if success && only.is_none() {
+        drop_earlier_roots(prepared)?;
         link_outputs(prepared)?;
     }
     let _ = events.send(BackendEvent::Finished {

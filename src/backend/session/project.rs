@@ -38,8 +38,7 @@ impl Project {
                 message: e.to_string(),
             })?;
         let target_dir = options
-            .target_dir
-            .clone()
+            .target_dir_flag()
             .unwrap_or_else(|| metadata.target_directory.into_std_path_buf());
         Ok(Project {
             workspace_root: metadata.workspace_root.into_std_path_buf(),
