@@ -51,6 +51,11 @@ impl Layout {
             .join(format!("{content_hash}.json"))
     }
 
+    /// Plans kept while nothing Cargo reads changes: `target/libnix/plan-cache`.
+    pub fn plan_cache_dir(&self) -> PathBuf {
+        self.libnix_dir.join("plan-cache")
+    }
+
     /// Where the root units' binaries and libraries are linked: `target/libnix/<profile>`.
     pub fn out_dir(&self, profile_dir: &str) -> PathBuf {
         self.libnix_dir.join(profile_dir)
@@ -101,6 +106,10 @@ mod tests {
         assert_eq!(
             layout.session_plan_file("ab12"),
             Path::new("/w/target/libnix/plans/ab12.json")
+        );
+        assert_eq!(
+            layout.plan_cache_dir(),
+            Path::new("/w/target/libnix/plan-cache")
         );
         assert_eq!(
             layout.out_dir("release"),

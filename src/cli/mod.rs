@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::backend::emit::export;
-use crate::backend::plan::{self, CargoOptions};
-use crate::backend::session::project::Project;
+use crate::backend::plan::CargoOptions;
+use crate::backend::session::project::{self, Project};
 use crate::backend::session::{BuildRequest, NixOptions};
 use crate::backend::toolchain::{Toolchain, ToolchainMode};
 
@@ -221,7 +221,7 @@ pub fn normalized_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
 }
 
 fn run_export(out_dir: Option<PathBuf>, args: &BuildArgs) -> anyhow::Result<i32> {
-    let plan = plan::plan(&args.request().cargo)?;
+    let plan = project::plan(&args.request().cargo)?;
     let toolchain = Toolchain::detect(ToolchainMode::Nixpkgs, &plan);
     let out_dir = match out_dir {
         Some(dir) if dir.is_absolute() => dir,
@@ -239,7 +239,7 @@ fn run_deps(command: &deps::DepsCommand, args: &BuildArgs) -> anyhow::Result<i32
     let project = Project::locate(&request)?;
     let pkgs = deps::pkgs_expression(&project)?;
     let graph = match command {
-        deps::DepsCommand::Check => Some(plan::plan(&request.cargo)?.package_versions()),
+        deps::DepsCommand::Check => Some(project::plan(&request.cargo)?.package_versions()),
         _ => None,
     };
     deps::run(command, &project.deps_file(), &pkgs, graph.as_deref())

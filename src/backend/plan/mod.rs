@@ -11,10 +11,12 @@ use sha2::{Digest, Sha256};
 use super::process::ProcessError;
 
 mod assemble;
+mod cache;
 mod cargo;
 mod graph;
 mod types;
 
+pub use cache::plan_with_cache;
 pub use types::*;
 
 /// The Cargo-style flags that select what to build. They go to Cargo unchanged.

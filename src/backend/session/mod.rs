@@ -140,7 +140,7 @@ pub async fn prepare(
     let requested = request.nix.toolchain;
     // Cargo's plan and whether `<nixpkgs>` exists are independent: ask at once.
     let (plan, mode) = tokio::join!(
-        tokio::task::spawn_blocking(move || plan::plan(&cargo)),
+        tokio::task::spawn_blocking(move || project::plan(&cargo)),
         tokio::task::spawn_blocking(move || toolchain::resolve_mode(requested)),
     );
     // A mode that could not be resolved is an error, never a quiet switch to host mode.
