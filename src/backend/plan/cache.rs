@@ -213,8 +213,10 @@ fn inputs_of(plan: &BuildPlan) -> BTreeSet<(PathBuf, Kind)> {
             PackageSource::Path | PackageSource::Git { .. } => {
                 let dir = &package.manifest_dir;
                 dirs_above.extend(dir.ancestors().map(Path::to_path_buf));
-                // Cargo discovers targets (and glob members) by listing these.
-                listed.extend(dir.parent().map(Path::to_path_buf));
+                // Cargo discovers targets (and glob members, always inside the workspace)
+                // by listing these.
+                let parent = dir.parent().filter(|p| p.starts_with(&plan.workspace_root));
+                listed.extend(parent.map(Path::to_path_buf));
                 listed.push(dir.clone());
                 listed.push(dir.join("src"));
                 for sub in ["src/bin", "examples", "tests", "benches"] {
