@@ -58,14 +58,24 @@ impl Layout {
             .join(format!("{content_hash}.json"))
     }
 
+    /// Plans kept while nothing Cargo reads changes: `target/libnix/plan-cache`.
+    pub fn plan_cache_dir(&self) -> PathBuf {
+        self.libnix_dir.join("plan-cache")
+    }
+
     /// Where the root units' binaries and libraries are linked: `target/libnix/<profile>`.
     pub fn out_dir(&self, profile_dir: &str) -> PathBuf {
         self.libnix_dir.join(profile_dir)
     }
 
-    /// The GC roots that keep a profile's root outputs alive: `target/libnix/gcroots/<profile>`.
+    /// The GC roots of every profile: `target/libnix/gcroots`.
+    pub fn all_gc_roots_dir(&self) -> PathBuf {
+        self.libnix_dir.join("gcroots")
+    }
+
+    /// The GC roots that keep a profile's unit outputs alive: `target/libnix/gcroots/<profile>`.
     pub fn gc_roots_dir(&self, profile_dir: &str) -> PathBuf {
-        self.libnix_dir.join("gcroots").join(profile_dir)
+        self.all_gc_roots_dir().join(profile_dir)
     }
 
     /// rustc's incremental state of one unit: `target/libnix/incremental/<unit key>`.
@@ -103,6 +113,10 @@ mod tests {
         assert_eq!(
             layout.session_plan_file("ab12"),
             Path::new("/w/target/libnix/plans/ab12.json")
+        );
+        assert_eq!(
+            layout.plan_cache_dir(),
+            Path::new("/w/target/libnix/plan-cache")
         );
         assert_eq!(
             layout.out_dir("release"),

@@ -26,7 +26,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// `libnix-tui plan`: the unit DAG as text or JSON.
 pub fn run_plan(args: &BuildArgs, format: PlanFormat) -> anyhow::Result<i32> {
-    let plan = crate::backend::plan::plan(&args.request().cargo)?;
+    let plan = crate::backend::session::project::plan(&args.request().cargo)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match format {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::backend::emit::export::{self, ProjectSource};
-use crate::backend::plan;
+use crate::backend::session::project;
 use crate::backend::toolchain::{Toolchain, ToolchainMode};
 
 use super::BuildArgs;
@@ -58,7 +58,7 @@ impl ExportArgs {
 
 pub fn run(export_args: &ExportArgs, args: &BuildArgs) -> anyhow::Result<i32> {
     let source = export_args.source()?;
-    let plan = plan::plan(&args.request().cargo)?;
+    let plan = project::plan(&args.request().cargo)?;
     let mode = args.toolchain.unwrap_or(ToolchainMode::Nixpkgs);
     let toolchain = Toolchain::detect(mode, &plan);
     let absolute = |path: &PathBuf| std::path::absolute(path);

@@ -1,7 +1,9 @@
-//! The command line: `libnix-tui` (the dashboard), `build`, `plan`, `deps`, `doctor`.
+//! The command line: `libnix-tui` (the dashboard), `build`, `plan`, `deps`, `doctor`,
+//! `export`, `clean`.
 
 pub mod build;
 pub mod cache;
+pub mod clean;
 pub mod dashboard;
 pub mod deps;
 pub mod doctor;
@@ -12,8 +14,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::backend::plan::{self, CargoOptions};
-use crate::backend::session::project::Project;
+use crate::backend::plan::CargoOptions;
+use crate::backend::session::project::{self, Project};
 use crate::backend::session::{BuildRequest, NixOptions};
 use crate::backend::toolchain::ToolchainMode;
 
@@ -73,6 +75,12 @@ pub enum Command {
     Cache {
         #[command(subcommand)]
         command: cache::CacheCommand,
+    },
+    /// Let go of the GC roots (and target/libnix outputs) of every profile, one profile
+    /// (--profile, --release) or some packages (-p), so the next Nix GC may delete them.
+    Clean {
+        #[command(flatten)]
+        args: BuildArgs,
     },
     /// Explain the last build's failures and suggest (or with --fix, add) native deps.
     Doctor {
@@ -243,7 +251,7 @@ fn run_deps(command: &deps::DepsCommand, args: &BuildArgs) -> anyhow::Result<i32
     let project = Project::locate(&request)?;
     let pkgs = deps::pkgs_expression(&project)?;
     let graph = match command {
-        deps::DepsCommand::Check => Some(plan::plan(&request.cargo)?.package_versions()),
+        deps::DepsCommand::Check => Some(project::plan(&request.cargo)?.package_versions()),
         _ => None,
     };
     deps::run(command, &project.deps_file(), &pkgs, graph.as_deref())
@@ -263,6 +271,7 @@ pub fn main() -> i32 {
             why::run(&args, unit.map(|u| why::UnitQuery::parse(&u, kind)))
         }
         Some(Command::Cache { command }) => cache::run(command),
+        Some(Command::Clean { args }) => clean::run(&args),
         None => dashboard::run(cli.tui),
     };
     match result {

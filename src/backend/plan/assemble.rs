@@ -260,7 +260,9 @@ pub(super) fn assemble(
 
     Ok(BuildPlan {
         workspace_root: metadata.workspace_root.as_std_path().to_path_buf(),
-        target_dir: metadata.target_directory.as_std_path().to_path_buf(),
+        target_dir: options
+            .target_dir_flag()
+            .unwrap_or_else(|| metadata.target_directory.as_std_path().to_path_buf()),
         profile_dir: options.profile_dir(),
         profile_kind: profile_kind(options, &workspace_manifest),
         rustc_version: toolchain.version,

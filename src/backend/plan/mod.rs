@@ -11,11 +11,13 @@ use sha2::{Digest, Sha256};
 use super::process::ProcessError;
 
 mod assemble;
+mod cache;
 mod cargo;
 mod graph;
 mod types;
 
 pub use assemble::nix_name;
+pub use cache::plan_with_cache;
 pub use types::*;
 
 /// The Cargo-style flags that select what to build. They go to Cargo unchanged.
@@ -83,6 +85,14 @@ impl CargoOptions {
         }
         args.extend(self.feature_args());
         args
+    }
+
+    /// The target dir `--target-dir` asks for, made absolute as Cargo does (relative to the
+    /// working directory). It beats `CARGO_TARGET_DIR` and `build.target-dir`, which
+    /// `cargo metadata` already resolves.
+    pub fn target_dir_flag(&self) -> Option<PathBuf> {
+        let dir = self.target_dir.as_ref()?;
+        Some(std::path::absolute(dir).unwrap_or_else(|_| dir.clone()))
     }
 
     /// Cargo's name for the output directory of the selected profile.

@@ -17,9 +17,10 @@ mod outputs;
 pub mod project;
 
 pub use nix_args::NixOptions;
+pub use outputs::{CleanScope, clean};
 
 use nix_args::nix_file_args;
-use outputs::{link_outputs, register_roots, roots_args};
+use outputs::{drop_earlier_roots, link_outputs, register_roots, roots_args};
 
 use crate::backend::cache;
 use crate::backend::emit;
@@ -52,7 +53,7 @@ impl Prepared {
         Layout::of(&self.plan).out_dir(&self.plan.profile_dir)
     }
 
-    /// The GC roots that keep the root units' outputs alive: `root`, `root-2`, ...
+    /// The GC roots that keep the profile's unit outputs alive.
     fn gc_roots_dir(&self) -> PathBuf {
         Layout::of(&self.plan).gc_roots_dir(&self.plan.profile_dir)
     }
@@ -70,11 +71,10 @@ impl Prepared {
         .await;
     }
 
-    fn root_outputs(&self) -> Vec<&str> {
-        self.plan
-            .roots
+    fn unit_outputs(&self) -> Vec<&str> {
+        self.unit_paths
             .iter()
-            .map(|&unit| self.unit_paths[unit].out_path.as_str())
+            .map(|p| p.out_path.as_str())
             .collect()
     }
 }
@@ -155,7 +155,7 @@ pub async fn prepare(
     let requested = request.nix.toolchain;
     // Cargo's plan and whether `<nixpkgs>` exists are independent: ask at once.
     let (plan, mode) = tokio::join!(
-        tokio::task::spawn_blocking(move || plan::plan(&cargo)),
+        tokio::task::spawn_blocking(move || project::plan(&cargo)),
         tokio::task::spawn_blocking(move || toolchain::choose_mode(requested)),
     );
     // A mode that could not be resolved is an error, never a quiet switch to host mode.
@@ -271,12 +271,9 @@ pub async fn realise(
     }
     match only {
         None => {
-            if prepared
-                .plan
-                .roots
-                .iter()
-                .all(|r| prepared.valid.contains(r))
-            {
+            // Every unit, not only the roots: a binary does not reference the rlibs it was
+            // linked from, so after a GC its dependencies may be gone while it is not.
+            if prepared.valid.len() == prepared.unit_paths.len() {
                 register_roots(prepared, &request.nix).await?;
                 link_outputs(prepared)?;
                 prepared.record(request, events).await;
@@ -286,13 +283,9 @@ pub async fn realise(
                 });
                 return Ok(true);
             }
-            // Every unit, roots first (they keep the GC root names `root`, `root-2`, ...):
-            // what a binary cache has then arrives for every unit, not just the roots.
-            let roots = &prepared.plan.roots;
-            let others = (0..prepared.unit_paths.len()).filter(|unit| !roots.contains(unit));
-            for unit in roots.iter().copied().chain(others) {
-                args.push(prepared.unit_paths[unit].drv_path.clone());
-            }
+            // Every unit's derivation, so each output becomes a GC root and a missing one is
+            // built again even when its dependents are valid.
+            args.extend(prepared.unit_paths.iter().map(|p| p.drv_path.clone()));
             args.extend(roots_args(prepared)?);
         }
         Some(units) => {
@@ -354,6 +347,7 @@ pub async fn realise(
     })?;
     let success = status.success() && !cancelled;
     if success && only.is_none() {
+        drop_earlier_roots(prepared)?;
         link_outputs(prepared)?;
     }
     prepared.record(request, events).await;

@@ -7,7 +7,7 @@ use super::BuildRequest;
 use crate::backend::emit;
 use crate::backend::layout::{self, Layout};
 use crate::backend::overrides::quote_nix_string;
-use crate::backend::plan::PlanError;
+use crate::backend::plan::{self, BuildPlan, CargoOptions, PlanError};
 use crate::backend::process;
 use crate::backend::toolchain::{self, ToolchainMode};
 
@@ -38,8 +38,7 @@ impl Project {
                 message: e.to_string(),
             })?;
         let target_dir = options
-            .target_dir
-            .clone()
+            .target_dir_flag()
             .unwrap_or_else(|| metadata.target_directory.into_std_path_buf());
         Ok(Project {
             workspace_root: metadata.workspace_root.into_std_path_buf(),
@@ -66,6 +65,14 @@ impl Project {
     pub fn pkgs_expression(&self) -> std::io::Result<String> {
         pkgs_expression(self.mode(), self.layout().libnix_dir())
     }
+}
+
+/// The plan for `options`, from `target/libnix/plan-cache` while nothing Cargo reads has
+/// changed: every command plans through here.
+pub fn plan(options: &CargoOptions) -> Result<BuildPlan, PlanError> {
+    plan::plan_with_cache(options, |target_dir| {
+        Layout::new(target_dir).plan_cache_dir()
+    })
 }
 
 /// A Nix expression for the `pkgs` a Cargo.dependencies.nix is called with, used to
