@@ -1,16 +1,17 @@
 //! What the last build left behind for `doctor`: each failed unit with its log, in
-//! `target/libnix/last-build.json`.
+//! `target/libnix/last-build.json`; and its timeline, for `timings`.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::{BuildState, UnitStatus};
+use crate::backend::insight::timings::Timeline;
 use crate::backend::layout::{GENERATED_MARKER, Layout};
 use crate::backend::nix::protocol::strip_ansi;
 use crate::backend::plan::{BuildPlan, UnitId};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct LastBuild {
     pub generated: String,
     pub workspace_root: PathBuf,
@@ -19,6 +20,9 @@ pub struct LastBuild {
     /// package, an inline derivation), a crate download.
     #[serde(default)]
     pub other_failures: Vec<OtherFailure>,
+    /// When each unit was queued, ran and ended; absent for a build that never started.
+    #[serde(default)]
+    pub timings: Option<Timeline>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -89,6 +93,7 @@ impl LastBuild {
             workspace_root: plan.workspace_root.clone(),
             failures,
             other_failures: state.other_failures.clone(),
+            timings: Timeline::from_state(plan, state, state.build_finished.unwrap_or_default()),
         }
     }
 
