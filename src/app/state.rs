@@ -99,6 +99,8 @@ pub struct AppState {
     pub editor: Option<Editor>,
     pub show_help: bool,
     pub show_details: bool,
+    /// The timeline of the build replaces the panes.
+    pub show_timeline: bool,
     pub error_screen: Option<ErrorScreen>,
     pub deps_entry: Option<DepsEntry>,
     /// What went wrong with failed units, shown above their logs.
@@ -128,6 +130,7 @@ impl AppState {
             editor: None,
             show_help: false,
             show_details: false,
+            show_timeline: false,
             error_screen: None,
             deps_entry: None,
             diagnoses: BTreeMap::new(),

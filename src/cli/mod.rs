@@ -1,4 +1,5 @@
-//! The command line: `libnix-tui` (the dashboard), `build`, `plan`, `deps`, `doctor`.
+//! The command line: `libnix-tui` (the dashboard), `build`, `plan`, `deps`, `doctor`,
+//! `timings`.
 
 pub mod build;
 pub mod dashboard;
@@ -33,7 +34,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build through Nix, printing like Cargo.
-    Build(BuildArgs),
+    Build {
+        #[command(flatten)]
+        args: BuildArgs,
+        /// Write target/libnix/timings.html and print the critical path
+        #[arg(long)]
+        timings: bool,
+    },
     /// Print the unit graph that would be built.
     Plan {
         #[command(flatten)]
@@ -65,6 +72,11 @@ pub enum Command {
         /// Only this kind of unit: lib, bin, proc-macro, example, build-script, build-script-run
         #[arg(long, requires = "unit")]
         kind: Option<String>,
+        #[command(flatten)]
+        args: BuildArgs,
+    },
+    /// Write target/libnix/timings.html for the last build and print its critical path.
+    Timings {
         #[command(flatten)]
         args: BuildArgs,
     },
@@ -237,7 +249,8 @@ fn run_deps(command: &deps::DepsCommand, args: &BuildArgs) -> anyhow::Result<i32
 pub fn main() -> i32 {
     let cli = Cli::parse_from(normalized_args(std::env::args()));
     let result = match cli.command {
-        Some(Command::Build(args)) => build::run_build(&args),
+        Some(Command::Build { args, timings }) => build::run_build(&args, timings),
+        Some(Command::Timings { args }) => build::run_timings(&args),
         Some(Command::Plan { args, format }) => build::run_plan(&args, format),
         Some(Command::Tui(tui)) => dashboard::run(tui),
         Some(Command::Deps { command, args }) => run_deps(&command, &args),

@@ -10,6 +10,7 @@ mod help;
 mod log;
 mod status_bar;
 mod summary;
+mod timeline;
 mod tree;
 mod unit_status;
 
@@ -42,6 +43,13 @@ pub fn render(frame: &mut Frame, state: &AppState) {
         details::render(frame, details, state);
     }
     status_bar::render(frame, panes.status, state, panes.details_hidden);
+    if state.show_timeline {
+        let above_status = Rect {
+            height: panes.status.y.saturating_sub(area.y),
+            ..area
+        };
+        timeline::render(frame, above_status, state);
+    }
     if let Some(editor) = &state.editor {
         editor::render(frame, area, state, editor);
     }

@@ -192,9 +192,11 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             }
         }
         Command::ToggleDetails => state.show_details = !state.show_details,
+        Command::ToggleTimeline => state.show_timeline = !state.show_timeline,
         Command::Edit => open_editor(state),
         Command::Help => state.show_help = true,
         Command::Dismiss => {
+            state.show_timeline = false;
             state.notice = None;
             state.tree.query = None;
             state.log.query = None;
