@@ -49,9 +49,9 @@ fn build_timings_writes_the_page_and_json_carries_the_times() {
         .sum();
     assert!((sum - length).abs() < 1e-6, "{critical}");
     for unit in path_units {
-        let built_unit = built.iter().any(|m| {
-            m["package"] == unit["package"] && m["target_kind"] == unit["target_kind"]
-        });
+        let built_unit = built
+            .iter()
+            .any(|m| m["package"] == unit["package"] && m["target_kind"] == unit["target_kind"]);
         assert!(built_unit, "{unit} on the critical path was not built");
     }
     let total = critical["total"].as_f64().expect("total");

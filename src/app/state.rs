@@ -7,6 +7,7 @@ use ratatui::layout::Size;
 
 use crate::backend::build_state::{BuildState, UnitState, UnitStatus};
 use crate::backend::diagnose::Suggestion;
+use crate::backend::insight::timings::Timeline;
 use crate::backend::overrides::CrateSelector;
 use crate::backend::plan::{BuildPlan, Package, Unit, UnitId};
 
@@ -101,6 +102,8 @@ pub struct AppState {
     pub show_details: bool,
     /// The timeline of the build replaces the panes.
     pub show_timeline: bool,
+    /// The recorded build's timeline, shown until a build starts.
+    pub last_build_timings: Option<Timeline>,
     pub error_screen: Option<ErrorScreen>,
     pub deps_entry: Option<DepsEntry>,
     /// What went wrong with failed units, shown above their logs.
@@ -131,6 +134,7 @@ impl AppState {
             show_help: false,
             show_details: false,
             show_timeline: false,
+            last_build_timings: None,
             error_screen: None,
             deps_entry: None,
             diagnoses: BTreeMap::new(),

@@ -108,8 +108,8 @@ pub fn run_build(args: &BuildArgs, timings: bool) -> anyhow::Result<i32> {
         }
         let result = session.await?;
         let elapsed = started.elapsed();
-        let timeline = (state.plan.as_ref())
-            .and_then(|plan| Timeline::from_state(plan, &state, elapsed));
+        let timeline =
+            (state.plan.as_ref()).and_then(|plan| Timeline::from_state(plan, &state, elapsed));
         printer.summary(&state, elapsed, timeline.as_ref());
         if let Some(plan) = &state.plan {
             LastBuild::from_state(plan, &state).save(plan)?;
@@ -157,14 +157,19 @@ pub fn run_timings(args: &BuildArgs) -> anyhow::Result<i32> {
 }
 
 fn page_title(workspace_root: &std::path::Path) -> String {
-    workspace_root
-        .file_name()
-        .map_or_else(|| workspace_root.display().to_string(), |name| name.to_string_lossy().into_owned())
+    workspace_root.file_name().map_or_else(
+        || workspace_root.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 /// Writes the timings page of a build that just ended and prints its critical path.
 fn report_timings(timeline: &Timeline, plan: &BuildPlan) -> anyhow::Result<()> {
-    let title = format!("{} ({})", page_title(&plan.workspace_root), plan.profile_dir);
+    let title = format!(
+        "{} ({})",
+        page_title(&plan.workspace_root),
+        plan.profile_dir
+    );
     let page = timings_html::write(timeline, &plan.target_dir, &title)?;
     eprintln!("{}", timeline.summary());
     eprintln!("{:>12} {}", "Timings", page.display());

@@ -25,12 +25,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         .title(Line::styled(" Timeline ", title_style()))
         .title_bottom(Line::styled(" t or Esc closes ", dim()).right_aligned());
     let inner = block.inner(area);
-    let timeline = state
+    let current = state
         .plan()
         .and_then(|plan| Timeline::from_state(plan, &state.build, state.now));
-    let lines = match &timeline {
-        Some(timeline) => timeline_lines(timeline, inner),
-        None => vec![Line::styled("No build has run yet: b builds.", dim())],
+    let (block, lines) = match (&current, &state.last_build_timings) {
+        (Some(timeline), _) => (block, timeline_lines(timeline, inner)),
+        (None, Some(last)) => (
+            block.title(Line::styled("(the last recorded build) ", dim())),
+            timeline_lines(last, inner),
+        ),
+        (None, None) => (
+            block,
+            vec![Line::styled("No build has run yet: b builds.", dim())],
+        ),
     };
     frame.render_widget(Clear, area);
     frame.render_widget(
@@ -175,8 +182,9 @@ mod tests {
     use ratatui::layout::Size;
 
     use crate::app::fixtures::{self, unit_named};
-    use crate::app::{Action, AppState, Command, update};
+    use crate::app::{Action, AppEvent, AppState, Command, update};
     use crate::backend::build_state::{Counters, Phase, UnitStatus};
+    use crate::backend::insight::timings::Timeline;
 
     /// A finished build of the fixture plan: a chain down to unicode-ident was built, the
     /// rest cached or substituted; times in seconds since the session began at 0, the
@@ -195,7 +203,12 @@ mod tests {
         let runs: &[(&str, &str, UnitStatus, Option<(f64, f64)>)] = &[
             ("unicode-ident", "lib", built(1.5), Some((2.0, 3.5))),
             ("proc-macro2", "build script", built(2.0), Some((2.0, 4.0))),
-            ("proc-macro2", "build-script run", built(0.5), Some((4.0, 4.5))),
+            (
+                "proc-macro2",
+                "build-script run",
+                built(0.5),
+                Some((4.0, 4.5)),
+            ),
             ("proc-macro2", "lib", built(3.0), Some((4.5, 7.5))),
             ("quote", "lib", built(1.5), Some((7.5, 9.0))),
             ("syn", "lib", built(6.0), Some((9.0, 15.0))),
@@ -234,7 +247,9 @@ mod tests {
     fn timeline_of_a_finished_build_80x24() {
         let state = finished(Size::new(80, 24));
         let screen = screen(&state);
-        assert!(screen.contains("critical path 19.5 s of 20.0 s: demo(bin) <- serde <- serde_derive"));
+        assert!(
+            screen.contains("critical path 19.5 s of 20.0 s: demo(bin) <- serde <- serde_derive")
+        );
         insta::assert_snapshot!(screen);
     }
 
@@ -250,5 +265,25 @@ mod tests {
         assert!(screen(&state).contains("No build has run yet"));
         update(&mut state, Action::Command(Command::ToggleTimeline));
         assert!(!screen(&state).contains("Timeline"));
+    }
+
+    #[test]
+    fn before_a_build_the_recorded_builds_timeline_is_shown() {
+        let recorded = finished(Size::new(80, 24));
+        let plan = recorded.build.plan.clone().expect("plan");
+        let timeline = Timeline::from_state(&plan, &recorded.build, recorded.now)
+            .expect("the recorded build started");
+        let mut state = fixtures::planned(Size::new(80, 24));
+        update(
+            &mut state,
+            Action::App(AppEvent::LastBuildTimings(Box::new(timeline))),
+        );
+        update(&mut state, Action::Command(Command::ToggleTimeline));
+        let screen = screen(&state);
+        assert!(screen.contains("(the last recorded build)"), "{screen}");
+        assert!(
+            screen.contains("critical path 19.5 s of 20.0 s"),
+            "{screen}"
+        );
     }
 }

@@ -254,6 +254,10 @@ fn app_event(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
             state.diagnoses.insert(unit, text);
             Vec::new()
         }
+        AppEvent::LastBuildTimings(timeline) => {
+            state.last_build_timings = Some(*timeline);
+            Vec::new()
+        }
         AppEvent::ShellFailed(error) => {
             notify(state, NoticeKind::Error, error);
             Vec::new()

@@ -371,7 +371,10 @@ mod tests {
             assert_eq!(finished - started, took.as_secs_f64(), "{id}");
             assert!(timing.queued <= started, "{id}: {timing:?}");
         }
-        assert_eq!(timeline.units[1].queued, timeline.units[0].finished.unwrap_or(-1.0));
+        assert_eq!(
+            timeline.units[1].queued,
+            timeline.units[0].finished.unwrap_or(-1.0)
+        );
         assert_eq!(timeline.critical_path, [2, 1, 0]);
         assert_eq!(timeline.max_concurrency(), 1);
         let last = events.len() as f64 - 1.0;

@@ -34,7 +34,11 @@ pub struct TimingsHtmlError {
 
 /// Writes the page for `timeline` to `target/libnix/timings.html` and returns its path.
 /// The page is written whole to a temporary file first, then renamed over the old one.
-pub fn write(timeline: &Timeline, target_dir: &Path, title: &str) -> Result<PathBuf, TimingsHtmlError> {
+pub fn write(
+    timeline: &Timeline,
+    target_dir: &Path,
+    title: &str,
+) -> Result<PathBuf, TimingsHtmlError> {
     let layout = Layout::new(target_dir);
     let path = layout.timings_html();
     let io = |source| TimingsHtmlError {
@@ -154,10 +158,12 @@ fn gantt(page: &mut String, timeline: &Timeline) {
 /// Tick marks in seconds below a chart whose bottom is at `y`.
 fn axis(page: &mut String, y: f64, timeline: &Timeline) {
     let scale = scale(timeline);
-    let step = [0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0]
-        .into_iter()
-        .find(|step| timeline.total / step <= 12.0)
-        .unwrap_or(1200.0);
+    let step = [
+        0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0,
+    ]
+    .into_iter()
+    .find(|step| timeline.total / step <= 12.0)
+    .unwrap_or(1200.0);
     let ticks = (timeline.total / step).floor() as usize;
     for tick in 0..=ticks {
         let seconds = step * tick as f64;
@@ -174,12 +180,18 @@ fn concurrency(page: &mut String, timeline: &Timeline) {
     let scale = scale(timeline);
     let steps = timeline.concurrency();
     let most = timeline.max_concurrency().max(1) as f64;
-    let y_of = |count: usize| CONCURRENCY_HEIGHT - count as f64 / most * (CONCURRENCY_HEIGHT - 10.0);
+    let y_of =
+        |count: usize| CONCURRENCY_HEIGHT - count as f64 / most * (CONCURRENCY_HEIGHT - 10.0);
     let mut points = format!("{LABEL_WIDTH},{CONCURRENCY_HEIGHT}");
     let mut running = 0;
     for (time, count) in steps {
         let x = LABEL_WIDTH + time * scale;
-        let _ = write!(points, " {x:.1},{:.1} {x:.1},{:.1}", y_of(running), y_of(count));
+        let _ = write!(
+            points,
+            " {x:.1},{:.1} {x:.1},{:.1}",
+            y_of(running),
+            y_of(count)
+        );
         running = count;
     }
     let _ = writeln!(
@@ -231,7 +243,12 @@ mod tests {
     use super::*;
     use crate::backend::plan::UnitKind;
 
-    fn timing(package: &str, outcome: Outcome, times: Option<(f64, f64)>, deps: &[usize]) -> UnitTiming {
+    fn timing(
+        package: &str,
+        outcome: Outcome,
+        times: Option<(f64, f64)>,
+        deps: &[usize],
+    ) -> UnitTiming {
         UnitTiming {
             package: package.into(),
             version: "1.0.0".into(),
@@ -279,7 +296,10 @@ mod tests {
     #[test]
     fn writing_replaces_the_page_whole() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let timeline = Timeline::new(vec![timing("a", Outcome::Built, Some((0.0, 1.0)), &[])], 1.0);
+        let timeline = Timeline::new(
+            vec![timing("a", Outcome::Built, Some((0.0, 1.0)), &[])],
+            1.0,
+        );
         let path = write(&timeline, dir.path(), "a").expect("written");
         assert_eq!(path, dir.path().join("libnix/timings.html"));
         let page = std::fs::read_to_string(&path).expect("readable");
