@@ -200,7 +200,7 @@ mod tests {
             took: Duration::from_secs_f64(took),
         };
         let cache = "https://cache.nixos.org".to_string();
-        let runs: &[(&str, &str, UnitStatus, Option<(f64, f64)>)] = &[
+        let runs = [
             ("unicode-ident", "lib", built(1.5), Some((2.0, 3.5))),
             ("proc-macro2", "build script", built(2.0), Some((2.0, 4.0))),
             (
@@ -225,7 +225,7 @@ mod tests {
         ];
         for (name, kind, status, times) in runs {
             let unit = &mut state.build.units[unit_named(&plan, name, kind)];
-            unit.status = status.clone();
+            unit.status = status;
             unit.started_at = times.map(|t| Duration::from_secs_f64(t.0));
             unit.finished_at = times.map(|t| Duration::from_secs_f64(t.1));
         }
