@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 use crate::app::AppState;
-use crate::backend::insight::timings::{Outcome, Timeline, UnitTiming};
+use crate::backend::insight::timings::{Outcome, Timeline};
 
 use super::{dim, title_style};
 
@@ -54,16 +54,7 @@ fn timeline_lines(timeline: &Timeline, area: Rect) -> Vec<Line<'static>> {
     let bar_width = width
         .saturating_sub(label_width + 1 + DURATION_WIDTH)
         .max(1);
-    let mut ran: Vec<(usize, &UnitTiming)> = timeline
-        .units
-        .iter()
-        .enumerate()
-        .filter(|(_, unit)| unit.started.is_some())
-        .collect();
-    ran.sort_by(|a, b| {
-        let start = |unit: &UnitTiming| unit.started.unwrap_or_default();
-        start(a.1).total_cmp(&start(b.1)).then(a.0.cmp(&b.0))
-    });
+    let ran = timeline.ran_by_start();
     let not_ran = timeline.units.len() - ran.len();
     let summary = timeline.summary();
     // The summary wraps; every other line fits the width.

@@ -165,6 +165,21 @@ impl Timeline {
         format!("{head}: {}", chain.join(" <- "))
     }
 
+    /// The units that ran (or run), by start time, with their indices.
+    pub fn ran_by_start(&self) -> Vec<(usize, &UnitTiming)> {
+        let mut ran: Vec<(usize, &UnitTiming)> = self
+            .units
+            .iter()
+            .enumerate()
+            .filter(|(_, unit)| unit.started.is_some())
+            .collect();
+        ran.sort_by(|a, b| {
+            let start = |unit: &UnitTiming| unit.started.unwrap_or_default();
+            start(a.1).total_cmp(&start(b.1)).then(a.0.cmp(&b.0))
+        });
+        ran
+    }
+
     pub fn is_on_critical_path(&self, unit: usize) -> bool {
         self.critical_path.contains(&unit)
     }

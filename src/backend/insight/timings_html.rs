@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use html_escape::encode_text;
 
-use super::timings::{Outcome, Timeline, UnitTiming};
+use super::timings::{Outcome, Timeline};
 use crate::backend::layout::{GENERATED_MARKER, Layout};
 
 const CHART_WIDTH: f64 = 1000.0;
@@ -92,24 +92,9 @@ fn scale(timeline: &Timeline) -> f64 {
     CHART_WIDTH / timeline.total.max(0.001)
 }
 
-/// The units that ran, by start time.
-fn ran(timeline: &Timeline) -> Vec<(usize, &UnitTiming)> {
-    let mut ran: Vec<(usize, &UnitTiming)> = timeline
-        .units
-        .iter()
-        .enumerate()
-        .filter(|(_, unit)| unit.started.is_some())
-        .collect();
-    ran.sort_by(|a, b| {
-        let start = |unit: &UnitTiming| unit.started.unwrap_or_default();
-        start(a.1).total_cmp(&start(b.1)).then(a.0.cmp(&b.0))
-    });
-    ran
-}
-
 fn gantt(page: &mut String, timeline: &Timeline) {
     let scale = scale(timeline);
-    let rows = ran(timeline);
+    let rows = timeline.ran_by_start();
     let height = ROW_HEIGHT * (rows.len() as f64 + 1.0);
     let _ = writeln!(
         page,
@@ -241,6 +226,7 @@ fn table(page: &mut String, timeline: &Timeline) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::insight::timings::UnitTiming;
     use crate::backend::plan::UnitKind;
 
     fn timing(
