@@ -114,7 +114,7 @@ pub fn run_build(args: &BuildArgs, timings: bool) -> anyhow::Result<i32> {
         if let Some(plan) = &state.plan {
             LastBuild::from_state(plan, &state).save(plan)?;
             if let (true, Some(timeline)) = (timings, &timeline) {
-                report_timings(timeline, plan)?;
+                printer.timings(timeline, plan)?;
             }
         }
         Ok(match result {
@@ -161,19 +161,6 @@ fn page_title(workspace_root: &std::path::Path) -> String {
         || workspace_root.display().to_string(),
         |name| name.to_string_lossy().into_owned(),
     )
-}
-
-/// Writes the timings page of a build that just ended and prints its critical path.
-fn report_timings(timeline: &Timeline, plan: &BuildPlan) -> anyhow::Result<()> {
-    let title = format!(
-        "{} ({})",
-        page_title(&plan.workspace_root),
-        plan.profile_dir
-    );
-    let page = timings_html::write(timeline, &plan.target_dir, &title)?;
-    eprintln!("{}", timeline.summary());
-    eprintln!("{:>12} {}", "Timings", page.display());
-    Ok(())
 }
 
 struct Printer {
@@ -315,6 +302,19 @@ impl Printer {
             UnitStatus::Interrupted => self.status_line("Interrupted", 33, &title),
             UnitStatus::Planned => {}
         }
+    }
+
+    /// Writes the timings page of a build that just ended and prints its critical path.
+    fn timings(&self, timeline: &Timeline, plan: &BuildPlan) -> anyhow::Result<()> {
+        let title = format!(
+            "{} ({})",
+            page_title(&plan.workspace_root),
+            plan.profile_dir
+        );
+        let page = timings_html::write(timeline, &plan.target_dir, &title)?;
+        eprintln!("{}", timeline.summary());
+        self.status_line("Timings", 32, &page.display().to_string());
+        Ok(())
     }
 
     fn print_diagnosis(&self, diagnosis: &Diagnosis) {

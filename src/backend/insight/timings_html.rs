@@ -70,7 +70,7 @@ pub fn render(timeline: &Timeline, title: &str) -> String {
         timeline.max_concurrency()
     );
     page.push_str(
-        "<p class=\"legend\"><span class=\"built\" style=\"background:#4a9e4a\">built</span>\
+        "<p class=\"legend\"><span style=\"background:#4a9e4a\">built</span>\
          <span style=\"background:#3b7dd8\">substituted</span>\
          <span style=\"background:#d33\">failed</span>\
          <span style=\"background:#e0a030\">interrupted</span>\
