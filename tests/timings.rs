@@ -31,10 +31,14 @@ fn build_timings_writes_the_page_and_json_carries_the_times() {
         .collect();
     assert!(built.len() >= 2, "{:?}", run.outcomes());
     for unit in &built {
+        let queued = unit["queued_at"].as_f64().expect("queued_at");
         let started = unit["started_at"].as_f64().expect("started_at");
         let finished = unit["finished_at"].as_f64().expect("finished_at");
         let duration = unit["duration"].as_f64().expect("duration");
-        assert!(started >= 0.0 && finished >= started, "{unit}");
+        assert!(
+            0.0 <= queued && queued <= started && started <= finished,
+            "{unit}"
+        );
         assert!((finished - started - duration).abs() < 1e-6, "{unit}");
     }
 

@@ -12,7 +12,8 @@ use crate::backend::BackendEvent;
 use crate::backend::build_state::last_build::{self, LastBuild, plain_log};
 use crate::backend::build_state::{BuildState, UnitStatus};
 use crate::backend::diagnose::{Diagnosis, diagnose};
-use crate::backend::insight::{timings::Timeline, timings_html};
+use crate::backend::insight::timings::{Timeline, queued_at};
+use crate::backend::insight::timings_html;
 use crate::backend::nix::protocol::{BuildFailure, NixEvent, strip_ansi};
 use crate::backend::plan::{BuildPlan, UnitId};
 use crate::backend::session::project::Project;
@@ -419,15 +420,18 @@ fn critical_path_json(timeline: &Timeline) -> serde_json::Value {
     })
 }
 
-/// A unit's start, end and duration in seconds since the build started, when it ran.
-fn json_times(state: &BuildState, unit: UnitId) -> serde_json::Value {
-    let Some(build_started) = state.build_started else {
+/// When a unit that ran was queued (its last dependency ended), started and finished, in
+/// seconds since the build started, and its duration.
+fn json_times(state: &BuildState, plan: &BuildPlan, id: UnitId) -> serde_json::Value {
+    let (Some(build_started), Some(queued)) = (state.build_started, queued_at(plan, state, id))
+    else {
         return json!({});
     };
     let since_start = |at: Duration| at.saturating_sub(build_started).as_secs_f64();
-    let unit = &state.units[unit];
+    let unit = &state.units[id];
     let mut times = json!({});
     if let Some(started) = unit.started_at {
+        times["queued_at"] = json!(since_start(queued));
         times["started_at"] = json!(since_start(started));
         if let Some(finished) = unit.finished_at {
             times["finished_at"] = json!(since_start(finished));
@@ -469,7 +473,7 @@ fn json_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) {
         line["status"] = json!(status);
     }
     if let Some(map) = line.as_object_mut() {
-        for extra in [extra, json_times(state, unit)] {
+        for extra in [extra, json_times(state, plan, unit)] {
             if let serde_json::Value::Object(extra) = extra {
                 map.extend(extra);
             }

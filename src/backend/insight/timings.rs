@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::build_state::{BuildState, UnitStatus};
-use crate::backend::plan::{BuildPlan, UnitKind};
+use crate::backend::plan::{BuildPlan, UnitId, UnitKind};
 
 /// How a unit ended (or where it is, while the build runs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,7 +95,7 @@ impl Timeline {
     pub fn from_state(plan: &BuildPlan, state: &BuildState, now: Duration) -> Option<Self> {
         let build_started = state.build_started?;
         let since_start = |at: Duration| at.saturating_sub(build_started).as_secs_f64();
-        let mut units: Vec<UnitTiming> = state
+        let units: Vec<UnitTiming> = state
             .units
             .iter()
             .zip(&plan.units)
@@ -107,7 +107,7 @@ impl Timeline {
                     version: package.version.clone(),
                     kind: planned.kind,
                     outcome: outcome(&unit.status),
-                    queued: 0.0,
+                    queued: queued_at(plan, state, id).map_or(0.0, since_start),
                     started: unit.started_at.map(since_start),
                     finished: unit.finished_at.map(since_start),
                     deps: planned
@@ -119,13 +119,6 @@ impl Timeline {
                 }
             })
             .collect();
-        for id in 0..units.len() {
-            units[id].queued = units[id]
-                .deps
-                .iter()
-                .filter_map(|&dep| units[dep].finished)
-                .fold(0.0, f64::max);
-        }
         let total = state.elapsed(now).unwrap_or_default().as_secs_f64();
         Some(Timeline::new(units, total))
     }
@@ -215,6 +208,17 @@ impl Timeline {
             .max()
             .unwrap_or(0)
     }
+}
+
+/// When `unit` could start: when its last dependency ended, or when the build started.
+pub fn queued_at(plan: &BuildPlan, state: &BuildState, unit: UnitId) -> Option<Duration> {
+    let build_started = state.build_started?;
+    let deps = plan.units.get(unit).map_or(&[][..], |unit| &unit.deps);
+    Some(
+        deps.iter()
+            .filter_map(|dep| state.units.get(dep.unit)?.finished_at)
+            .fold(build_started, Duration::max),
+    )
 }
 
 fn outcome(status: &UnitStatus) -> Outcome {
