@@ -277,4 +277,11 @@ mod tests {
             "{screen}"
         );
     }
+
+    #[test]
+    fn units_that_do_not_fit_are_counted() {
+        let screen = screen(&finished(Size::new(80, 12)));
+        assert!(screen.contains("… 7 more (build --timings"), "{screen}");
+        assert!(screen.contains("20.0s"), "the time axis stays: {screen}");
+    }
 }
