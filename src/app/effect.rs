@@ -4,7 +4,7 @@ use crate::backend::build_state::last_build::LastBuild;
 use crate::backend::overrides::Edit;
 use crate::backend::plan::UnitId;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// `None` builds everything; `Some` rebuilds these units and what depends on them.
     Build {

@@ -1,8 +1,9 @@
 //! Events the shell feeds back into the app, besides terminal input and engine events.
 
+use crate::backend::insight::timings::Timeline;
 use crate::backend::plan::UnitId;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum AppEvent {
     /// Result of an [`super::Effect::EditDeps`]: a summary of the change, or an error that
     /// names `file:line:col`.
@@ -14,6 +15,8 @@ pub enum AppEvent {
     /// An effect the shell could not carry out (the build record for `doctor` could not be
     /// written, the deps file could not be read): shown as an error in the status bar.
     ShellFailed(String),
+    /// The timeline of the build recorded before the dashboard opened.
+    LastBuildTimings(Box<Timeline>),
     /// Something that stops the dashboard from being useful (no Nix, a broken manifest):
     /// shown full-screen instead of the panes.
     Fatal {

@@ -74,6 +74,7 @@ pub const NORMAL_BINDINGS: &[Binding] = &[
     bind(&[KeyCode::Char('n')], "n", Command::SearchNext),
     bind(&[KeyCode::Char('N')], "N", Command::SearchPrev),
     bind(&[KeyCode::Char('d')], "d", Command::ToggleDetails),
+    bind(&[KeyCode::Char('t')], "t", Command::ToggleTimeline),
     bind(&[KeyCode::Char('e')], "e", Command::Edit),
     bind(&[KeyCode::Char('?')], "?", Command::Help),
     bind(&[KeyCode::Esc], "Esc", Command::Dismiss),

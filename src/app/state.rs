@@ -8,6 +8,7 @@ use ratatui::layout::Size;
 
 use crate::backend::build_state::{BuildState, UnitState, UnitStatus};
 use crate::backend::diagnose::Suggestion;
+use crate::backend::insight::timings::Timeline;
 use crate::backend::overrides::CrateSelector;
 use crate::backend::plan::{BuildPlan, Package, Unit, UnitId};
 
@@ -109,6 +110,10 @@ pub struct AppState {
     pub editor: Option<Editor>,
     pub show_help: bool,
     pub show_details: bool,
+    /// The timeline of the build replaces the panes.
+    pub show_timeline: bool,
+    /// The recorded build's timeline, shown until a build starts.
+    pub last_build_timings: Option<Timeline>,
     pub error_screen: Option<ErrorScreen>,
     pub deps_entry: Option<DepsEntry>,
     /// What went wrong with failed units, shown above their logs.
@@ -147,6 +152,8 @@ impl AppState {
             editor: None,
             show_help: false,
             show_details: false,
+            show_timeline: false,
+            last_build_timings: None,
             error_screen: None,
             deps_entry: None,
             diagnoses: BTreeMap::new(),

@@ -87,6 +87,11 @@ impl Layout {
     pub fn last_build(&self) -> PathBuf {
         self.libnix_dir.join("last-build.json")
     }
+
+    /// A build's timings as a web page, from `build --timings`: `target/libnix/timings.html`.
+    pub fn timings_html(&self) -> PathBuf {
+        self.libnix_dir.join("timings.html")
+    }
 }
 
 /// The static Nix library's directory inside an output directory (the engine's

@@ -9,11 +9,14 @@ use tokio::sync::{mpsc, watch};
 
 use super::{BuildArgs, MessageFormat, PlanFormat};
 use crate::backend::BackendEvent;
-use crate::backend::build_state::last_build::{LastBuild, plain_log};
+use crate::backend::build_state::last_build::{self, LastBuild, plain_log};
 use crate::backend::build_state::{BuildState, UnitStatus};
 use crate::backend::diagnose::{Diagnosis, diagnose};
+use crate::backend::insight::timings::{Timeline, queued_at};
+use crate::backend::insight::timings_html;
 use crate::backend::nix::protocol::{NixEvent, strip_ansi};
 use crate::backend::plan::{BuildPlan, UnitId};
+use crate::backend::session::project::Project;
 use crate::backend::session::{self, BuildRequest, RunError};
 use crate::backend::signals;
 
@@ -86,8 +89,8 @@ async fn drive(
     session::realise(&request, &prepared, None, &events, cancel).await
 }
 
-/// `libnix-tui build`.
-pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
+/// `libnix-tui build`; with `timings`, also the timings page and the critical path.
+pub fn run_build(args: &BuildArgs, timings: bool) -> anyhow::Result<i32> {
     let request = args.request();
     let printer = Printer::new(args);
     runtime()?.block_on(async move {
@@ -106,9 +109,15 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
             printer.event(&state, &event, &changed);
         }
         let result = session.await?;
-        printer.summary(&state, started.elapsed());
+        let elapsed = started.elapsed();
+        let timeline =
+            (state.plan.as_ref()).and_then(|plan| Timeline::from_state(plan, &state, elapsed));
+        printer.summary(&state, elapsed, timeline.as_ref());
         if let Some(plan) = &state.plan {
             LastBuild::from_state(plan, &state).save(plan)?;
+            if let (true, Some(timeline)) = (timings, &timeline) {
+                printer.timings(timeline, plan)?;
+            }
         }
         Ok(match result {
             Ok(true) => 0,
@@ -121,6 +130,43 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
             Err(_) => 1,
         })
     })
+}
+
+/// `libnix-tui timings`: the page and the critical path of the last recorded build.
+pub fn run_timings(args: &BuildArgs) -> anyhow::Result<i32> {
+    let project = Project::locate(&args.request())?;
+    let record = last_build::path(&project.target_dir);
+    if !record.is_file() {
+        eprintln!(
+            "timings: no build recorded in {} yet: run `libnix-tui build` first",
+            record.display()
+        );
+        return Ok(1);
+    }
+    let last = LastBuild::load(&record)?;
+    let Some(timeline) = &last.timings else {
+        eprintln!(
+            "timings: {} has no timings: it was written before a build started, or by an \
+             older libnix-tui; build again",
+            record.display()
+        );
+        return Ok(1);
+    };
+    let page = timings_html::write(
+        timeline,
+        &project.target_dir,
+        &page_title(&last.workspace_root),
+    )?;
+    eprintln!("{}", timeline.summary());
+    eprintln!("timings written to {}", page.display());
+    Ok(0)
+}
+
+fn page_title(workspace_root: &std::path::Path) -> String {
+    workspace_root.file_name().map_or_else(
+        || workspace_root.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 struct Printer {
@@ -299,6 +345,19 @@ impl Printer {
         }
     }
 
+    /// Writes the timings page of a build that just ended and prints its critical path.
+    fn timings(&self, timeline: &Timeline, plan: &BuildPlan) -> anyhow::Result<()> {
+        let title = format!(
+            "{} ({})",
+            page_title(&plan.workspace_root),
+            plan.profile_dir
+        );
+        let page = timings_html::write(timeline, &plan.target_dir, &title)?;
+        eprintln!("{}", timeline.summary());
+        self.status_line("Timings", 32, &page.display().to_string());
+        Ok(())
+    }
+
     fn print_diagnosis(&self, diagnosis: &Diagnosis) {
         let (bold, reset) = if self.color {
             ("\x1b[1m", "\x1b[0m")
@@ -319,7 +378,7 @@ impl Printer {
         }
     }
 
-    fn summary(&self, state: &BuildState, elapsed: Duration) {
+    fn summary(&self, state: &BuildState, elapsed: Duration, timeline: Option<&Timeline>) {
         let c = state.counters;
         let success = matches!(
             state.phase,
@@ -339,6 +398,7 @@ impl Printer {
                     "interrupted": c.interrupted,
                     "derivations": other_counts(state),
                     "elapsed_ms": elapsed.as_millis() as u64,
+                    "critical_path": timeline.map(critical_path_json),
                 });
                 println!("{line}");
             }
@@ -478,6 +538,49 @@ fn diagnose_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) -> Option<D
     diagnose(&plan.package_of(unit).name, &plain_log(state, unit))
 }
 
+/// The critical path for JSON readers: its length and units in seconds, last unit first.
+fn critical_path_json(timeline: &Timeline) -> serde_json::Value {
+    let units: Vec<serde_json::Value> = timeline
+        .critical_path
+        .iter()
+        .map(|&unit| {
+            let timing = &timeline.units[unit];
+            json!({
+                "package": timing.package,
+                "version": timing.version,
+                "target_kind": timing.kind,
+                "duration": timing.duration(timeline.total),
+            })
+        })
+        .collect();
+    json!({
+        "duration": timeline.critical_path_seconds(),
+        "total": timeline.total,
+        "units": units,
+    })
+}
+
+/// When a unit that ran was queued (its last dependency ended), started and finished, in
+/// seconds since the build started, and its duration.
+fn json_times(state: &BuildState, plan: &BuildPlan, id: UnitId) -> serde_json::Value {
+    let (Some(build_started), Some(queued)) = (state.build_started, queued_at(plan, state, id))
+    else {
+        return json!({});
+    };
+    let since_start = |at: Duration| at.saturating_sub(build_started).as_secs_f64();
+    let unit = &state.units[id];
+    let mut times = json!({});
+    if let Some(started) = unit.started_at {
+        times["queued_at"] = json!(since_start(queued));
+        times["started_at"] = json!(since_start(started));
+        if let Some(finished) = unit.finished_at {
+            times["finished_at"] = json!(since_start(finished));
+            times["duration"] = json!(finished.saturating_sub(started).as_secs_f64());
+        }
+    }
+    times
+}
+
 fn json_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) {
     let package = plan.package_of(unit);
     let target = &plan.units[unit];
@@ -509,8 +612,12 @@ fn json_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) {
     if status != "started" {
         line["status"] = json!(status);
     }
-    if let (Some(map), Some(extra)) = (line.as_object_mut(), extra.as_object()) {
-        map.extend(extra.clone());
+    if let Some(map) = line.as_object_mut() {
+        for extra in [extra, json_times(state, plan, unit)] {
+            if let serde_json::Value::Object(extra) = extra {
+                map.extend(extra);
+            }
+        }
     }
     println!("{line}");
 }

@@ -1,5 +1,5 @@
 //! The command line: `libnix-tui` (the dashboard), `build`, `plan`, `deps`, `doctor`,
-//! `export`, `clean`.
+//! `export`, `clean`, `why`, `cache`, `timings`.
 
 pub mod build;
 pub mod cache;
@@ -36,7 +36,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build through Nix, printing like Cargo.
-    Build(BuildArgs),
+    Build {
+        #[command(flatten)]
+        args: BuildArgs,
+        /// Write target/libnix/timings.html and print the critical path
+        #[arg(long)]
+        timings: bool,
+    },
     /// Print the unit graph that would be built.
     Plan {
         #[command(flatten)]
@@ -79,6 +85,11 @@ pub enum Command {
     /// Let go of the GC roots (and target/libnix outputs) of every profile, one profile
     /// (--profile, --release) or some packages (-p), so the next Nix GC may delete them.
     Clean {
+        #[command(flatten)]
+        args: BuildArgs,
+    },
+    /// Write target/libnix/timings.html for the last build and print its critical path.
+    Timings {
         #[command(flatten)]
         args: BuildArgs,
     },
@@ -261,7 +272,8 @@ fn run_deps(command: &deps::DepsCommand, args: &BuildArgs) -> anyhow::Result<i32
 pub fn main() -> i32 {
     let cli = Cli::parse_from(normalized_args(std::env::args()));
     let result = match cli.command {
-        Some(Command::Build(args)) => build::run_build(&args),
+        Some(Command::Build { args, timings }) => build::run_build(&args, timings),
+        Some(Command::Timings { args }) => build::run_timings(&args),
         Some(Command::Plan { args, format }) => build::run_plan(&args, format),
         Some(Command::Tui(tui)) => dashboard::run(tui),
         Some(Command::Deps { command, args }) => run_deps(&command, &args),

@@ -11,6 +11,7 @@ mod log;
 mod running;
 mod status_bar;
 mod summary;
+mod timeline;
 mod tree;
 mod unit_status;
 
@@ -46,6 +47,13 @@ pub fn render(frame: &mut Frame, state: &AppState) {
         details::render(frame, details, state);
     }
     status_bar::render(frame, panes.status, state, panes.details_hidden);
+    if state.show_timeline {
+        let above_status = Rect {
+            height: panes.status.y.saturating_sub(area.y),
+            ..area
+        };
+        timeline::render(frame, above_status, state);
+    }
     if let Some(editor) = &state.editor {
         editor::render(frame, area, state, editor);
     }

@@ -6,7 +6,8 @@
 //! reads it, keeping the plan they announce: the app's unit ids and the workspace refer to it.
 //!
 //! One file per kind of effect: [`session`] (build, cancel), [`deps`] (read and edit
-//! Cargo.dependencies.nix), [`record`] (keep the finished build for `doctor`).
+//! Cargo.dependencies.nix), [`record`] (keep the finished build for `doctor`, show the
+//! recorded one's timings).
 
 mod deps;
 mod record;
@@ -104,6 +105,7 @@ impl Shell {
         } else {
             Session::PlanOnly
         };
+        self.load_last_build_timings();
         self.start(first);
         while let Some(effect) = effects.recv().await {
             match effect {

@@ -254,9 +254,11 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             }
         }
         Command::ToggleDetails => state.show_details = !state.show_details,
+        Command::ToggleTimeline => state.show_timeline = !state.show_timeline,
         Command::Edit => open_editor(state),
         Command::Help => state.show_help = true,
         Command::Dismiss => {
+            state.show_timeline = false;
             state.notice = None;
             state.tree.query = None;
             state.log.query = None;
@@ -348,6 +350,10 @@ fn app_event(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
         }
         AppEvent::Diagnosis { unit, text } => {
             state.diagnoses.insert(unit, text);
+            Vec::new()
+        }
+        AppEvent::LastBuildTimings(timeline) => {
+            state.last_build_timings = Some(*timeline);
             Vec::new()
         }
         AppEvent::ShellFailed(error) => {

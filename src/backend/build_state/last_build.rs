@@ -1,16 +1,18 @@
-//! What the last build left behind for `doctor` (each failed unit with its log) and for
-//! `cache push` (every unit's output), in `target/libnix/last-build.json`.
+//! What the last build left behind for `doctor` (each failed unit with its log), for
+//! `cache push` (every unit's output) and for `timings` (its timeline), in
+//! `target/libnix/last-build.json`.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::{BuildState, UnitStatus};
+use crate::backend::insight::timings::Timeline;
 use crate::backend::layout::{GENERATED_MARKER, Layout};
 use crate::backend::nix::protocol::strip_ansi;
 use crate::backend::plan::{BuildPlan, UnitId};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct LastBuild {
     pub generated: String,
     pub workspace_root: PathBuf,
@@ -22,6 +24,9 @@ pub struct LastBuild {
     /// Every unit's output path, valid or not: what `cache push` uploads.
     #[serde(default)]
     pub outputs: Vec<String>,
+    /// When each unit was queued, ran and ended; absent for a build that never started.
+    #[serde(default)]
+    pub timings: Option<Timeline>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -124,6 +129,7 @@ impl LastBuild {
                 .iter()
                 .filter_map(|unit| unit.out_path.clone())
                 .collect(),
+            timings: Timeline::from_state(plan, state, state.build_finished.unwrap_or_default()),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Build state: engine events reduced to unit statuses, bounded logs, counters, build records.
-//! May import `backend::nix`, `backend::plan`, `BackendEvent` and the path layout; no UI.
+//! May import `backend::nix`, `backend::plan`, `BackendEvent`, the path layout and the
+//! timeline type the build record keeps; no UI.
 
 mod activities;
 mod counters;

@@ -156,6 +156,9 @@ impl BuildState {
                 self.messages.push(strip_ansi(text))
             }
         }
+        for &unit in &changed {
+            self.units[unit].note_status_time(at);
+        }
         changed
     }
 

@@ -43,6 +43,10 @@ pub struct UnitState {
     /// The error Nix reported for this unit (its failure, or its failed dependencies),
     /// without ANSI codes.
     pub error: Option<String>,
+    /// When its build or substitution started, since the session began.
+    pub started_at: Option<Duration>,
+    /// When it ended (built, substituted, failed or cut short), since the session began.
+    pub finished_at: Option<Duration>,
 }
 
 impl UnitState {
@@ -54,6 +58,23 @@ impl UnitState {
             phase: None,
             log: LogBuffer::default(),
             error: None,
+            started_at: None,
+            finished_at: None,
+        }
+    }
+
+    /// Notes when the status it just took started or ended.
+    pub(super) fn note_status_time(&mut self, at: Duration) {
+        match self.status {
+            UnitStatus::Building { .. } | UnitStatus::Substituting { .. } => {
+                self.started_at = Some(at);
+                self.finished_at = None;
+            }
+            UnitStatus::Built { .. }
+            | UnitStatus::Substituted { .. }
+            | UnitStatus::Failed { .. }
+            | UnitStatus::Interrupted => self.finished_at = Some(at),
+            UnitStatus::Planned | UnitStatus::Cached | UnitStatus::Skipped => {}
         }
     }
 }
