@@ -87,7 +87,15 @@ async fn drive(
 
 /// `libnix-tui build`.
 pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
-    let request = args.request();
+    Ok(build_printed(args, args.request())?.0)
+}
+
+/// Build `request` printed as `build` prints it; the exit code and the final state, for the
+/// verbs that go on with the outputs (`run`, `test`).
+pub(super) fn build_printed(
+    args: &BuildArgs,
+    request: BuildRequest,
+) -> anyhow::Result<(i32, BuildState)> {
     let printer = Printer::new(args);
     runtime()?.block_on(async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
@@ -109,12 +117,13 @@ pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
         if let Some(plan) = &state.plan {
             LastBuild::from_state(plan, &state).save(plan)?;
         }
-        Ok(match result {
+        let code = match result {
             Ok(true) => 0,
             Ok(false) => 101,
             Err(RunError::Cancelled) => 130,
             Err(_) => 1,
-        })
+        };
+        Ok((code, state))
     })
 }
 

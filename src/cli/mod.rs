@@ -4,6 +4,7 @@ pub mod build;
 pub mod dashboard;
 pub mod deps;
 pub mod doctor;
+pub mod run;
 
 use std::path::PathBuf;
 
@@ -33,6 +34,8 @@ pub struct Cli {
 pub enum Command {
     /// Build through Nix, printing like Cargo.
     Build(BuildArgs),
+    /// Build the binary through Nix and run it: `run [--bin NAME | --example NAME] [-- ARGS]`.
+    Run(run::RunArgs),
     /// Print the unit graph that would be built.
     Plan {
         #[command(flatten)]
@@ -110,6 +113,9 @@ pub struct BuildArgs {
     /// Build only this package's library
     #[arg(long)]
     pub lib: bool,
+    /// Build only the specified example
+    #[arg(long = "example", value_name = "NAME")]
+    pub examples: Vec<String>,
     /// Build artifacts in release mode, with optimizations
     #[arg(short = 'r', long)]
     pub release: bool,
@@ -181,6 +187,8 @@ impl BuildArgs {
                 all_features: self.all_features,
                 no_default_features: self.no_default_features,
                 target_dir: self.target_dir.clone(),
+                examples: self.examples.clone(),
+                ..CargoOptions::default()
             },
             nix: NixOptions {
                 toolchain: self.toolchain,
@@ -242,6 +250,7 @@ pub fn main() -> i32 {
     let cli = Cli::parse_from(normalized_args(std::env::args()));
     let result = match cli.command {
         Some(Command::Build(args)) => build::run_build(&args),
+        Some(Command::Run(args)) => run::run(&args),
         Some(Command::Plan { args, format }) => build::run_plan(&args, format),
         Some(Command::Tui(tui)) => dashboard::run(tui),
         Some(Command::Deps { command, args }) => run_deps(&command, &args),

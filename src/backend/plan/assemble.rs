@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::cargo::{CompileFlags, HostRustc};
 use super::{
-    BuildPlan, CargoOptions, Package, PackageSource, PlanError, Profile, Unit, UnitDep, UnitKind,
-    short_hash,
+    BuildPlan, CargoOptions, Package, PackageSource, PlanError, Profile, TestRuns, Unit, UnitDep,
+    UnitId, UnitKind, short_hash,
 };
 
 /// Everything Cargo and rustc said that a plan is made of.
@@ -78,6 +78,10 @@ fn unit_kind(target: &GraphTarget, mode: &str) -> UnitKind {
         UnitKind::BuildScriptRun
     } else if kind("custom-build") {
         UnitKind::BuildScript
+    } else if mode == "test" || kind("test") || kind("bench") {
+        UnitKind::Test
+    } else if mode == "check" && !kind("proc-macro") {
+        UnitKind::Check
     } else if kind("proc-macro") {
         UnitKind::ProcMacro
     } else if kind("bin") {
@@ -196,6 +200,7 @@ pub(super) fn assemble(
         );
     }
 
+    let graph = without_doctests(graph);
     let mut units = Vec::with_capacity(graph.units.len());
     for graph_unit in graph.units {
         let package = packages
@@ -258,6 +263,10 @@ pub(super) fn assemble(
         });
     }
 
+    let mut roots = graph.roots;
+    if let Some(runs) = &options.test_runs {
+        add_test_runs(&mut units, &mut roots, runs);
+    }
     Ok(BuildPlan {
         workspace_root: metadata.workspace_root.as_std_path().to_path_buf(),
         target_dir: metadata.target_directory.as_std_path().to_path_buf(),
@@ -271,8 +280,62 @@ pub(super) fn assemble(
         linker: flags.linker,
         packages,
         units,
-        roots: graph.roots,
+        roots,
+        test_runs: options.test_runs.clone(),
     })
+}
+
+/// `cargo test`'s doc-test units are rustdoc runs, which the plan does not build; nothing
+/// depends on them, so they go with the indices behind them moved up.
+fn without_doctests(graph: UnitGraph) -> UnitGraph {
+    let mut new_index = Vec::with_capacity(graph.units.len());
+    let mut kept = 0;
+    for unit in &graph.units {
+        new_index.push((unit.mode != "doctest").then_some(kept));
+        kept += usize::from(unit.mode != "doctest");
+    }
+    let remap = |index: usize| new_index.get(index).copied().flatten();
+    let units = graph
+        .units
+        .into_iter()
+        .filter(|unit| unit.mode != "doctest")
+        .map(|mut unit| {
+            unit.dependencies
+                .retain_mut(|dep| remap(dep.index).map(|new| dep.index = new).is_some());
+            unit
+        })
+        .collect();
+    UnitGraph {
+        units,
+        roots: graph.roots.into_iter().filter_map(remap).collect(),
+    }
+}
+
+/// A run unit for each test binary among the roots, in its place: running a binary is a
+/// derivation of its own, named by the binary, the test arguments and `--rerun`'s salt.
+fn add_test_runs(units: &mut Vec<Unit>, roots: &mut [UnitId], runs: &TestRuns) {
+    for root in roots.iter_mut() {
+        let binary = &units[*root];
+        if binary.kind != UnitKind::Test {
+            continue;
+        }
+        let identity = serde_json::json!([binary.metadata_hash, runs.args, runs.salt]);
+        let metadata_hash = short_hash(identity.to_string().as_bytes());
+        let run = Unit {
+            key: binary
+                .key
+                .replace(&binary.metadata_hash, &format!("run-{metadata_hash}")),
+            metadata_hash,
+            kind: UnitKind::TestRun,
+            deps: vec![UnitDep {
+                unit: *root,
+                extern_crate_name: binary.target_name.replace('-', "_"),
+            }],
+            ..binary.clone()
+        };
+        units.push(run);
+        *root = units.len() - 1;
+    }
 }
 
 fn metadata_env(pkg: &cargo_metadata::Package) -> BTreeMap<String, String> {
