@@ -87,14 +87,16 @@ async fn drive(
 
 /// `libnix-tui build`.
 pub fn run_build(args: &BuildArgs) -> anyhow::Result<i32> {
-    Ok(build_printed(args, args.request())?.0)
+    Ok(build_printed(args, args.request(), |_| {})?.0)
 }
 
-/// Build `request` printed as `build` prints it; the exit code and the final state, for the
-/// verbs that go on with the outputs (`run`, `test`).
+/// Build `request` printed as `build` prints it, calling `before_summary` with the final
+/// state before the summary line; the exit code and that state, for the verbs that go on
+/// with the outputs (`run`, `check`, `test`).
 pub(super) fn build_printed(
     args: &BuildArgs,
     request: BuildRequest,
+    before_summary: impl FnOnce(&BuildState),
 ) -> anyhow::Result<(i32, BuildState)> {
     let printer = Printer::new(args);
     runtime()?.block_on(async move {
@@ -113,6 +115,7 @@ pub(super) fn build_printed(
             printer.event(&state, &event, &changed);
         }
         let result = session.await?;
+        before_summary(&state);
         printer.summary(&state, started.elapsed());
         if let Some(plan) = &state.plan {
             LastBuild::from_state(plan, &state).save(plan)?;
@@ -337,7 +340,7 @@ impl Printer {
 
 /// Log lines that say how a unit was built rather than why it failed: the builder's
 /// rustc command line and build scripts' rerun hints (shown with -v).
-fn is_builder_noise(line: &str) -> bool {
+pub(super) fn is_builder_noise(line: &str) -> bool {
     line.starts_with("Running rustc ")
         || line.starts_with("cargo:rerun-if-")
         || line.starts_with("cargo::rerun-if-")

@@ -1,6 +1,7 @@
 //! The command line: `libnix-tui` (the dashboard), `build`, `plan`, `deps`, `doctor`.
 
 pub mod build;
+pub mod check;
 pub mod dashboard;
 pub mod deps;
 pub mod doctor;
@@ -36,6 +37,8 @@ pub enum Command {
     Build(BuildArgs),
     /// Build the binary through Nix and run it: `run [--bin NAME | --example NAME] [-- ARGS]`.
     Run(run::RunArgs),
+    /// Check for errors through Nix, as `cargo check`: metadata only, diagnostics as Cargo's.
+    Check(BuildArgs),
     /// Print the unit graph that would be built.
     Plan {
         #[command(flatten)]
@@ -251,6 +254,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Some(Command::Build(args)) => build::run_build(&args),
         Some(Command::Run(args)) => run::run(&args),
+        Some(Command::Check(args)) => check::run(&args),
         Some(Command::Plan { args, format }) => build::run_plan(&args, format),
         Some(Command::Tui(tui)) => dashboard::run(tui),
         Some(Command::Deps { command, args }) => run_deps(&command, &args),

@@ -23,7 +23,7 @@ pub struct RunArgs {
 pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let mut request = args.build.request();
     request.cargo.verb = CargoVerb::Run;
-    let (code, state) = build_printed(&args.build, request)?;
+    let (code, state) = build_printed(&args.build, request, |_| {})?;
     if code != 0 {
         return Ok(code);
     }
