@@ -20,8 +20,9 @@ runScript u.name
     }
   )
   ''
-    # As Cargo runs tests: in the package's directory, here its read-only store copy, so a
-    # test that writes into its sources fails with "Permission denied" instead of passing.
+    # As Cargo runs tests: in the package's directory, here its store copy. That is
+    # read-only, but a builder running as root may write anyway: whatever the tests changed
+    # there is named and fails the run, and what they created is removed again.
     export CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml" HOME="$TMPDIR"
     testArgs=()
     for ((i = 0; i < testArgCount; i++)); do
@@ -30,8 +31,22 @@ runScript u.name
     done
     mkdir -p "$out"
     cd "$src"
+    find "$src" -mindepth 1 >"$TMPDIR/source-files"
+    touch "$TMPDIR/before-tests"
     status=0
     "$testBinary" "''${testArgs[@]}" >"$out/output" 2>&1 || status=$?
+    written="$(find "$src" -mindepth 1 -newer "$TMPDIR/before-tests")"
+    if [ -n "$written" ]; then
+      {
+        echo "error: the tests wrote into their package's source directory, a read-only copy in the Nix store:"
+        while IFS= read -r path; do echo "    ''${path#"$src"/}"; done <<<"$written"
+        echo "tests must write below a temporary directory (std::env::temp_dir()), not CARGO_MANIFEST_DIR"
+      } >>"$out/output"
+      if [ "$status" -eq 0 ]; then status=101; fi
+      find "$src" -mindepth 1 | grep -Fxv -f "$TMPDIR/source-files" | while IFS= read -r path; do
+        rm -rf "$path"
+      done
+    fi
     echo "$status" >"$out/status"
     cat "$out/output"
   ''

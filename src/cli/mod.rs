@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod deps;
 pub mod doctor;
 pub mod run;
+pub mod test;
 
 use std::path::PathBuf;
 
@@ -39,6 +40,9 @@ pub enum Command {
     Run(run::RunArgs),
     /// Check for errors through Nix, as `cargo check`: metadata only, diagnostics as Cargo's.
     Check(BuildArgs),
+    /// Build and run the tests through Nix, as `cargo test`; unchanged test binaries'
+    /// results come from the store (`--rerun` runs them again).
+    Test(test::TestArgs),
     /// Print the unit graph that would be built.
     Plan {
         #[command(flatten)]
@@ -255,6 +259,7 @@ pub fn main() -> i32 {
         Some(Command::Build(args)) => build::run_build(&args),
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Test(args)) => test::run(&args),
         Some(Command::Plan { args, format }) => build::run_plan(&args, format),
         Some(Command::Tui(tui)) => dashboard::run(tui),
         Some(Command::Deps { command, args }) => run_deps(&command, &args),
