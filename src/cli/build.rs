@@ -10,10 +10,10 @@ use tokio::sync::{mpsc, watch};
 use super::{BuildArgs, MessageFormat, PlanFormat};
 use crate::backend::BackendEvent;
 use crate::backend::build_state::last_build::{LastBuild, plain_log};
-use crate::backend::build_state::{BuildState, UnitStatus};
+use crate::backend::build_state::{BuildState, Phase, UnitStatus};
 use crate::backend::diagnose::{Diagnosis, diagnose};
 use crate::backend::nix::protocol::{BuildFailure, NixEvent, strip_ansi};
-use crate::backend::plan::{BuildPlan, UnitId};
+use crate::backend::plan::{BuildPlan, UnitId, UnitKind};
 use crate::backend::session::{self, BuildRequest, RunError};
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -43,7 +43,14 @@ pub fn run_plan(args: &BuildArgs, format: PlanFormat) -> anyhow::Result<i32> {
 
 fn unit_title(plan: &BuildPlan, unit: UnitId) -> String {
     let package = plan.package_of(unit);
-    let kind = plan.units[unit].kind.label();
+    let target = &plan.units[unit];
+    let kind = match target.kind {
+        // A package has several test binaries: name each.
+        UnitKind::Test | UnitKind::TestRun => {
+            format!("{} {}", target.kind.label(), target.target_name)
+        }
+        other => other.label().to_string(),
+    };
     format!("{} v{} ({kind})", package.name, package.version)
 }
 
@@ -124,7 +131,14 @@ pub(super) fn build_printed(
             Ok(true) => 0,
             Ok(false) => 101,
             Err(RunError::Cancelled) => 130,
-            Err(_) => 1,
+            Err(error) => {
+                // A failure of planning was an event; one after the build (outputs, GC
+                // roots) was not.
+                if !matches!(state.phase, Phase::Finished { .. }) {
+                    eprintln!("error: {error}");
+                }
+                1
+            }
         };
         Ok((code, state))
     })

@@ -84,10 +84,24 @@ pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
         .filter(|&&r| plan.units[r].kind == UnitKind::TestRun)
         .map(|&run| read_outcome(plan, &state, run))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(match args.build.message_format {
+    let selects_targets = args.build.lib
+        || !args.build.bins.is_empty()
+        || !args.build.examples.is_empty()
+        || !args.tests.is_empty()
+        || args.all_tests
+        || args.all_bins
+        || args.all_examples;
+    let has_lib_tests = outcomes
+        .iter()
+        .any(|o| matches!(test_target(plan, o.binary), TestTarget::Lib));
+    let code = match args.build.message_format {
         MessageFormat::Human => print_human(plan, &state, &outcomes, args.no_fail_fast),
         MessageFormat::Json => print_json(plan, &outcomes),
-    })
+    };
+    if !selects_targets && has_lib_tests {
+        eprintln!("note: doc tests are not run through Nix yet: `cargo test --doc` runs them");
+    }
+    Ok(code)
 }
 
 fn fresh_salt() -> String {
