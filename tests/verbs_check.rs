@@ -60,7 +60,11 @@ fn warnings_are_shown_as_cargo_shows_them_also_when_cached() {
     assert_eq!(cargos.status.code(), Some(0));
     let header = "warning: function `never_called` is never used";
     let expected = diagnostic_lines(&stderr(&cargos), header);
-    assert!(!expected.is_empty(), "cargo shows the warning: {}", stderr(&cargos));
+    assert!(
+        !expected.is_empty(),
+        "cargo shows the warning: {}",
+        stderr(&cargos)
+    );
     assert_eq!(diagnostic_lines(&stderr(&ours), header), expected);
     assert!(
         stderr(&ours).contains("warning: `calc` (lib) generated 1 warning"),
@@ -84,7 +88,12 @@ fn an_error_fails_with_cargos_exit_code_and_rustcs_message() {
     let ours = libnix_check(project.path(), &[]);
     let cargos = cargo_check(project.path());
     assert_eq!(cargos.status.code(), Some(101));
-    assert_eq!(ours.status.code(), cargos.status.code(), "{}", stderr(&ours));
+    assert_eq!(
+        ours.status.code(),
+        cargos.status.code(),
+        "{}",
+        stderr(&ours)
+    );
     assert!(
         stderr(&ours).contains("error[E0308]: mismatched types"),
         "{}",
@@ -102,6 +111,10 @@ fn check_builds_metadata_only() {
         command.arg("check").args(args.into_iter().skip(1));
     });
     assert!(run.output.status.success(), "{}", run.stderr());
-    let kinds: Vec<String> = run.outcomes().into_iter().map(|(_, kind, _)| kind).collect();
+    let kinds: Vec<String> = run
+        .outcomes()
+        .into_iter()
+        .map(|(_, kind, _)| kind)
+        .collect();
     assert_eq!(kinds, ["check", "check"], "the lib and the bin, checked");
 }

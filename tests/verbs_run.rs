@@ -70,7 +70,11 @@ fn run_passes_arguments_stdin_stdout_and_the_exit_status_as_cargo_run() {
 fn run_builds_only_what_the_binary_needs_and_says_which_binary_cargo_would_not_pick() {
     let project = copy_fixture("workspace");
     let output = libnix_run(project.path(), &[], "");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("HELLO, NIX"), "{stdout}");
     // `app` is the default member: the other members' own targets are not planned.

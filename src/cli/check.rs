@@ -28,8 +28,7 @@ fn replay_diagnostics(state: &BuildState, store_args: &[String]) {
     let Some(plan) = &state.plan else { return };
     let color = std::io::stderr().is_terminal();
     for unit in 0..plan.units.len() {
-        if !plan.package_of(unit).is_member || plan.units[unit].kind == UnitKind::BuildScriptRun
-        {
+        if !plan.package_of(unit).is_member || plan.units[unit].kind == UnitKind::BuildScriptRun {
             continue;
         }
         let log = match &state.units[unit].status {
@@ -83,8 +82,14 @@ fn rustc_diagnostics(log: &[String]) -> Vec<String> {
         .cloned()
         .collect();
     let blank = |line: &String| strip_ansi(line).trim().is_empty();
-    let start = messages.iter().position(|l| !blank(l)).unwrap_or(messages.len());
-    let end = messages.iter().rposition(|l| !blank(l)).map_or(start, |e| e + 1);
+    let start = messages
+        .iter()
+        .position(|l| !blank(l))
+        .unwrap_or(messages.len());
+    let end = messages
+        .iter()
+        .rposition(|l| !blank(l))
+        .map_or(start, |e| e + 1);
     messages[start..end].to_vec()
 }
 
@@ -115,7 +120,11 @@ fn with_workspace_path(line: &str, package_dir: &str) -> String {
     if line[path_start..].starts_with('/') {
         return line.to_string();
     }
-    format!("{}{package_dir}{}", &line[..path_start], &line[path_start..])
+    format!(
+        "{}{package_dir}{}",
+        &line[..path_start],
+        &line[path_start..]
+    )
 }
 
 /// Cargo's name of a target in its summaries: `lib`, `bin "app"`, `example "demo"`, ...

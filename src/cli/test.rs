@@ -71,7 +71,11 @@ pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
         return Ok(code);
     };
     if args.no_run {
-        for &root in plan.roots.iter().filter(|&&r| plan.units[r].kind == UnitKind::Test) {
+        for &root in plan
+            .roots
+            .iter()
+            .filter(|&&r| plan.units[r].kind == UnitKind::Test)
+        {
             let path = binary_path(plan, &state, root);
             let target = describe_target(plan, root);
             eprintln!("  Executable {target} ({})", path.display());
@@ -180,8 +184,14 @@ fn counts(output: &str) -> Option<(u64, u64, u64)> {
         .rev()
         .find_map(|line| line.strip_prefix("test result: "))?;
     let number = |word: &str| {
-        line.split(';')
-            .find_map(|part| part.trim().strip_suffix(word)?.rsplit(' ').next()?.parse().ok())
+        line.split(';').find_map(|part| {
+            part.trim()
+                .strip_suffix(word)?
+                .rsplit(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
     };
     Some((number(" passed")?, number(" failed")?, number(" ignored")?))
 }

@@ -307,11 +307,7 @@ fn bin_exes(plan: &BuildPlan, id: UnitId) -> Vec<BinExeJson<'_>> {
         .collect()
 }
 
-fn test_run_json<'a>(
-    plan: &'a BuildPlan,
-    common: UnitCommonJson<'a>,
-    id: UnitId,
-) -> UnitJson<'a> {
+fn test_run_json<'a>(plan: &'a BuildPlan, common: UnitCommonJson<'a>, id: UnitId) -> UnitJson<'a> {
     let binary = plan.units[id].deps[0].unit;
     let runs = plan.test_runs.as_ref();
     UnitJson::TestRun(TestRunJson {
