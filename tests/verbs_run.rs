@@ -91,3 +91,41 @@ fn run_builds_only_what_the_binary_needs_and_says_which_binary_cargo_would_not_p
         String::from_utf8_lossy(&missing.stderr)
     );
 }
+
+#[test]
+fn cargo_libnix_runs_tests_and_checks_as_a_cargo_subcommand() {
+    let project = copy_fixture("verbs");
+    let cargo_libnix = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-libnix"));
+        command.env_remove("CARGO_TARGET_DIR").arg("libnix");
+        command
+    };
+    let mut run_command = cargo_libnix();
+    run_command.arg("run");
+    let ran = run(run_command, project.path(), &["add", "1", "2"], "");
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "3\n");
+
+    let manifest = project.path().join("Cargo.toml");
+    let tested = cargo_libnix()
+        .args(["test", "--lib", "--manifest-path"])
+        .arg(&manifest)
+        .output()
+        .expect("cargo-libnix test");
+    assert!(
+        tested.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tested.stderr)
+    );
+    assert!(String::from_utf8_lossy(&tested.stdout).contains("test tests::adds ... ok"));
+
+    let checked = cargo_libnix()
+        .args(["check", "--manifest-path"])
+        .arg(&manifest)
+        .output()
+        .expect("cargo-libnix check");
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+}

@@ -138,6 +138,17 @@ fn nix_name(s: &str) -> String {
         .collect()
 }
 
+/// [`Unit::key`]: `<pkg>-<version>-<kind label>-<metadata hash>`, Nix-name-safe.
+fn unit_key(package: &Package, kind: UnitKind, metadata_hash: &str) -> String {
+    nix_name(&format!(
+        "{}-{}-{}-{}",
+        package.name,
+        package.version,
+        kind.label().replace(' ', "-"),
+        metadata_hash
+    ))
+}
+
 /// The plan for `options` from Cargo's answers.
 pub(super) fn assemble(
     options: &CargoOptions,
@@ -234,13 +245,7 @@ pub(super) fn assemble(
             graph_unit.platform,
         ]);
         let metadata_hash = short_hash(identity.to_string().as_bytes());
-        let key = nix_name(&format!(
-            "{}-{}-{}-{}",
-            package.name,
-            package.version,
-            kind.label().replace(' ', "-"),
-            metadata_hash
-        ));
+        let key = unit_key(package, kind, &metadata_hash);
         units.push(Unit {
             key,
             metadata_hash,
@@ -265,7 +270,7 @@ pub(super) fn assemble(
 
     let mut roots = graph.roots;
     if let Some(runs) = &options.test_runs {
-        add_test_runs(&mut units, &mut roots, runs);
+        add_test_runs(&packages, &mut units, &mut roots, runs);
     }
     Ok(BuildPlan {
         workspace_root: metadata.workspace_root.as_std_path().to_path_buf(),
@@ -313,7 +318,12 @@ fn without_doctests(graph: UnitGraph) -> UnitGraph {
 
 /// A run unit for each test binary among the roots, in its place: running a binary is a
 /// derivation of its own, named by the binary, the test arguments and `--rerun`'s salt.
-fn add_test_runs(units: &mut Vec<Unit>, roots: &mut [UnitId], runs: &TestRuns) {
+fn add_test_runs(
+    packages: &BTreeMap<String, Package>,
+    units: &mut Vec<Unit>,
+    roots: &mut [UnitId],
+    runs: &TestRuns,
+) {
     for root in roots.iter_mut() {
         let binary = &units[*root];
         if binary.kind != UnitKind::Test {
@@ -322,9 +332,11 @@ fn add_test_runs(units: &mut Vec<Unit>, roots: &mut [UnitId], runs: &TestRuns) {
         let identity = serde_json::json!([binary.metadata_hash, runs.args, runs.salt]);
         let metadata_hash = short_hash(identity.to_string().as_bytes());
         let run = Unit {
-            key: binary
-                .key
-                .replace(&binary.metadata_hash, &format!("run-{metadata_hash}")),
+            key: unit_key(
+                &packages[&binary.package],
+                UnitKind::TestRun,
+                &metadata_hash,
+            ),
             metadata_hash,
             kind: UnitKind::TestRun,
             deps: vec![UnitDep {
@@ -600,5 +612,74 @@ mod tests {
         assert_eq!(plan.dep_of_kind(7, UnitKind::BuildScriptRun), Some(10));
         assert_eq!(plan.dep_of_kind(10, UnitKind::BuildScript), Some(8));
         assert_eq!(plan.dep_of_kind(11, UnitKind::BuildScriptRun), None);
+    }
+
+    fn graph_unit(mode: &str, kind: &str, deps: &[usize]) -> serde_json::Value {
+        serde_json::json!({
+            "pkg_id": "path+file:///fixture/calc#0.1.0",
+            "target": {
+                "kind": [kind], "crate_types": ["lib"], "name": "calc",
+                "src_path": "/fixture/calc/src/lib.rs", "edition": "2021"
+            },
+            "profile": {
+                "name": "test", "opt_level": "0", "lto": "false", "codegen_units": null,
+                "debuginfo": 2, "debug_assertions": true, "overflow_checks": true,
+                "panic": "unwind", "strip": "none"
+            },
+            "platform": null,
+            "mode": mode,
+            "features": [],
+            "dependencies": deps
+                .iter()
+                .map(|&index| serde_json::json!({"index": index, "extern_crate_name": "calc"}))
+                .collect::<Vec<_>>(),
+        })
+    }
+
+    #[test]
+    fn doctests_go_and_the_indices_behind_them_move_up() {
+        let graph: UnitGraph = serde_json::from_value(serde_json::json!({
+            "units": [
+                graph_unit("test", "lib", &[]),
+                graph_unit("doctest", "lib", &[2]),
+                graph_unit("build", "lib", &[]),
+                graph_unit("test", "test", &[2]),
+            ],
+            "roots": [0, 1, 3],
+        }))
+        .expect("graph");
+        let graph = without_doctests(graph);
+        let modes: Vec<&str> = graph.units.iter().map(|u| u.mode.as_str()).collect();
+        assert_eq!(modes, ["test", "build", "test"]);
+        assert_eq!(graph.units[2].dependencies[0].index, 1);
+        assert_eq!(graph.roots, [0, 2]);
+    }
+
+    #[test]
+    fn each_test_binary_root_gets_a_run_named_by_its_arguments() {
+        let mut plan = fixture_plan();
+        let binary = plan.roots[0];
+        plan.units[binary].kind = UnitKind::Test;
+        let runs = |args: &[&str], salt: Option<&str>| {
+            let mut units = plan.units.clone();
+            let mut roots = plan.roots.clone();
+            let runs = TestRuns {
+                args: args.iter().map(|a| a.to_string()).collect(),
+                salt: salt.map(str::to_string),
+            };
+            add_test_runs(&plan.packages, &mut units, &mut roots, &runs);
+            (units, roots)
+        };
+        let (units, roots) = runs(&[], None);
+        assert_eq!(units.len(), plan.units.len() + 1);
+        let run = &units[roots[0]];
+        assert_eq!(run.kind, UnitKind::TestRun);
+        assert_eq!(run.deps[0].unit, binary);
+        assert!(run.key.contains("-test-run-"), "{}", run.key);
+        assert_eq!(&roots[1..], &plan.roots[1..], "other roots stay");
+        let key = |args: &[&str], salt| runs(args, salt).0.last().map(|u| u.key.clone());
+        assert_ne!(key(&[], None), key(&["--ignored"], None));
+        assert_ne!(key(&[], None), key(&[], Some("again")));
+        assert_eq!(key(&[], None), key(&[], None));
     }
 }
