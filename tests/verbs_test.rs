@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 use common::{copy_fixture, libnix_tui};
+use libnix_tui::cli::test::harness_results as results;
 
 fn libnix_test(project: &Path, extra: &[&str]) -> Output {
     libnix_tui()
@@ -35,29 +36,6 @@ fn cargo_test(project: &Path, extra: &[&str]) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// `(passed, failed, ignored)` of every "test result:" line, in order.
-fn results(stdout: &str) -> Vec<(u64, u64, u64)> {
-    stdout
-        .lines()
-        .filter_map(|line| line.strip_prefix("test result: "))
-        .map(|line| {
-            let count = |word: &str| -> u64 {
-                line.split(';')
-                    .find_map(|part| {
-                        part.trim()
-                            .strip_suffix(word)?
-                            .rsplit(' ')
-                            .next()?
-                            .parse()
-                            .ok()
-                    })
-                    .unwrap_or_else(|| panic!("no `{word}` in {line}"))
-            };
-            (count(" passed"), count(" failed"), count(" ignored"))
-        })
-        .collect()
 }
 
 /// The harness's lines without timings, which differ from run to run.

@@ -177,23 +177,30 @@ fn rerun_flag(plan: &BuildPlan, binary: UnitId) -> String {
     }
 }
 
-/// The harness's summary line: `(passed, failed, ignored)`.
-fn counts(output: &str) -> Option<(u64, u64, u64)> {
-    let line = output
+/// `(passed, failed, ignored)` of every `test result:` line the test harness printed.
+pub fn harness_results(output: &str) -> Vec<(u64, u64, u64)> {
+    output
         .lines()
-        .rev()
-        .find_map(|line| line.strip_prefix("test result: "))?;
-    let number = |word: &str| {
-        line.split(';').find_map(|part| {
-            part.trim()
-                .strip_suffix(word)?
-                .rsplit(' ')
-                .next()?
-                .parse()
-                .ok()
+        .filter_map(|line| line.strip_prefix("test result: "))
+        .filter_map(|line| {
+            let number = |word: &str| {
+                line.split(';').find_map(|part| {
+                    part.trim()
+                        .strip_suffix(word)?
+                        .rsplit(' ')
+                        .next()?
+                        .parse()
+                        .ok()
+                })
+            };
+            Some((number(" passed")?, number(" failed")?, number(" ignored")?))
         })
-    };
-    Some((number(" passed")?, number(" failed")?, number(" ignored")?))
+        .collect()
+}
+
+/// The binary's counts: its harness's last summary line.
+fn counts(output: &str) -> Option<(u64, u64, u64)> {
+    harness_results(output).last().copied()
 }
 
 fn print_human(
