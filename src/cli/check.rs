@@ -7,19 +7,29 @@ use std::process::Command;
 
 use super::BuildArgs;
 use super::build::{build_printed, is_builder_noise};
+use super::test::{TestTarget, test_target};
 use crate::backend::build_state::{BuildState, UnitStatus};
 use crate::backend::nix::protocol::strip_ansi;
 use crate::backend::plan::{BuildPlan, CargoVerb, UnitId, UnitKind};
+use crate::backend::session::BuildRequest;
 
 /// `libnix-tui check`.
 pub fn run(args: &BuildArgs) -> anyhow::Result<i32> {
     let mut request = args.request();
     request.cargo.verb = CargoVerb::Check;
+    Ok(build_with_diagnostics(args, request)?.0)
+}
+
+/// [`build_printed`], with the workspace crates' diagnostics shown before the summary, as
+/// Cargo's `check`, `run` and `test` show them.
+pub(super) fn build_with_diagnostics(
+    args: &BuildArgs,
+    request: BuildRequest,
+) -> anyhow::Result<(i32, BuildState)> {
     let store_args = request.nix.store_args();
-    let (code, _) = build_printed(args, request, |state| {
+    build_printed(args, request, |state| {
         replay_diagnostics(state, &store_args)
-    })?;
-    Ok(code)
+    })
 }
 
 /// Cargo shows the warnings of every workspace crate, fresh ones replayed: here from the
@@ -28,7 +38,11 @@ fn replay_diagnostics(state: &BuildState, store_args: &[String]) {
     let Some(plan) = &state.plan else { return };
     let color = std::io::stderr().is_terminal();
     for unit in 0..plan.units.len() {
-        if !plan.package_of(unit).is_member || plan.units[unit].kind == UnitKind::BuildScriptRun {
+        let runs = matches!(
+            plan.units[unit].kind,
+            UnitKind::BuildScriptRun | UnitKind::TestRun
+        );
+        if !plan.package_of(unit).is_member || runs {
             continue;
         }
         let log = match &state.units[unit].status {
@@ -128,14 +142,19 @@ fn with_workspace_path(line: &str, package_dir: &str) -> String {
 }
 
 /// Cargo's name of a target in its summaries: `lib`, `bin "app"`, `example "demo"`, ...
-fn target_description(plan: &BuildPlan, unit: UnitId) -> String {
-    let unit = &plan.units[unit];
+fn target_description(plan: &BuildPlan, id: UnitId) -> String {
+    let unit = &plan.units[id];
     let is_bin = unit.crate_types.iter().any(|t| t == "bin");
     match unit.kind {
         UnitKind::BuildScript => "build script".to_string(),
         UnitKind::Example => format!("example \"{}\"", unit.target_name),
         UnitKind::Bin => format!("bin \"{}\"", unit.target_name),
         UnitKind::Check if is_bin => format!("bin \"{}\"", unit.target_name),
+        UnitKind::Test => match test_target(plan, id) {
+            TestTarget::Lib => "lib test".to_string(),
+            TestTarget::Bin => format!("bin \"{}\" test", unit.target_name),
+            TestTarget::Integration => format!("test \"{}\"", unit.target_name),
+        },
         _ => "lib".to_string(),
     }
 }

@@ -7,7 +7,7 @@ use std::process::Command;
 use clap::Args;
 
 use super::BuildArgs;
-use super::build::build_printed;
+use super::check::build_with_diagnostics;
 use crate::backend::plan::{CargoVerb, UnitKind};
 
 #[derive(Debug, Args)]
@@ -23,7 +23,7 @@ pub struct RunArgs {
 pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let mut request = args.build.request();
     request.cargo.verb = CargoVerb::Run;
-    let (code, state) = build_printed(&args.build, request, |_| {})?;
+    let (code, state) = build_with_diagnostics(&args.build, request)?;
     if code != 0 {
         return Ok(code);
     }

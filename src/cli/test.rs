@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::Args;
 use serde_json::json;
 
-use super::build::build_printed;
+use super::check::build_with_diagnostics;
 use super::{BuildArgs, MessageFormat};
 use crate::backend::build_state::{BuildState, UnitStatus};
 use crate::backend::plan::{BuildPlan, CargoVerb, TestRuns, UnitId, UnitKind};
@@ -66,7 +66,7 @@ pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
         args: args.args.clone(),
         salt: args.rerun.then(fresh_salt),
     });
-    let (code, state) = build_printed(&args.build, request, |_| {})?;
+    let (code, state) = build_with_diagnostics(&args.build, request)?;
     let Some(plan) = state.plan.as_ref().filter(|_| code == 0) else {
         return Ok(code);
     };
@@ -140,13 +140,13 @@ fn binary_path(plan: &BuildPlan, state: &BuildState, binary: UnitId) -> PathBuf 
 }
 
 /// What kind of target a test binary was built from, as Cargo's flags name it.
-enum TestTarget {
+pub(super) enum TestTarget {
     Lib,
     Bin,
     Integration,
 }
 
-fn test_target(plan: &BuildPlan, binary: UnitId) -> TestTarget {
+pub(super) fn test_target(plan: &BuildPlan, binary: UnitId) -> TestTarget {
     let unit = &plan.units[binary];
     let src = unit.src_path.to_string_lossy();
     if !unit.crate_types.iter().any(|t| t == "bin") {
