@@ -1,3 +1,4 @@
+# @libnix-tui library file: `libnix-tui export` replaces it; edit the original in libnix-tui's nix/.
 # Builds one unit of a libnix-tui plan. Sourced by bash (host mode) or by stdenv's
 # buildCommand (nixpkgs mode). Everything arrives as environment variables set by
 # default.nix from plan.json; see there for their meaning. A list arrives as NAMECount and

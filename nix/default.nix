@@ -1,3 +1,4 @@
+# @libnix-tui library file: `libnix-tui export` replaces it; edit the original in libnix-tui's nix/.
 # The static half of libnix-tui: turns the generated plan.json (pure data) into one
 # derivation per compilation unit. Nothing here is generated; nothing in plan.json is code.
 {
@@ -9,7 +10,11 @@
   nixpkgs ? <nixpkgs>,
   # nixpkgs mode: a package set to use instead of importing `nixpkgs` (flakes pass theirs).
   pkgs ? null,
-  # Set by an exported build system: where relative package paths in plan.json start.
+  # nixpkgs mode: a rustc and a cargo to use instead of pkgs.rustc and pkgs.cargo.
+  rustc ? null,
+  cargo ? null,
+  # Set by an exported build system: where relative package paths in plan.json start (a
+  # path, or the store path of a fetched source).
   projectRoot ? null,
 }:
 let
@@ -31,7 +36,16 @@ let
 
   tc =
     if toolchain == "nixpkgs" then
-      import ./nixpkgs.nix { inherit nixpkgs pkgs; }
+      import ./nixpkgs.nix {
+        inherit
+          nixpkgs
+          pkgs
+          rustc
+          cargo
+          ;
+      }
+    else if rustc != null || cargo != null then
+      throw "libnix-tui: rustc and cargo can only be given in nixpkgs mode; this plan's toolchain is the host's"
     else
       import ./host.nix { inherit plan indexed; };
 

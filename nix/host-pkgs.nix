@@ -1,3 +1,4 @@
+# @libnix-tui library file: `libnix-tui export` replaces it; edit the original in libnix-tui's nix/.
 # `pkgs` for Cargo.dependencies.nix in host mode: well-known nixpkgs names resolved to
 # what the host provides, so one file works in both modes. Each entry is a derivation
 # exposing the host's tools (bin/) and pkg-config modules (lib/pkgconfig); headers and

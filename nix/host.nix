@@ -1,3 +1,4 @@
+# @libnix-tui library file: `libnix-tui export` replaces it; edit the original in libnix-tui's nix/.
 # Host toolchain: the host's rustc, cc and a stdenv-like set of tools. Impure (needs
 # `sandbox = false`); the toolchain's identity is part of every derivation.
 { plan, indexed }:
@@ -71,24 +72,25 @@ in
     );
 
   # Crates are seeded into the store by the engine (`nix-store --add-fixed`), which yields
-  # exactly this fixed-output path; the builder only runs when seeding did not happen.
+  # exactly this fixed-output path; the copy only runs when seeding did not happen. On a
+  # machine without Cargo's copy (an exported build elsewhere) Nix's built-in fetchurl
+  # downloads it: the same path, so the same derivations depend on it.
   fetchCrate =
     source:
-    derivation {
-      inherit system;
-      inherit (source) name url crateFile;
-      builder = "${hostTools}/bin/sh";
-      args = [
-        "-ec"
-        ''
-          if [ -f "$crateFile" ]; then cp "$crateFile" "$out"; exit 0; fi
-          echo "libnix-tui: $name is neither in the Nix store nor in Cargo's cache; run 'cargo fetch'" >&2
-          exit 1
-        ''
-      ];
-      PATH = "${hostTools}/bin";
-      outputHashMode = "flat";
-      outputHashAlgo = "sha256";
-      outputHash = source.sha256;
-    };
+    if builtins.pathExists source.crateFile then
+      derivation {
+        inherit system;
+        inherit (source) name crateFile;
+        builder = "${hostTools}/bin/sh";
+        args = [
+          "-ec"
+          ''cp "$crateFile" "$out"''
+        ];
+        PATH = "${hostTools}/bin";
+        outputHashMode = "flat";
+        outputHashAlgo = "sha256";
+        outputHash = source.sha256;
+      }
+    else
+      import <nix/fetchurl.nix> { inherit (source) name url sha256; };
 }

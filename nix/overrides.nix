@@ -1,3 +1,4 @@
+# @libnix-tui library file: `libnix-tui export` replaces it; edit the original in libnix-tui's nix/.
 # Cargo.dependencies.nix semantics.
 #   deps.<crate> = [ ... ]                     every version of the crate
 #   deps.<crate> = { "<version>" = [ ... ]; } that version only; a "*" key means every version

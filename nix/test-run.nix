@@ -1,3 +1,4 @@
+# @libnix-tui library file: `libnix-tui export` replaces it; edit the original in libnix-tui's nix/.
 # Running one test binary: a derivation of its own, so an unchanged binary run with the same
 # arguments is never run again. It always succeeds and records the outcome: `output` (the
 # binary's stdout and stderr, interleaved as a terminal shows them) and `status` (its exit

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite: set-up, formatting, lints, then every test (real Nix builds).
+# The whole test suite: set-up, formatting, lints, every test under the host's Nix (2.8 on
+# Debian 12), then the Nix-facing tests again under Nix 2.26 (scripts/test-nix-2.26.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo test --all-targets
+scripts/test-nix-2.26.sh

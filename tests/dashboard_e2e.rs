@@ -272,9 +272,13 @@ fn fix_a_failed_crate_with_the_inline_editor_and_rebuild() {
     build_until_openssl_fails(&pane);
 
     pane.press("e");
-    let screen = pane.wait_for("Cargo.dependencies.nix · openssl-sys", KEYPRESS);
+    // The editor opens with "loading…" until the current entry is read.
+    let screen = pane.wait_for("(no entry for this crate)", KEYPRESS);
+    assert!(
+        screen.contains("Cargo.dependencies.nix · openssl-sys"),
+        "{screen}"
+    );
     assert!(screen.contains("[add package]"), "{screen}");
-    assert!(screen.contains("(no entry for this crate)"), "{screen}");
     pane.type_text("pkg-config");
     pane.press("Enter");
     pane.wait_for("Saved: added pkg-config to openssl-sys", KEYPRESS);

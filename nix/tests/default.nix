@@ -127,6 +127,30 @@ let
     projectRoot = ./project;
   };
 
+  # An exported build fetches its source: the root is a store path's string, not a path,
+  # and the root package's directory is "." in plan.json.
+  fetchedRoot = "${./project}";
+  fromFetchedRoot =
+    path: exclude:
+    (import ../default.nix {
+      planFile = builtins.toFile "plan.json" (
+        builtins.toJSON (plan // { packages = plan.packages // { local = plan.packages.local // { source = { type = "path"; inherit path exclude; }; }; }; })
+      );
+      projectRoot = fetchedRoot;
+    }).units.local-lib.drvAttrs.src;
+
+  # crateFile only has to exist: the copy is never built here.
+  cachedCrateFile = toString ./project/local/kept.txt;
+  crateOf =
+    crateFile:
+    (import ../default.nix {
+      planFile = builtins.toFile "plan.json" (
+        builtins.toJSON (plan // { packages = plan.packages // { reg = plan.packages.reg // { source = plan.packages.reg.source // { inherit crateFile; }; }; }; })
+      );
+    }).units.reg-build-script.drvAttrs.src.drvAttrs.crate;
+  cachedCrate = crateOf cachedCrateFile;
+  downloadedCrate = crateOf "/nonexistent/reg-1.0.0.crate";
+
   attrsOf = key: result.units.${key}.drvAttrs;
   outOf = key: result.units.${key}.outPath;
   lib = attrsOf "local-lib";
@@ -172,14 +196,27 @@ let
     compileUnitsCarryTheirTarget =
       lib.libnixUnit == "compile" && bin.targetKind == "bin" && bin.targetName == "app";
     toolchainIdentityIsPartOfEveryUnit = lib.rustcIdentity == "rustc test";
-    registrySourcesAreFetchedByChecksum =
-      buildScript.src.drvAttrs.crate.drvAttrs.outputHash == plan.packages.reg.source.sha256
-      && buildScript.src.drvAttrs.crate.drvAttrs.crateFile == "/nonexistent/reg-1.0.0.crate";
+    registryCratesAreCopiedFromCargosCache =
+      cachedCrate.drvAttrs.outputHash == plan.packages.reg.source.sha256
+      && cachedCrate.drvAttrs.crateFile == cachedCrateFile;
+    registryCratesMissingFromCargosCacheAreDownloaded =
+      downloadedCrate.drvAttrs.builder == "builtin:fetchurl"
+      && downloadedCrate.drvAttrs.url == plan.packages.reg.source.url;
+    registryCratesAreTheSamePathEitherWay = cachedCrate.outPath == downloadedCrate.outPath;
     pathSourcesLeaveExcludedDirsOut = builtins.attrNames (builtins.readDir lib.src) == [ "kept.txt" ];
     targetLinksEveryRoot =
       result.target.drvAttrs.rootLinkCount == "1"
       && result.target.drvAttrs.rootLink0 == "bin/app=${outOf "local-bin"}"
       && result.target.drvAttrs.name == "libnix-debug";
+    fetchedRootsLeaveExcludedDirsOut =
+      builtins.attrNames (builtins.readDir (fromFetchedRoot "local" [ "local/excluded" ])) == [ "kept.txt" ];
+    theRootPackageOfAFetchedRootLeavesExcludedDirsOut =
+      builtins.attrNames (builtins.readDir "${fromFetchedRoot "." [ "local/excluded" ]}/local") == [ "kept.txt" ];
+    rustcAndCargoAreOnlyForNixpkgsMode =
+      !(builtins.tryEval (import ../default.nix {
+        planFile = builtins.toFile "plan.json" (builtins.toJSON plan);
+        rustc = "/some/rustc";
+      }).target.drvPath).success;
     pathsListEveryUnitInPlanOrder =
       map (p: p.out) result.paths.units == map outOf [
         "reg-build-script"

@@ -23,6 +23,13 @@ impl Layout {
         }
     }
 
+    /// What went into each unit of a profile's latest builds, for `why`.
+    pub fn manifests(&self, profile_dir: &str) -> PathBuf {
+        self.libnix_dir
+            .join("manifests")
+            .join(format!("{profile_dir}.json"))
+    }
+
     /// The layout below the plan's target dir.
     pub fn of(plan: &BuildPlan) -> Self {
         Layout::new(&plan.target_dir)

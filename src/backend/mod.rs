@@ -9,6 +9,7 @@
 pub mod build_state;
 pub mod diagnose;
 pub mod emit;
+pub mod insight;
 pub mod layout;
 pub mod nix;
 pub mod overrides;

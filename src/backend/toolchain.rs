@@ -45,17 +45,17 @@ impl ToolchainMode {
 
     /// The Nix options every Nix command of this mode needs, before the user's.
     pub fn nix_options(self) -> Vec<(&'static str, &'static str)> {
-        match self {
+        let mut options = match self {
             ToolchainMode::Nixpkgs => Vec::new(),
             // Host builders read the host toolchain; nothing they make is in any cache.
-            ToolchainMode::Host => {
-                let mut options = vec![("sandbox", "false"), ("substituters", "")];
-                if is_root_without_daemon() {
-                    options.push(("build-users-group", ""));
-                }
-                options
-            }
+            ToolchainMode::Host => vec![("sandbox", "false"), ("substituters", "")],
+        };
+        if is_root_without_daemon() {
+            // Builders run as root then: no nixbld group is needed (Debian's nix-bin may
+            // have none), and host builders can read the host's rustup toolchain.
+            options.push(("build-users-group", ""));
         }
+        options
     }
 }
 
@@ -204,23 +204,108 @@ impl Toolchain {
     }
 }
 
-/// Whether `<nixpkgs>` can be found (NIX_PATH or the channels).
-pub fn nixpkgs_available() -> bool {
-    Command::new("nix-instantiate")
-        .args(["--find-file", "nixpkgs"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+/// What evaluating `<nixpkgs>` with this Nix would give: its own version gate
+/// (`lib/minfeatures.nix`, or `lib/minver.nix` in older trees) asked up front, so a Nix
+/// that is too old is said in one line instead of dying mid-evaluation.
+const NIXPKGS_GATE: &str = r#"
+let
+  root = <nixpkgs>;
+  features = root + "/lib/minfeatures.nix";
+  minver = root + "/lib/minver.nix";
+in {
+  path = toString root;
+  nix = builtins.nixVersion;
+  missing =
+    if builtins.pathExists features then map (f: f.description) (import features).missing
+    else if builtins.pathExists minver
+      && builtins.compareVersions (import minver) builtins.nixVersion == 1
+    then [ "Nix >= ${import minver}" ]
+    else [ ];
+}
+"#;
+
+/// `<nixpkgs>` exists but refuses the Nix that would evaluate it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "<nixpkgs> ({path}) needs {needs}, and this is Nix {nix}: upgrade Nix, or build with \
+     --toolchain host"
+)]
+pub struct NixTooOldForNixpkgs {
+    pub path: String,
+    pub nix: String,
+    pub needs: String,
 }
 
-/// The requested mode, or nixpkgs when `<nixpkgs>` can be found and host otherwise.
+/// Whether `<nixpkgs>` can be used for nixpkgs mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NixpkgsStatus {
+    /// Not on NIX_PATH nor in the channels.
+    Missing,
+    Usable,
+    NixTooOld(NixTooOldForNixpkgs),
+}
+
+/// Finds `<nixpkgs>` and asks its version gate.
+pub fn nixpkgs_status() -> NixpkgsStatus {
+    #[derive(serde::Deserialize)]
+    struct Gate {
+        path: String,
+        nix: String,
+        missing: Vec<String>,
+    }
+    let output = Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "--json", "--expr", NIXPKGS_GATE])
+        .stderr(Stdio::null())
+        .output();
+    let Some(gate) = output
+        .ok()
+        .filter(|output| output.status.success())
+        .and_then(|output| serde_json::from_slice::<Gate>(&output.stdout).ok())
+    else {
+        return NixpkgsStatus::Missing;
+    };
+    if gate.missing.is_empty() {
+        NixpkgsStatus::Usable
+    } else {
+        NixpkgsStatus::NixTooOld(NixTooOldForNixpkgs {
+            path: gate.path,
+            nix: gate.nix,
+            needs: gate.missing.join(", "),
+        })
+    }
+}
+
+/// The mode a build uses, and what the user should hear about the choice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModeChoice {
+    pub mode: ToolchainMode,
+    pub notice: Option<String>,
+}
+
+/// The requested mode, or nixpkgs when a `<nixpkgs>` this Nix can evaluate is found and
+/// host otherwise (saying why when a `<nixpkgs>` was found but refuses this Nix). An
+/// explicit nixpkgs mode that this Nix cannot evaluate is an error.
+pub fn choose_mode(requested: Option<ToolchainMode>) -> Result<ModeChoice, NixTooOldForNixpkgs> {
+    let chosen = |mode, notice| Ok(ModeChoice { mode, notice });
+    match requested {
+        Some(ToolchainMode::Host) => chosen(ToolchainMode::Host, None),
+        Some(ToolchainMode::Nixpkgs) => match nixpkgs_status() {
+            NixpkgsStatus::NixTooOld(too_old) => Err(too_old),
+            _ => chosen(ToolchainMode::Nixpkgs, None),
+        },
+        None => match nixpkgs_status() {
+            NixpkgsStatus::Usable => chosen(ToolchainMode::Nixpkgs, None),
+            NixpkgsStatus::Missing => chosen(ToolchainMode::Host, None),
+            NixpkgsStatus::NixTooOld(too_old) => chosen(
+                ToolchainMode::Host,
+                Some(format!("{too_old}; building in host mode")),
+            ),
+        },
+    }
+}
+
+/// [`choose_mode`]'s mode, where only the mode matters (an explicit nixpkgs mode stays
+/// nixpkgs: its evaluation says what is wrong).
 pub fn resolve_mode(requested: Option<ToolchainMode>) -> ToolchainMode {
-    requested.unwrap_or_else(|| {
-        if nixpkgs_available() {
-            ToolchainMode::Nixpkgs
-        } else {
-            ToolchainMode::Host
-        }
-    })
+    choose_mode(requested).map_or(ToolchainMode::Nixpkgs, |choice| choice.mode)
 }

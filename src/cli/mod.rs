@@ -5,18 +5,19 @@ pub mod check;
 pub mod dashboard;
 pub mod deps;
 pub mod doctor;
+pub mod export;
 pub mod run;
 pub mod test;
+pub mod why;
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::backend::emit::export;
 use crate::backend::plan::{self, CargoOptions};
 use crate::backend::session::project::Project;
 use crate::backend::session::{BuildRequest, NixOptions};
-use crate::backend::toolchain::{Toolchain, ToolchainMode};
+use crate::backend::toolchain::ToolchainMode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -59,12 +60,21 @@ pub enum Command {
         #[command(flatten)]
         args: BuildArgs,
     },
-    /// Write a static Nix build system for this project (nixpkgs mode), for a flake or
-    /// nixpkgs: `nix-build DIR -A target` builds it without libnix-tui.
+    /// Write a static Nix build system for this project (default toolchain: nixpkgs), for
+    /// a flake, an overlay or nixpkgs: `nix-build DIR -A target` builds it without libnix-tui.
     Export {
-        /// Where to write it, inside the workspace (default: <workspace>/libnix-build)
-        #[arg(long, value_name = "DIR")]
-        out_dir: Option<PathBuf>,
+        #[command(flatten)]
+        export: export::ExportArgs,
+        #[command(flatten)]
+        args: BuildArgs,
+    },
+    /// Say what changed since the previous build to make units rebuild, in Cargo's terms.
+    Why {
+        /// A package name or NAME@VERSION (default: every unit the latest build rebuilt)
+        unit: Option<String>,
+        /// Only this kind of unit: lib, bin, proc-macro, example, build-script, build-script-run
+        #[arg(long, requires = "unit")]
+        kind: Option<String>,
         #[command(flatten)]
         args: BuildArgs,
     },
@@ -227,20 +237,6 @@ pub fn normalized_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
     args
 }
 
-fn run_export(out_dir: Option<PathBuf>, args: &BuildArgs) -> anyhow::Result<i32> {
-    let plan = plan::plan(&args.request().cargo)?;
-    let toolchain = Toolchain::detect(ToolchainMode::Nixpkgs, &plan);
-    let out_dir = match out_dir {
-        Some(dir) if dir.is_absolute() => dir,
-        Some(dir) => std::env::current_dir()?.join(dir),
-        None => plan.workspace_root.join("libnix-build"),
-    };
-    let entry = export::export(&plan, &toolchain, &out_dir)?;
-    println!("Wrote {}", entry.display());
-    println!("Build it with: nix-build {} -A target", out_dir.display());
-    Ok(0)
-}
-
 fn run_deps(command: &deps::DepsCommand, args: &BuildArgs) -> anyhow::Result<i32> {
     let request = args.request();
     let project = Project::locate(&request)?;
@@ -264,7 +260,10 @@ pub fn main() -> i32 {
         Some(Command::Tui(tui)) => dashboard::run(tui),
         Some(Command::Deps { command, args }) => run_deps(&command, &args),
         Some(Command::Doctor { fix, args }) => doctor::run(&args, fix),
-        Some(Command::Export { out_dir, args }) => run_export(out_dir, &args),
+        Some(Command::Export { export, args }) => export::run(&export, &args),
+        Some(Command::Why { unit, kind, args }) => {
+            why::run(&args, unit.map(|u| why::UnitQuery::parse(&u, kind)))
+        }
         None => dashboard::run(cli.tui),
     };
     match result {

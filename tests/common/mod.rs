@@ -180,15 +180,20 @@ pub fn run_cargo_built_with(project: &Path, package: &str, flags: &[&str]) -> St
 /// tests/fixtures/fake-nixpkgs, found on NIX_PATH. The stand-in builds with host tools, so
 /// it needs what host mode needs: no sandbox, no build users, no substituters.
 pub fn with_stand_in_nixpkgs(command: &mut Command) -> &mut Command {
+    stand_in_nixpkgs_env(command)
+        .args(["--option", "sandbox", "false"])
+        .args(["--option", "build-users-group", ""])
+        .args(["--option", "substituters", ""])
+}
+
+/// The environment of [`with_stand_in_nixpkgs`], without its Nix options.
+pub fn stand_in_nixpkgs_env(command: &mut Command) -> &mut Command {
     let sysroot = Command::new("rustc")
         .args(["--print", "sysroot"])
         .output()
         .expect("rustc --print sysroot");
     let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_string();
     command
-        .args(["--option", "sandbox", "false"])
-        .args(["--option", "build-users-group", ""])
-        .args(["--option", "substituters", ""])
         .env(
             "NIX_PATH",
             format!("nixpkgs={}", fixture("fake-nixpkgs").display()),

@@ -1,5 +1,5 @@
 //! Build state: engine events reduced to unit statuses, bounded logs, counters, build records.
-//! May import `backend::nix`, `backend::plan_types`, `BackendEvent` and the path layout; no UI.
+//! May import `backend::nix`, `backend::plan`, `BackendEvent` and the path layout; no UI.
 
 mod activities;
 mod counters;

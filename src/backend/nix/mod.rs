@@ -1,4 +1,5 @@
-//! Talking to Nix: the `--log-format internal-json` protocol its stderr speaks.
-//! May import std, serde and serde_json only; nothing else of the engine.
+//! Talking to Nix: the `--log-format internal-json` protocol its stderr speaks, and the
+//! store queries and seeding done with `nix-store`. May import `plan` and `process` only.
 
 pub mod protocol;
+pub mod store;

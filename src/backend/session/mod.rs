@@ -15,7 +15,6 @@ use tokio::sync::{mpsc::UnboundedSender, watch};
 mod nix_args;
 mod outputs;
 pub mod project;
-pub mod store;
 
 pub use nix_args::NixOptions;
 
@@ -24,11 +23,11 @@ use outputs::{link_outputs, register_roots, roots_args};
 
 use crate::backend::emit;
 use crate::backend::layout::{self, Layout};
-use crate::backend::nix::protocol;
+use crate::backend::nix::{protocol, store};
 use crate::backend::plan::{self, BuildPlan, CargoOptions, UnitId};
 use crate::backend::process::{self, ProcessError};
 use crate::backend::toolchain::{self, Toolchain, ToolchainMode};
-use crate::backend::{BackendEvent, UnitPaths, overrides};
+use crate::backend::{BackendEvent, UnitPaths, insight, overrides};
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildRequest {
@@ -55,6 +54,19 @@ impl Prepared {
     /// The GC roots that keep the root units' outputs alive: `root`, `root-2`, ...
     fn gc_roots_dir(&self) -> PathBuf {
         Layout::of(&self.plan).gc_roots_dir(&self.plan.profile_dir)
+    }
+
+    /// What went into each unit, for `why` (see [`insight::manifest`]).
+    async fn record(&self, request: &BuildRequest, events: &UnboundedSender<BackendEvent>) {
+        let store_args = request.nix.store_args();
+        insight::manifest::record_in_background(
+            &self.plan,
+            &self.unit_paths,
+            &self.valid,
+            store_args,
+            events,
+        )
+        .await;
     }
 
     fn root_outputs(&self) -> Vec<&str> {
@@ -89,6 +101,8 @@ pub enum RunError {
     Cancelled,
     #[error("{0}")]
     DepsFile(#[from] overrides::OverridesError),
+    #[error("{0}")]
+    NixTooOld(#[from] toolchain::NixTooOldForNixpkgs),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -141,11 +155,15 @@ pub async fn prepare(
     // Cargo's plan and whether `<nixpkgs>` exists are independent: ask at once.
     let (plan, mode) = tokio::join!(
         tokio::task::spawn_blocking(move || plan::plan(&cargo)),
-        tokio::task::spawn_blocking(move || toolchain::resolve_mode(requested)),
+        tokio::task::spawn_blocking(move || toolchain::choose_mode(requested)),
     );
     // A mode that could not be resolved is an error, never a quiet switch to host mode.
-    let (plan, mode) = (Arc::new(plan??), mode?);
+    let (plan, choice) = (Arc::new(plan??), mode??);
+    let mode = choice.mode;
     let _ = events.send(BackendEvent::Planned(plan.clone()));
+    if let Some(notice) = choice.notice {
+        let _ = events.send(BackendEvent::Warning(notice));
+    }
 
     check_deps_file(&plan, mode, events)?;
     let toolchain = Toolchain::detect(mode, &plan);
@@ -260,6 +278,7 @@ pub async fn realise(
             {
                 register_roots(prepared, &request.nix).await?;
                 link_outputs(prepared)?;
+                prepared.record(request, events).await;
                 let _ = events.send(BackendEvent::Finished {
                     success: true,
                     exit_code: Some(0),
@@ -329,6 +348,7 @@ pub async fn realise(
     if success && only.is_none() {
         link_outputs(prepared)?;
     }
+    prepared.record(request, events).await;
     let _ = events.send(BackendEvent::Finished {
         success,
         exit_code: status.code(),
