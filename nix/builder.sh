@@ -74,6 +74,7 @@ readDirectives() {
       rustc-link-arg-cdylib | rustc-cdylib-link-arg)
         if [ "$targetKind" = cdylib ]; then linkArg "$value"; fi ;;
       rustc-link-arg-examples) if [ "$targetKind" = example ]; then linkArg "$value"; fi ;;
+      rustc-link-arg-tests) if [ "$targetKind" = test ]; then linkArg "$value"; fi ;;
     esac
   done <"$1"
 }
@@ -150,7 +151,7 @@ compileUnit() {
     directiveArgs+=(-C "incremental=$incrementalDir/state")
   fi
   case "$targetKind" in
-    bin | example | build-script)
+    bin | example | build-script | test)
       mkdir -p "$outputDir/bin"
       local binName="$targetName"
       if [ "$targetKind" = build-script ]; then binName=build-script-build; fi

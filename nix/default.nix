@@ -120,11 +120,22 @@ let
     in
     map (name: "${name}=${envs.${name}}") (builtins.attrNames envs);
 
+  testRun = import ./test-run.nix {
+    inherit (tc) runScript;
+    inherit indexed unitAt sources;
+  };
+
+  # An integration test's CARGO_BIN_EXE_<name>: the package's binary in the store.
+  binExeEnv = u: map (b: "CARGO_BIN_EXE_${b.name}=${unitAt b.unit}/bin/${b.name}") (u.binExes or [ ]);
+
   mkUnit =
     u:
     let
       package = plan.packages.${u.package};
     in
+    if u.kind == "test-run" then
+      testRun u
+    else
     tc.mkUnitDerivation (
       {
         inherit (u) name;
@@ -134,7 +145,7 @@ let
         nativeDeps = overrides.depsFor package.name package.version;
       }
       // u.env
-      // indexed "userEnv" (userEnvOf package)
+      // indexed "userEnv" (userEnvOf package ++ binExeEnv u)
       // (if u.kind == "run" then runAttrs u else compileAttrs u)
     );
 

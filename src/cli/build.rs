@@ -10,12 +10,12 @@ use tokio::sync::{mpsc, watch};
 use super::{BuildArgs, MessageFormat, PlanFormat};
 use crate::backend::BackendEvent;
 use crate::backend::build_state::last_build::{self, LastBuild, plain_log};
-use crate::backend::build_state::{BuildState, UnitStatus};
+use crate::backend::build_state::{BuildState, Phase, UnitStatus};
 use crate::backend::diagnose::{Diagnosis, diagnose};
 use crate::backend::insight::timings::{Timeline, queued_at};
 use crate::backend::insight::timings_html;
 use crate::backend::nix::protocol::{NixEvent, strip_ansi};
-use crate::backend::plan::{BuildPlan, UnitId};
+use crate::backend::plan::{BuildPlan, UnitId, UnitKind};
 use crate::backend::session::project::Project;
 use crate::backend::session::{self, BuildRequest, RunError};
 use crate::backend::signals;
@@ -47,7 +47,14 @@ pub fn run_plan(args: &BuildArgs, format: PlanFormat) -> anyhow::Result<i32> {
 
 fn unit_title(plan: &BuildPlan, unit: UnitId) -> String {
     let package = plan.package_of(unit);
-    let kind = plan.units[unit].kind.label();
+    let target = &plan.units[unit];
+    let kind = match target.kind {
+        // A package has several test binaries: name each.
+        UnitKind::Test | UnitKind::TestRun => {
+            format!("{} {}", target.kind.label(), target.target_name)
+        }
+        other => other.label().to_string(),
+    };
     format!("{} v{} ({kind})", package.name, package.version)
 }
 
@@ -91,7 +98,19 @@ async fn drive(
 
 /// `libnix-tui build`; with `timings`, also the timings page and the critical path.
 pub fn run_build(args: &BuildArgs, timings: bool) -> anyhow::Result<i32> {
-    let request = args.request();
+    Ok(build_printed(args, args.request(), timings, |_| {})?.0)
+}
+
+/// Build `request` printed as `build` prints it (with `timings`, also the timings page and
+/// the critical path), calling `before_summary` with the final state before the summary
+/// line; the exit code and that state, for the verbs that go on with the outputs (`run`,
+/// `check`, `test`).
+pub(super) fn build_printed(
+    args: &BuildArgs,
+    request: BuildRequest,
+    timings: bool,
+    before_summary: impl FnOnce(&BuildState),
+) -> anyhow::Result<(i32, BuildState)> {
     let printer = Printer::new(args);
     runtime()?.block_on(async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
@@ -112,6 +131,7 @@ pub fn run_build(args: &BuildArgs, timings: bool) -> anyhow::Result<i32> {
         let elapsed = started.elapsed();
         let timeline =
             (state.plan.as_ref()).and_then(|plan| Timeline::from_state(plan, &state, elapsed));
+        before_summary(&state);
         printer.summary(&state, elapsed, timeline.as_ref());
         if let Some(plan) = &state.plan {
             LastBuild::from_state(plan, &state).save(plan)?;
@@ -119,7 +139,7 @@ pub fn run_build(args: &BuildArgs, timings: bool) -> anyhow::Result<i32> {
                 printer.timings(timeline, plan)?;
             }
         }
-        Ok(match result {
+        let code = match result {
             Ok(true) => 0,
             Ok(false) => 101,
             // As a shell reports a process that a signal ended.
@@ -127,8 +147,16 @@ pub fn run_build(args: &BuildArgs, timings: bool) -> anyhow::Result<i32> {
                 128 + ended_by.await.unwrap_or(libc::SIGINT)
             }
             Err(RunError::Cancelled) => 130,
-            Err(_) => 1,
-        })
+            Err(error) => {
+                // A failure of planning was an event; one after the build (outputs, GC
+                // roots) was not.
+                if !matches!(state.phase, Phase::Finished { .. }) {
+                    eprintln!("error: {error}");
+                }
+                1
+            }
+        };
+        Ok((code, state))
     })
 }
 
@@ -528,7 +556,7 @@ fn json_other(state: &BuildState, index: usize) {
 
 /// Log lines that say how a unit was built rather than why it failed: the builder's
 /// rustc command line and build scripts' rerun hints (shown with -v).
-fn is_builder_noise(line: &str) -> bool {
+pub(super) fn is_builder_noise(line: &str) -> bool {
     line.starts_with("Running rustc ")
         || line.starts_with("cargo:rerun-if-")
         || line.starts_with("cargo::rerun-if-")

@@ -3,11 +3,14 @@
 
 pub mod build;
 pub mod cache;
+pub mod check;
 pub mod clean;
 pub mod dashboard;
 pub mod deps;
 pub mod doctor;
 pub mod export;
+pub mod run;
+pub mod test;
 pub mod why;
 
 use std::path::PathBuf;
@@ -43,6 +46,13 @@ pub enum Command {
         #[arg(long)]
         timings: bool,
     },
+    /// Build the binary through Nix and run it: `run [--bin NAME | --example NAME] [-- ARGS]`.
+    Run(run::RunArgs),
+    /// Check for errors through Nix, as `cargo check`: metadata only, diagnostics as Cargo's.
+    Check(BuildArgs),
+    /// Build and run the tests through Nix, as `cargo test`; unchanged test binaries'
+    /// results come from the store (`--rerun` runs them again).
+    Test(test::TestArgs),
     /// Print the unit graph that would be built.
     Plan {
         #[command(flatten)]
@@ -145,6 +155,9 @@ pub struct BuildArgs {
     /// Build only this package's library
     #[arg(long)]
     pub lib: bool,
+    /// Build only the specified example
+    #[arg(long = "example", value_name = "NAME")]
+    pub examples: Vec<String>,
     /// Build artifacts in release mode, with optimizations
     #[arg(short = 'r', long)]
     pub release: bool,
@@ -220,6 +233,8 @@ impl BuildArgs {
                 all_features: self.all_features,
                 no_default_features: self.no_default_features,
                 target_dir: self.target_dir.clone(),
+                examples: self.examples.clone(),
+                ..CargoOptions::default()
             },
             nix: NixOptions {
                 toolchain: self.toolchain,
@@ -274,6 +289,9 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Some(Command::Build { args, timings }) => build::run_build(&args, timings),
         Some(Command::Timings { args }) => build::run_timings(&args),
+        Some(Command::Run(args)) => run::run(&args),
+        Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Test(args)) => test::run(&args),
         Some(Command::Plan { args, format }) => build::run_plan(&args, format),
         Some(Command::Tui(tui)) => dashboard::run(tui),
         Some(Command::Deps { command, args }) => run_deps(&command, &args),

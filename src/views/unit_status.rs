@@ -8,7 +8,8 @@ use crate::backend::build_state::UnitStatus;
 use crate::backend::plan::UnitKind;
 
 /// A unit's kind in a few letters, for lists where the name needs the room: `lib`, `bin`,
-/// `pm` (proc-macro), `ex` (example), `bs` (build script), `bs-run` (running it).
+/// `pm` (proc-macro), `ex` (example), `bs` (build script), `bs-run` (running it), `chk`
+/// (metadata only), `test` (a test binary), `t-run` (running it).
 pub fn kind_short(kind: UnitKind) -> &'static str {
     match kind {
         UnitKind::Lib => "lib",
@@ -17,6 +18,9 @@ pub fn kind_short(kind: UnitKind) -> &'static str {
         UnitKind::Example => "ex",
         UnitKind::BuildScript => "bs",
         UnitKind::BuildScriptRun => "bs-run",
+        UnitKind::Check => "chk",
+        UnitKind::Test => "test",
+        UnitKind::TestRun => "t-run",
     }
 }
 

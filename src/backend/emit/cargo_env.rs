@@ -27,6 +27,9 @@ pub(super) fn extern_file(unit: &Unit) -> Option<String> {
         UnitKind::Lib if unit.crate_types.iter().any(|t| t == "dylib") => {
             Some(format!("lib/lib{name}-{hash}.so"))
         }
+        UnitKind::Check if unit.crate_types.iter().any(|t| t == "lib" || t == "rlib") => {
+            Some(format!("lib/lib{name}-{hash}.rmeta"))
+        }
         _ => None,
     }
 }
@@ -40,7 +43,7 @@ fn on_off(flag: bool) -> &'static str {
 /// build-script run, which runs no rustc.
 pub fn rustc_command(plan: &BuildPlan, id: UnitId) -> Option<Vec<String>> {
     let unit = &plan.units[id];
-    if unit.kind == UnitKind::BuildScriptRun {
+    if matches!(unit.kind, UnitKind::BuildScriptRun | UnitKind::TestRun) {
         return None;
     }
     let mut args = vec!["rustc".to_string()];
@@ -85,6 +88,7 @@ fn static_rustc_args(unit: &Unit, package: &Package) -> Vec<String> {
         UnitKind::BuildScript | UnitKind::Bin | UnitKind::Example => {
             args.extend(["--crate-type".into(), "bin".into()]);
         }
+        UnitKind::Test => args.push("--test".into()),
         _ => {
             for crate_type in &unit.crate_types {
                 args.extend(["--crate-type".into(), crate_type.clone()]);
@@ -94,7 +98,11 @@ fn static_rustc_args(unit: &Unit, package: &Package) -> Vec<String> {
     if unit.kind == UnitKind::ProcMacro {
         args.extend(["--extern".into(), "proc_macro".into()]);
     }
-    args.push("--emit=link".to_string());
+    args.push(if unit.kind == UnitKind::Check {
+        "--emit=metadata".to_string()
+    } else {
+        "--emit=link".to_string()
+    });
     args.extend(["-C".into(), format!("opt-level={}", profile.opt_level)]);
     if profile.panic != "unwind" && unit.kind != UnitKind::ProcMacro {
         args.extend(["-C".into(), format!("panic={}", profile.panic)]);
@@ -146,7 +154,7 @@ fn static_rustc_args(unit: &Unit, package: &Package) -> Vec<String> {
     args.extend(["-C".into(), format!("metadata={hash}")]);
     if !matches!(
         unit.kind,
-        UnitKind::Bin | UnitKind::Example | UnitKind::BuildScript
+        UnitKind::Bin | UnitKind::Example | UnitKind::BuildScript | UnitKind::Test
     ) {
         args.extend(["-C".into(), format!("extra-filename=-{hash}")]);
     }
@@ -234,7 +242,9 @@ pub fn unit_env(plan: &BuildPlan, id: UnitId) -> BTreeMap<String, String> {
         }
         _ => {
             env.insert("CARGO_CRATE_NAME".into(), crate_name(unit));
-            if matches!(unit.kind, UnitKind::Bin | UnitKind::Example) {
+            let checked_bin =
+                unit.kind == UnitKind::Check && unit.crate_types.iter().any(|t| t == "bin");
+            if matches!(unit.kind, UnitKind::Bin | UnitKind::Example) || checked_bin {
                 env.insert("CARGO_BIN_NAME".into(), unit.target_name.clone());
             }
             if package.is_member {

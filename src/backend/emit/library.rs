@@ -13,6 +13,7 @@ pub const NIX_LIBRARY: &[(&str, &str)] = &[
     ("host-pkgs.nix", include_str!("../../../nix/host-pkgs.nix")),
     ("overrides.nix", include_str!("../../../nix/overrides.nix")),
     ("builder.sh", include_str!("../../../nix/builder.sh")),
+    ("test-run.nix", include_str!("../../../nix/test-run.nix")),
 ];
 
 /// Write the static Nix library into `<dir>/nix`; returns that directory.

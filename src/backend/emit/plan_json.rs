@@ -67,6 +67,28 @@ pub enum UnitJson<'a> {
     Run(RunJson<'a>),
     /// A rustc invocation.
     Compile(CompileJson<'a>),
+    /// Running a test binary (`nix/test-run.nix`).
+    #[serde(rename = "test-run")]
+    TestRun(TestRunJson<'a>),
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestRunJson<'a> {
+    #[serde(flatten)]
+    pub common: UnitCommonJson<'a>,
+    pub test_binary: UnitId,
+    /// The file below the test binary's output: `bin/<name>`.
+    pub binary_file: String,
+    pub args: &'a [String],
+    pub salt: Option<&'a str>,
+}
+
+/// `CARGO_BIN_EXE_<name>`: a binary of the package, for its integration tests.
+#[derive(Debug, Serialize)]
+pub struct BinExeJson<'a> {
+    pub name: &'a str,
+    pub unit: UnitId,
 }
 
 /// What every unit has, whatever its kind.
@@ -114,6 +136,8 @@ pub struct CompileJson<'a> {
     /// The file dependents pass to `--extern`, relative to the output.
     #[serde(rename = "extern")]
     pub extern_file: Option<String>,
+    /// Test binaries only: the package's binaries they may run.
+    pub bin_exes: Vec<BinExeJson<'a>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -226,6 +250,9 @@ fn unit_json<'a>(
         UnitKind::Bin => "bin",
         UnitKind::Example => "example",
         UnitKind::BuildScript => "build-script",
+        UnitKind::Check => "check",
+        UnitKind::Test => "test",
+        UnitKind::TestRun => return test_run_json(plan, common, id),
     };
     let externs = unit
         .deps
@@ -255,9 +282,43 @@ fn unit_json<'a>(
         lib_deps,
         dep_runs,
         pass_link_lib: matches!(unit.kind, UnitKind::Lib | UnitKind::ProcMacro)
+            || is_lib_test(unit)
             || !packages_with_lib.contains(&unit.package.as_str()),
         incremental_dir: incremental_dir(plan, toolchain, id),
         extern_file: extern_file(unit),
+        bin_exes: bin_exes(plan, id),
+    })
+}
+
+/// A lib's unit tests: like the lib, linked with its build script's `rustc-link-lib`.
+fn is_lib_test(unit: &Unit) -> bool {
+    unit.kind == UnitKind::Test && !unit.crate_types.iter().any(|t| t == "bin")
+}
+
+fn bin_exes(plan: &BuildPlan, id: UnitId) -> Vec<BinExeJson<'_>> {
+    if plan.units[id].kind != UnitKind::Test {
+        return Vec::new();
+    }
+    plan.units[id]
+        .deps
+        .iter()
+        .filter(|d| plan.units[d.unit].kind == UnitKind::Bin)
+        .map(|d| BinExeJson {
+            name: &plan.units[d.unit].target_name,
+            unit: d.unit,
+        })
+        .collect()
+}
+
+fn test_run_json<'a>(plan: &'a BuildPlan, common: UnitCommonJson<'a>, id: UnitId) -> UnitJson<'a> {
+    let binary = plan.units[id].deps[0].unit;
+    let runs = plan.test_runs.as_ref();
+    UnitJson::TestRun(TestRunJson {
+        common,
+        test_binary: binary,
+        binary_file: format!("bin/{}", plan.units[binary].target_name),
+        args: runs.map_or(&[], |r| r.args.as_slice()),
+        salt: runs.and_then(|r| r.salt.as_deref()),
     })
 }
 
@@ -327,6 +388,8 @@ fn package_json<'a>(
 fn root_link(unit: &Unit) -> String {
     match unit.kind {
         UnitKind::Bin | UnitKind::Example => format!("bin/{}", unit.target_name),
+        UnitKind::Test => format!("bin/{}", unit.target_name),
+        UnitKind::TestRun => "test-run".to_string(),
         _ => "lib".to_string(),
     }
 }

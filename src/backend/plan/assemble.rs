@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::cargo::{CompileFlags, HostRustc};
 use super::{
-    BuildPlan, CargoOptions, Package, PackageSource, PlanError, Profile, Unit, UnitDep, UnitKind,
-    short_hash,
+    BuildPlan, CargoOptions, Package, PackageSource, PlanError, Profile, TestRuns, Unit, UnitDep,
+    UnitId, UnitKind, short_hash,
 };
 
 /// Everything Cargo and rustc said that a plan is made of.
@@ -78,6 +78,10 @@ fn unit_kind(target: &GraphTarget, mode: &str) -> UnitKind {
         UnitKind::BuildScriptRun
     } else if kind("custom-build") {
         UnitKind::BuildScript
+    } else if mode == "test" || kind("test") || kind("bench") {
+        UnitKind::Test
+    } else if mode == "check" && !kind("proc-macro") {
+        UnitKind::Check
     } else if kind("proc-macro") {
         UnitKind::ProcMacro
     } else if kind("bin") {
@@ -132,6 +136,17 @@ pub fn nix_name(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// [`Unit::key`]: `<pkg>-<version>-<kind label>-<metadata hash>`, Nix-name-safe.
+fn unit_key(package: &Package, kind: UnitKind, metadata_hash: &str) -> String {
+    nix_name(&format!(
+        "{}-{}-{}-{}",
+        package.name,
+        package.version,
+        kind.label().replace(' ', "-"),
+        metadata_hash
+    ))
 }
 
 /// The plan for `options` from Cargo's answers.
@@ -196,6 +211,7 @@ pub(super) fn assemble(
         );
     }
 
+    let graph = without_doctests(graph);
     let mut units = Vec::with_capacity(graph.units.len());
     for graph_unit in graph.units {
         let package = packages
@@ -229,13 +245,7 @@ pub(super) fn assemble(
             graph_unit.platform,
         ]);
         let metadata_hash = short_hash(identity.to_string().as_bytes());
-        let key = nix_name(&format!(
-            "{}-{}-{}-{}",
-            package.name,
-            package.version,
-            kind.label().replace(' ', "-"),
-            metadata_hash
-        ));
+        let key = unit_key(package, kind, &metadata_hash);
         units.push(Unit {
             key,
             metadata_hash,
@@ -258,6 +268,10 @@ pub(super) fn assemble(
         });
     }
 
+    let mut roots = graph.roots;
+    if let Some(runs) = &options.test_runs {
+        add_test_runs(&packages, &mut units, &mut roots, runs);
+    }
     Ok(BuildPlan {
         workspace_root: metadata.workspace_root.as_std_path().to_path_buf(),
         target_dir: options
@@ -273,8 +287,69 @@ pub(super) fn assemble(
         linker: flags.linker,
         packages,
         units,
-        roots: graph.roots,
+        roots,
+        test_runs: options.test_runs.clone(),
     })
+}
+
+/// `cargo test`'s doc-test units are rustdoc runs, which the plan does not build; nothing
+/// depends on them, so they go with the indices behind them moved up.
+fn without_doctests(graph: UnitGraph) -> UnitGraph {
+    let mut new_index = Vec::with_capacity(graph.units.len());
+    let mut kept = 0;
+    for unit in &graph.units {
+        new_index.push((unit.mode != "doctest").then_some(kept));
+        kept += usize::from(unit.mode != "doctest");
+    }
+    let remap = |index: usize| new_index.get(index).copied().flatten();
+    let units = graph
+        .units
+        .into_iter()
+        .filter(|unit| unit.mode != "doctest")
+        .map(|mut unit| {
+            unit.dependencies
+                .retain_mut(|dep| remap(dep.index).map(|new| dep.index = new).is_some());
+            unit
+        })
+        .collect();
+    UnitGraph {
+        units,
+        roots: graph.roots.into_iter().filter_map(remap).collect(),
+    }
+}
+
+/// A run unit for each test binary among the roots, in its place: running a binary is a
+/// derivation of its own, named by the binary, the test arguments and `--rerun`'s salt.
+fn add_test_runs(
+    packages: &BTreeMap<String, Package>,
+    units: &mut Vec<Unit>,
+    roots: &mut [UnitId],
+    runs: &TestRuns,
+) {
+    for root in roots.iter_mut() {
+        let binary = &units[*root];
+        if binary.kind != UnitKind::Test {
+            continue;
+        }
+        let identity = serde_json::json!([binary.metadata_hash, runs.args, runs.salt]);
+        let metadata_hash = short_hash(identity.to_string().as_bytes());
+        let run = Unit {
+            key: unit_key(
+                &packages[&binary.package],
+                UnitKind::TestRun,
+                &metadata_hash,
+            ),
+            metadata_hash,
+            kind: UnitKind::TestRun,
+            deps: vec![UnitDep {
+                unit: *root,
+                extern_crate_name: binary.target_name.replace('-', "_"),
+            }],
+            ..binary.clone()
+        };
+        units.push(run);
+        *root = units.len() - 1;
+    }
 }
 
 fn metadata_env(pkg: &cargo_metadata::Package) -> BTreeMap<String, String> {
@@ -539,5 +614,74 @@ mod tests {
         assert_eq!(plan.dep_of_kind(7, UnitKind::BuildScriptRun), Some(10));
         assert_eq!(plan.dep_of_kind(10, UnitKind::BuildScript), Some(8));
         assert_eq!(plan.dep_of_kind(11, UnitKind::BuildScriptRun), None);
+    }
+
+    fn graph_unit(mode: &str, kind: &str, deps: &[usize]) -> serde_json::Value {
+        serde_json::json!({
+            "pkg_id": "path+file:///fixture/calc#0.1.0",
+            "target": {
+                "kind": [kind], "crate_types": ["lib"], "name": "calc",
+                "src_path": "/fixture/calc/src/lib.rs", "edition": "2021"
+            },
+            "profile": {
+                "name": "test", "opt_level": "0", "lto": "false", "codegen_units": null,
+                "debuginfo": 2, "debug_assertions": true, "overflow_checks": true,
+                "panic": "unwind", "strip": "none"
+            },
+            "platform": null,
+            "mode": mode,
+            "features": [],
+            "dependencies": deps
+                .iter()
+                .map(|&index| serde_json::json!({"index": index, "extern_crate_name": "calc"}))
+                .collect::<Vec<_>>(),
+        })
+    }
+
+    #[test]
+    fn doctests_go_and_the_indices_behind_them_move_up() {
+        let graph: UnitGraph = serde_json::from_value(serde_json::json!({
+            "units": [
+                graph_unit("test", "lib", &[]),
+                graph_unit("doctest", "lib", &[2]),
+                graph_unit("build", "lib", &[]),
+                graph_unit("test", "test", &[2]),
+            ],
+            "roots": [0, 1, 3],
+        }))
+        .expect("graph");
+        let graph = without_doctests(graph);
+        let modes: Vec<&str> = graph.units.iter().map(|u| u.mode.as_str()).collect();
+        assert_eq!(modes, ["test", "build", "test"]);
+        assert_eq!(graph.units[2].dependencies[0].index, 1);
+        assert_eq!(graph.roots, [0, 2]);
+    }
+
+    #[test]
+    fn each_test_binary_root_gets_a_run_named_by_its_arguments() {
+        let mut plan = fixture_plan();
+        let binary = plan.roots[0];
+        plan.units[binary].kind = UnitKind::Test;
+        let runs = |args: &[&str], salt: Option<&str>| {
+            let mut units = plan.units.clone();
+            let mut roots = plan.roots.clone();
+            let runs = TestRuns {
+                args: args.iter().map(|a| a.to_string()).collect(),
+                salt: salt.map(str::to_string),
+            };
+            add_test_runs(&plan.packages, &mut units, &mut roots, &runs);
+            (units, roots)
+        };
+        let (units, roots) = runs(&[], None);
+        assert_eq!(units.len(), plan.units.len() + 1);
+        let run = &units[roots[0]];
+        assert_eq!(run.kind, UnitKind::TestRun);
+        assert_eq!(run.deps[0].unit, binary);
+        assert!(run.key.contains("-test-run-"), "{}", run.key);
+        assert_eq!(&roots[1..], &plan.roots[1..], "other roots stay");
+        let key = |args: &[&str], salt| runs(args, salt).0.last().map(|u| u.key.clone());
+        assert_ne!(key(&[], None), key(&["--ignored"], None));
+        assert_ne!(key(&[], None), key(&[], Some("again")));
+        assert_eq!(key(&[], None), key(&[], None));
     }
 }

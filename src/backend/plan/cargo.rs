@@ -8,8 +8,8 @@ use std::process::Command;
 use serde::Deserialize;
 
 use super::assemble::{CargoAnswers, UnitGraph};
-use super::{CargoOptions, PlanError};
-use crate::backend::process;
+use super::{CargoOptions, CargoVerb, PlanError};
+use crate::backend::process::{self, ProcessError};
 
 #[derive(Deserialize)]
 struct Lockfile {
@@ -132,6 +132,26 @@ fn run_cargo(args: &[String], bootstrap: bool) -> Result<Vec<u8>, PlanError> {
     Ok(process::stdout_of(&mut command)?)
 }
 
+/// `cargo run --unit-graph` prints the graph and then fails an assertion (it expects to
+/// have compiled something): the graph on stdout counts, and its own errors (no binary to
+/// run, an ambiguous one) leave stdout empty.
+fn run_cargo_for_graph(args: &[String]) -> Result<Vec<u8>, PlanError> {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.args(args).env("RUSTC_BOOTSTRAP", "1");
+    let output = command.output().map_err(|source| ProcessError::Spawn {
+        command: process::describe(&command),
+        source,
+    })?;
+    if output.stdout.starts_with(b"{") {
+        return Ok(output.stdout);
+    }
+    Err(ProcessError::Failed {
+        command: process::describe(&command),
+        stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+    }
+    .into())
+}
+
 fn cargo_metadata(options: &CargoOptions) -> Result<cargo_metadata::Metadata, PlanError> {
     let mut args = vec!["metadata".to_string(), "--format-version=1".to_string()];
     if let Some(path) = &options.manifest_path {
@@ -148,13 +168,17 @@ fn cargo_metadata(options: &CargoOptions) -> Result<cargo_metadata::Metadata, Pl
 
 fn unit_graph(options: &CargoOptions) -> Result<UnitGraph, PlanError> {
     let mut args = vec![
-        "build".to_string(),
+        options.verb.command().to_string(),
         "--unit-graph".to_string(),
         "-Z".to_string(),
         "unstable-options".to_string(),
     ];
     args.extend(options.build_args());
-    let stdout = run_cargo(&args, true)?;
+    let stdout = if options.verb == CargoVerb::Run {
+        run_cargo_for_graph(&args)?
+    } else {
+        run_cargo(&args, true)?
+    };
     serde_json::from_slice(&stdout).map_err(|e| PlanError::Parse {
         command: format!("cargo {}", args.join(" ")),
         message: e.to_string(),

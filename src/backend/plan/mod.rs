@@ -34,6 +34,40 @@ pub struct CargoOptions {
     pub all_features: bool,
     pub no_default_features: bool,
     pub target_dir: Option<PathBuf>,
+    /// The Cargo command whose unit graph is planned.
+    pub verb: CargoVerb,
+    /// `--example NAME`
+    pub examples: Vec<String>,
+    /// `--test NAME`
+    pub tests: Vec<String>,
+    /// `--bins`, `--tests`, `--examples`: every target of that kind.
+    pub all_bins: bool,
+    pub all_tests: bool,
+    pub all_examples: bool,
+    /// `test` without `--no-run`: a run unit per test binary, with these arguments.
+    pub test_runs: Option<TestRuns>,
+}
+
+/// Which of Cargo's commands a plan follows: its unit graph decides the units' modes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CargoVerb {
+    #[default]
+    Build,
+    Check,
+    Test,
+    /// Cargo picks the one binary to run (`--bin`, `--example`, `default-run`).
+    Run,
+}
+
+impl CargoVerb {
+    fn command(self) -> &'static str {
+        match self {
+            CargoVerb::Build => "build",
+            CargoVerb::Check => "check",
+            CargoVerb::Test => "test",
+            CargoVerb::Run => "run",
+        }
+    }
 }
 
 impl CargoOptions {
@@ -71,6 +105,20 @@ impl CargoOptions {
         }
         if self.lib {
             args.push("--lib".to_string());
+        }
+        for (flag, names) in [("--example", &self.examples), ("--test", &self.tests)] {
+            for name in names {
+                args.extend([flag.to_string(), name.clone()]);
+            }
+        }
+        for (flag, set) in [
+            ("--bins", self.all_bins),
+            ("--tests", self.all_tests),
+            ("--examples", self.all_examples),
+        ] {
+            if set {
+                args.push(flag.to_string());
+            }
         }
         if self.release {
             args.push("--release".to_string());

@@ -34,6 +34,18 @@ pub struct BuildPlan {
     pub packages: BTreeMap<String, Package>,
     pub units: Vec<Unit>,
     pub roots: Vec<UnitId>,
+    /// `test`: how the test binaries are run (absent for the other verbs and `--no-run`).
+    #[serde(default)]
+    pub test_runs: Option<TestRuns>,
+}
+
+/// What every test run of a `test` plan shares; both are inputs of each run's derivation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TestRuns {
+    /// The arguments after `--`, passed to every test binary.
+    pub args: Vec<String>,
+    /// Set by `--rerun`: a value no earlier run had, so every run is new.
+    pub salt: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -77,6 +89,12 @@ pub enum UnitKind {
     BuildScript,
     /// Running the compiled build script.
     BuildScriptRun,
+    /// A lib, bin or example checked for errors only (`cargo check`: `--emit=metadata`).
+    Check,
+    /// A test harness binary (`--test`): a lib's or bin's unit tests, an integration test.
+    Test,
+    /// Running a test binary; its output records the results, passed or failed.
+    TestRun,
 }
 
 impl UnitKind {
@@ -89,6 +107,9 @@ impl UnitKind {
             UnitKind::Example => "example",
             UnitKind::BuildScript => "build script",
             UnitKind::BuildScriptRun => "build-script run",
+            UnitKind::Check => "check",
+            UnitKind::Test => "test",
+            UnitKind::TestRun => "test run",
         }
     }
 }

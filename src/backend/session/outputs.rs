@@ -220,6 +220,8 @@ pub(super) fn link_outputs(prepared: &Prepared) -> Result<(), RunError> {
                 let bin = Path::new("bin").join(&unit.target_name);
                 std::os::unix::fs::symlink(out.join(&bin), staging.join(&bin)).map_err(io)?;
             }
+            // `check` and `test` leave nothing to use under Cargo's names.
+            UnitKind::Check | UnitKind::Test | UnitKind::TestRun => {}
             _ => {
                 let Ok(files) = std::fs::read_dir(out.join("lib")) else {
                     continue;

@@ -1,0 +1,301 @@
+//! `libnix-tui test`: Cargo's `test` unit graph through Nix. Each test binary is a unit and
+//! each run of one is a derivation of its own (`nix/test-run.nix`) that records the
+//! binary's output and exit status, passed or failed; an unchanged binary run with the same
+//! arguments is not run again, its recorded result is shown as cached.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::Args;
+use serde_json::json;
+
+use super::check::build_with_diagnostics;
+use super::{BuildArgs, MessageFormat};
+use crate::backend::build_state::{BuildState, UnitStatus};
+use crate::backend::plan::{BuildPlan, CargoVerb, TestRuns, UnitId, UnitKind};
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// Test only the specified integration test
+    #[arg(long = "test", value_name = "NAME")]
+    pub tests: Vec<String>,
+    /// Test all integration tests
+    #[arg(long = "tests")]
+    pub all_tests: bool,
+    /// Test all binaries
+    #[arg(long = "bins")]
+    pub all_bins: bool,
+    /// Test all examples
+    #[arg(long = "examples")]
+    pub all_examples: bool,
+    /// Compile, but don't run tests
+    #[arg(long)]
+    pub no_run: bool,
+    /// Show the results of every test binary, not only up to the first failing one
+    #[arg(long)]
+    pub no_fail_fast: bool,
+    /// Run the tests again even when their binaries and arguments did not change
+    #[arg(long)]
+    pub rerun: bool,
+    /// Arguments for the test binaries
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+/// One test binary's recorded run.
+struct Outcome {
+    binary: UnitId,
+    cached: bool,
+    status: i32,
+    output: String,
+}
+
+/// `libnix-tui test`.
+pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
+    let mut request = args.build.request();
+    let cargo = &mut request.cargo;
+    cargo.verb = CargoVerb::Test;
+    cargo.tests = args.tests.clone();
+    cargo.all_tests = args.all_tests;
+    cargo.all_bins = args.all_bins;
+    cargo.all_examples = args.all_examples;
+    cargo.test_runs = (!args.no_run).then(|| TestRuns {
+        args: args.args.clone(),
+        salt: args.rerun.then(fresh_salt),
+    });
+    let (code, state) = build_with_diagnostics(&args.build, request)?;
+    let Some(plan) = state.plan.as_ref().filter(|_| code == 0) else {
+        return Ok(code);
+    };
+    if args.no_run {
+        for &root in plan
+            .roots
+            .iter()
+            .filter(|&&r| plan.units[r].kind == UnitKind::Test)
+        {
+            let path = binary_path(plan, &state, root);
+            let target = describe_target(plan, root);
+            eprintln!("  Executable {target} ({})", path.display());
+        }
+        return Ok(0);
+    }
+    let outcomes = plan
+        .roots
+        .iter()
+        .filter(|&&r| plan.units[r].kind == UnitKind::TestRun)
+        .map(|&run| read_outcome(plan, &state, run))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let selects_targets = args.build.lib
+        || !args.build.bins.is_empty()
+        || !args.build.examples.is_empty()
+        || !args.tests.is_empty()
+        || args.all_tests
+        || args.all_bins
+        || args.all_examples;
+    let has_lib_tests = outcomes
+        .iter()
+        .any(|o| matches!(test_target(plan, o.binary), TestTarget::Lib));
+    let code = match args.build.message_format {
+        MessageFormat::Human => print_human(plan, &state, &outcomes, args.no_fail_fast),
+        MessageFormat::Json => print_json(plan, &outcomes),
+    };
+    if !selects_targets && has_lib_tests {
+        eprintln!("note: doc tests are not run through Nix yet: `cargo test --doc` runs them");
+    }
+    Ok(code)
+}
+
+fn fresh_salt() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos}-{}", std::process::id())
+}
+
+fn read_outcome(plan: &BuildPlan, state: &BuildState, run: UnitId) -> anyhow::Result<Outcome> {
+    let out = state.units[run]
+        .out_path
+        .as_deref()
+        .ok_or_else(|| anyhow::anyhow!("no store path for test run {}", plan.units[run].key))?;
+    let read = |name: &str| {
+        let path = Path::new(out).join(name);
+        std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    };
+    let status = String::from_utf8_lossy(&read("status")?).trim().parse()?;
+    Ok(Outcome {
+        binary: plan.units[run].deps[0].unit,
+        cached: state.units[run].status == UnitStatus::Cached,
+        status,
+        output: String::from_utf8_lossy(&read("output")?).into_owned(),
+    })
+}
+
+fn binary_path(plan: &BuildPlan, state: &BuildState, binary: UnitId) -> PathBuf {
+    Path::new(state.units[binary].out_path.as_deref().unwrap_or_default())
+        .join("bin")
+        .join(&plan.units[binary].target_name)
+}
+
+/// What kind of target a test binary was built from, as Cargo's flags name it.
+pub(super) enum TestTarget {
+    Lib,
+    Bin,
+    Integration,
+}
+
+pub(super) fn test_target(plan: &BuildPlan, binary: UnitId) -> TestTarget {
+    let unit = &plan.units[binary];
+    let src = unit.src_path.to_string_lossy();
+    if !unit.crate_types.iter().any(|t| t == "bin") {
+        TestTarget::Lib
+    } else if src == "src/main.rs" || src.starts_with("src/bin/") {
+        TestTarget::Bin
+    } else {
+        TestTarget::Integration
+    }
+}
+
+/// Cargo's words for a test binary: `unittests src/lib.rs`, `tests/cli.rs`.
+fn describe_target(plan: &BuildPlan, binary: UnitId) -> String {
+    let src = plan.units[binary].src_path.display();
+    match test_target(plan, binary) {
+        TestTarget::Integration => src.to_string(),
+        TestTarget::Lib | TestTarget::Bin => format!("unittests {src}"),
+    }
+}
+
+/// The flag that selects this binary again: `--lib`, `--bin calc`, `--test cli`.
+fn rerun_flag(plan: &BuildPlan, binary: UnitId) -> String {
+    let name = &plan.units[binary].target_name;
+    match test_target(plan, binary) {
+        TestTarget::Lib => "--lib".to_string(),
+        TestTarget::Bin => format!("--bin {name}"),
+        TestTarget::Integration => format!("--test {name}"),
+    }
+}
+
+/// `(passed, failed, ignored)` of every `test result:` line the test harness printed.
+pub fn harness_results(output: &str) -> Vec<(u64, u64, u64)> {
+    output
+        .lines()
+        .filter_map(|line| line.strip_prefix("test result: "))
+        .filter_map(|line| {
+            let number = |word: &str| {
+                line.split(';').find_map(|part| {
+                    part.trim()
+                        .strip_suffix(word)?
+                        .rsplit(' ')
+                        .next()?
+                        .parse()
+                        .ok()
+                })
+            };
+            Some((number(" passed")?, number(" failed")?, number(" ignored")?))
+        })
+        .collect()
+}
+
+/// The binary's counts: its harness's last summary line.
+fn counts(output: &str) -> Option<(u64, u64, u64)> {
+    harness_results(output).last().copied()
+}
+
+fn print_human(
+    plan: &BuildPlan,
+    state: &BuildState,
+    outcomes: &[Outcome],
+    no_fail_fast: bool,
+) -> i32 {
+    let mut failed = Vec::new();
+    let stdout = std::io::stdout();
+    for outcome in outcomes {
+        let cached = match (outcome.cached, counts(&outcome.output)) {
+            (false, _) => String::new(),
+            (true, Some((passed, failed, _))) if failed > 0 => {
+                format!(" [cached: {passed} passed, {failed} failed]")
+            }
+            (true, Some((passed, _, _))) => format!(" [cached: {passed} passed]"),
+            (true, None) => " [cached]".to_string(),
+        };
+        eprintln!(
+            "{:>12} {} ({}){cached}",
+            "Running",
+            describe_target(plan, outcome.binary),
+            binary_path(plan, state, outcome.binary).display()
+        );
+        let mut out = stdout.lock();
+        // A reader that stopped early (`| head`) is not an error.
+        let _ = out.write_all(outcome.output.as_bytes());
+        let _ = out.flush();
+        if outcome.status != 0 {
+            failed.push(rerun_flag(plan, outcome.binary));
+            if !no_fail_fast {
+                break;
+            }
+        }
+    }
+    match failed.as_slice() {
+        [] => 0,
+        [one] if !no_fail_fast => {
+            eprintln!("error: test failed, to rerun pass `{one}`");
+            101
+        }
+        several => {
+            let plural = if several.len() == 1 { "" } else { "s" };
+            eprintln!("error: {} target{plural} failed:", several.len());
+            for flag in several {
+                eprintln!("    `{flag}`");
+            }
+            101
+        }
+    }
+}
+
+/// One line per test binary: its counts and output, and whether the result was recorded
+/// by an earlier run.
+fn print_json(plan: &BuildPlan, outcomes: &[Outcome]) -> i32 {
+    let mut code = 0;
+    for outcome in outcomes {
+        let unit = &plan.units[outcome.binary];
+        let package = plan.package_of(outcome.binary);
+        let (passed, failed, ignored) = match counts(&outcome.output) {
+            Some((p, f, i)) => (Some(p), Some(f), Some(i)),
+            None => (None, None, None),
+        };
+        let line = json!({
+            "reason": "test-binary-finished",
+            "package": package.name,
+            "version": package.version,
+            "target_name": unit.target_name,
+            "target": describe_target(plan, outcome.binary),
+            "cached": outcome.cached,
+            "exit_code": outcome.status,
+            "success": outcome.status == 0,
+            "passed": passed,
+            "failed": failed,
+            "ignored": ignored,
+            "output": outcome.output,
+        });
+        println!("{line}");
+        if outcome.status != 0 {
+            code = 101;
+        }
+    }
+    code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_harness_summary_gives_the_counts() {
+        let output = "running 3 tests\n...\ntest result: FAILED. 1 passed; 1 failed; 1 ignored; \
+                      0 measured; 0 filtered out; finished in 0.00s\n\n";
+        assert_eq!(counts(output), Some((1, 1, 1)));
+        assert_eq!(counts("thread 'main' panicked"), None);
+    }
+}

@@ -1,0 +1,212 @@
+//! `libnix-tui test`: test binaries and their runs as derivations. Output and exit status
+//! as `cargo test`'s, results of unchanged binaries from the store, `--rerun` runs again,
+//! and pass/fail counts equal Cargo's on a real crates.io crate.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use common::{copy_fixture, libnix_tui};
+use libnix_tui::cli::test::harness_results as results;
+
+fn libnix_test(project: &Path, extra: &[&str]) -> Output {
+    libnix_tui()
+        .arg("test")
+        .arg("--manifest-path")
+        .arg(project.join("Cargo.toml"))
+        .args(extra)
+        .output()
+        .expect("run libnix-tui test")
+}
+
+fn cargo_test(project: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO"))
+        .arg("test")
+        .arg("--manifest-path")
+        .arg(project.join("Cargo.toml"))
+        .args(extra)
+        .env("CARGO_TARGET_DIR", project.join("target/cargo"))
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("run cargo test")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The harness's lines without timings and thread ids, sorted: they differ from run to
+/// run, and so does the order in which parallel tests finish.
+fn comparable(stdout: &str) -> Vec<String> {
+    let mut lines: Vec<String> = stdout
+        .lines()
+        .map(|line| match line.find("; finished in ") {
+            Some(at) => line[..at].to_string(),
+            None => line.to_string(),
+        })
+        .filter(|line| !line.starts_with("thread '"))
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn a_failing_suite_prints_and_exits_as_cargo_test() {
+    let project = copy_fixture("verbs");
+    let ours = libnix_test(project.path(), &[]);
+    let cargos = cargo_test(project.path(), &[]);
+    assert_eq!(cargos.status.code(), Some(101));
+    assert_eq!(ours.status.code(), Some(101), "{}", text(&ours.stderr));
+    assert_eq!(
+        comparable(&text(&ours.stdout)),
+        comparable(&text(&cargos.stdout)),
+        "stdout as cargo test's, up to the first failing binary"
+    );
+    let stderr = text(&ours.stderr);
+    assert!(
+        stderr.contains("error: test failed, to rerun pass `--test failing`"),
+        "{stderr}"
+    );
+    assert!(text(&ours.stdout).contains("captured before the failure"));
+
+    // The failing result is recorded too: nothing runs again, the output is the same.
+    let again = libnix_test(project.path(), &[]);
+    assert_eq!(again.status.code(), Some(101));
+    assert!(
+        text(&again.stderr).contains("tests/failing.rs")
+            && text(&again.stderr).contains("[cached: 1 passed, 1 failed]"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert_eq!(
+        comparable(&text(&again.stdout)),
+        comparable(&text(&ours.stdout))
+    );
+}
+
+#[test]
+fn unchanged_test_binaries_are_not_run_again_unless_asked() {
+    let project = copy_fixture("verbs");
+    let select = ["--lib", "--test", "cli"];
+    let first = libnix_test(project.path(), &select);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(
+        !text(&first.stderr).contains("[cached"),
+        "{}",
+        text(&first.stderr)
+    );
+    assert_eq!(results(&text(&first.stdout)), [(2, 0, 1), (1, 0, 0)]);
+
+    let second = libnix_test(project.path(), &select);
+    let stderr = text(&second.stderr);
+    assert!(
+        stderr.contains("unittests src/lib.rs") && stderr.contains("[cached: 2 passed]"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("[cached: 1 passed]"), "{stderr}");
+    assert_eq!(
+        text(&second.stdout),
+        text(&first.stdout),
+        "the recorded output, as it was"
+    );
+
+    let rerun = libnix_test(project.path(), &[&select[..], &["--rerun"]].concat());
+    assert!(rerun.status.success());
+    assert!(
+        !text(&rerun.stderr).contains("[cached"),
+        "{}",
+        text(&rerun.stderr)
+    );
+
+    // Test arguments are inputs of the run: new arguments, a new run.
+    let filtered = libnix_test(project.path(), &["--lib", "--", "adds_negatives"]);
+    assert!(
+        !text(&filtered.stderr).contains("[cached"),
+        "{}",
+        text(&filtered.stderr)
+    );
+    assert_eq!(results(&text(&filtered.stdout)), [(1, 0, 0)]);
+}
+
+#[test]
+fn integration_tests_see_the_binaries_and_the_package_source_read_only() {
+    let project = copy_fixture("verbs");
+    let output = libnix_test(
+        project.path(),
+        &[
+            "--test",
+            "cli",
+            "--test",
+            "manifest_dir",
+            "--message-format",
+            "json",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let binaries: Vec<Value> = text(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["reason"] == "test-binary-finished")
+        .collect();
+    let summary: Vec<(String, u64, bool)> = binaries
+        .iter()
+        .map(|b| {
+            (
+                b["target_name"].as_str().unwrap_or_default().to_string(),
+                b["passed"].as_u64().unwrap_or_default(),
+                b["success"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("cli".to_string(), 1, true),
+            ("manifest_dir".to_string(), 1, true)
+        ]
+    );
+
+    let writes = libnix_test(
+        project.path(),
+        &["--test", "manifest_dir", "--", "--ignored"],
+    );
+    assert_eq!(writes.status.code(), Some(101));
+    let stdout = text(&writes.stdout);
+    assert!(
+        stdout.contains("the tests wrote into their package's source directory")
+            && stdout.contains("    written.txt"),
+        "{stdout}"
+    );
+    let left_behind: Vec<_> = std::fs::read_dir("/nix/store")
+        .expect("read the store")
+        .flatten()
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .ends_with("-calc-0.1.0-src")
+        })
+        .filter(|entry| entry.path().join("written.txt").exists())
+        .map(|entry| entry.path())
+        .collect();
+    assert!(
+        left_behind.is_empty(),
+        "the store copy keeps what the test wrote: {left_behind:?}"
+    );
+}
+
+#[test]
+fn counts_equal_cargos_on_a_crates_io_crate() {
+    let project = copy_fixture("semver");
+    let select = ["--lib", "--tests"];
+    let ours = libnix_test(project.path(), &select);
+    let cargos = cargo_test(project.path(), &select);
+    assert!(ours.status.success(), "{}", text(&ours.stderr));
+    assert!(cargos.status.success());
+    let expected = results(&text(&cargos.stdout));
+    assert_eq!(expected.len(), 5, "semver's lib and four integration tests");
+    assert_eq!(results(&text(&ours.stdout)), expected);
+}
