@@ -176,10 +176,13 @@ envify() {
 }
 
 runBuildScript() {
-  local linksNames linksRuns i key value line body prefix
+  local linksNames linksRuns i key value line body prefix declaredEnv
   local unitEnv=(OUT_DIR="$out/out" CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml"
     NUM_JOBS="${NIX_BUILD_CORES:-1}" RUSTDOC="${RUSTC%rustc}rustdoc")
   readList linksName linksNames
+  # The rerun-if-env-changed variables it declared last time, from the user's environment:
+  # below Cargo.dependencies.nix and Cargo's own, as they are in Cargo's environment.
+  readList declaredEnv declaredEnv
   readList linksRun linksRuns
   for i in "${!linksNames[@]}"; do
     prefix="DEP_$(envify "${linksNames[$i]}")_"
@@ -201,7 +204,7 @@ runBuildScript() {
   mkdir -p "$out/out"
   cd "$src"
   local status=0
-  env -- "${userEnv[@]}" "${unitEnv[@]}" "$buildScript/bin/build-script-build" >"$out/output" || status=$?
+  env -- "${declaredEnv[@]}" "${userEnv[@]}" "${unitEnv[@]}" "$buildScript/bin/build-script-build" >"$out/output" || status=$?
   # Show what the script said, as `cargo build -vv` would, and surface its warnings.
   local failed=""
   while IFS= read -r line || [ -n "$line" ]; do

@@ -71,6 +71,52 @@ let
       pathSource package
   ) plan.packages;
 
+  hasPrefix = prefix: s: builtins.substring 0 (builtins.stringLength prefix) s == prefix;
+
+  # Only `files` (paths relative to the package; a directory with all it holds) of a path
+  # package: a build script's source, so editing other files does not rerun it.
+  narrowedSource =
+    package: files:
+    let
+      root = toString (sourcePath package.source.path);
+      relative = path: builtins.substring (builtins.stringLength root + 1) (-1) (toString path);
+    in
+    builtins.path {
+      name = "${package.name}-${package.version}-build-src";
+      path = sourcePath package.source.path;
+      filter =
+        path: type:
+        let
+          rel = relative path;
+        in
+        builtins.any (f: rel == f || hasPrefix "${rel}/" f || hasPrefix "${f}/" rel) files;
+    };
+
+  # A compile takes the files plan.json lists, or the whole package.
+  compileSource =
+    u:
+    if u.sourceFiles or null == null then
+      sources.${u.package}
+    else
+      narrowedSource plan.packages.${u.package} u.sourceFiles;
+
+  # A run takes what it declared when its record is of this very build script; it stays on
+  # the whole package while that is still what it last ran with (a switch would rerun it).
+  runSource =
+    u:
+    let
+      learnt = u.rerunIfChanged or null;
+      whole = sources.${u.package};
+    in
+    if
+      learnt == null
+      || learnt.script != (unitAt u.buildScript).outPath
+      || toString whole == learnt.previousSource
+    then
+      whole
+    else
+      narrowedSource plan.packages.${u.package} learnt.files;
+
   unitCount = builtins.length plan.units;
   unitAt = i: builtins.elemAt units i;
   units = builtins.genList (i: mkUnit (builtins.elemAt plan.units i)) unitCount;
@@ -80,7 +126,11 @@ let
     u:
     {
       buildScript = unitAt u.buildScript;
+      src = runSource u;
     }
+    // indexed "declaredEnv" (
+      map (name: "${name}=${u.declaredEnv.${name}}") (builtins.attrNames (u.declaredEnv or { }))
+    )
     // indexed "linksName" (map (l: l.links) u.linksDeps)
     // indexed "linksRun" (map (l: unitAt l.unit) u.linksDeps);
 
@@ -91,6 +141,7 @@ let
       inherit (u) targetKind targetName;
       passLinkLib = flag u.passLinkLib;
       incrementalDir = if u.incrementalDir == null then "" else u.incrementalDir;
+      src = compileSource u;
     }
     // indexed "rustcArg" u.rustcArgs
     // indexed "extern" (map (e: "${e.name}=${unitAt e.unit}/${e.file}") u.externs)
@@ -114,7 +165,6 @@ let
     tc.mkUnitDerivation (
       {
         inherit (u) name;
-        src = sources.${u.package};
         libnixUnit = u.kind;
         rustcIdentity = plan.toolchain.identity;
         nativeDeps = overrides.depsFor package.name package.version;

@@ -66,6 +66,14 @@ impl Layout {
         self.libnix_dir.join("incremental").join(unit_key)
     }
 
+    /// What the last build of a unit learnt for the next plan (a build script's
+    /// declarations): `target/libnix/learnt/<unit key>.json`.
+    pub fn learnt_file(&self, unit_key: &str) -> PathBuf {
+        self.libnix_dir
+            .join("learnt")
+            .join(format!("{unit_key}.json"))
+    }
+
     /// The record of the last build, read by `doctor`: `target/libnix/last-build.json`.
     pub fn last_build(&self) -> PathBuf {
         self.libnix_dir.join("last-build.json")

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::cargo_env::{extern_file, rustc_args, unit_env};
+use super::rerun::{RunSource, build_script_files, run_inputs};
 use super::{EmitError, SourcePaths};
 use crate::backend::layout::{GENERATED_MARKER, Layout};
 use crate::backend::plan::{BuildPlan, Package, PackageSource, Unit, UnitId, UnitKind};
@@ -82,6 +83,11 @@ pub struct RunJson<'a> {
     #[serde(flatten)]
     pub common: UnitCommonJson<'a>,
     pub build_script: Option<UnitId>,
+    /// The source narrowed to what the run declared last time, while that still holds;
+    /// `None`: the whole package.
+    pub rerun_if_changed: Option<RunSource>,
+    /// The `rerun-if-env-changed` variables it declared, with their values now (set ones).
+    pub declared_env: BTreeMap<String, String>,
     /// The runs of `links` packages this run depends on (their `DEP_<links>_*` values).
     pub links_deps: Vec<LinksDepJson>,
 }
@@ -111,6 +117,8 @@ pub struct CompileJson<'a> {
     /// The file dependents pass to `--extern`, relative to the output.
     #[serde(rename = "extern")]
     pub extern_file: Option<String>,
+    /// The only files of the package the compile reads (relative to it); `None`: all.
+    pub source_files: Option<Vec<String>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -154,7 +162,7 @@ pub fn plan_json<'a>(
         profile: &plan.profile_dir,
         packages,
         units: (0..plan.units.len())
-            .map(|id| unit_json(plan, toolchain, &packages_with_lib, id))
+            .map(|id| unit_json(plan, toolchain, &packages_with_lib, paths, id))
             .collect(),
         roots: plan
             .roots
@@ -183,8 +191,11 @@ fn unit_json<'a>(
     plan: &'a BuildPlan,
     toolchain: &Toolchain,
     packages_with_lib: &[&str],
+    paths: &SourcePaths,
     id: UnitId,
 ) -> UnitJson<'a> {
+    // What earlier builds learnt holds on this machine only: an export takes whole packages.
+    let narrow = *paths == SourcePaths::Absolute;
     let unit = &plan.units[id];
     let package = plan.package_of(id);
     let common = UnitCommonJson {
@@ -211,10 +222,17 @@ fn unit_json<'a>(
                     })
                 })
                 .collect();
+            let (rerun_if_changed, declared_env) = if narrow {
+                run_inputs(plan, unit, package)
+            } else {
+                Default::default()
+            };
             return UnitJson::Run(RunJson {
                 common,
                 build_script: plan.dep_of_kind(id, UnitKind::BuildScript),
                 links_deps,
+                rerun_if_changed,
+                declared_env,
             });
         }
         UnitKind::Lib if unit.crate_types.iter().any(|t| t == "cdylib") => "cdylib",
@@ -255,6 +273,7 @@ fn unit_json<'a>(
             || !packages_with_lib.contains(&unit.package.as_str()),
         incremental_dir: incremental_dir(plan, toolchain, id),
         extern_file: extern_file(unit),
+        source_files: narrow.then(|| build_script_files(unit, package)).flatten(),
     })
 }
 

@@ -207,6 +207,13 @@ pub async fn prepare(
     })
 }
 
+/// Keep what the build learnt for the next plan (build scripts' declarations).
+fn learn(prepared: &Prepared, events: &UnboundedSender<BackendEvent>) {
+    for problem in emit::rerun::learn(&prepared.plan, &prepared.unit_paths) {
+        let _ = events.send(BackendEvent::Warning(problem));
+    }
+}
+
 /// [`prepare`], telling the consumers about a failure as a finished build would: an
 /// `Error` with the reason, then `Finished`.
 pub async fn prepare_or_report(
@@ -260,6 +267,7 @@ pub async fn realise(
             {
                 register_roots(prepared, &request.nix).await?;
                 link_outputs(prepared)?;
+                learn(prepared, events);
                 let _ = events.send(BackendEvent::Finished {
                     success: true,
                     exit_code: Some(0),
@@ -328,6 +336,9 @@ pub async fn realise(
     let success = status.success() && !cancelled;
     if success && only.is_none() {
         link_outputs(prepared)?;
+    }
+    if success {
+        learn(prepared, events);
     }
     let _ = events.send(BackendEvent::Finished {
         success,
