@@ -92,30 +92,26 @@ let
         builtins.any (f: rel == f || hasPrefix "${rel}/" f || hasPrefix "${f}/" rel) files;
     };
 
-  # A compile takes the files plan.json lists, or the whole package.
-  compileSource =
-    u:
-    if u.sourceFiles or null == null then
-      sources.${u.package}
+  # A unit takes the files plan.json narrows it to, or the whole package; it keeps the
+  # whole package while that is still the source it was last built from (a switch would
+  # rebuild it and its dependents once, for nothing).
+  unitSource =
+    u: narrowed:
+    let
+      whole = sources.${u.package};
+    in
+    if narrowed == null || toString whole == narrowed.previousSource then
+      whole
     else
-      narrowedSource plan.packages.${u.package} u.sourceFiles;
+      narrowedSource plan.packages.${u.package} narrowed.files;
 
-  # A run takes what it declared when its record is of this very build script; it stays on
-  # the whole package while that is still what it last ran with (a switch would rerun it).
-  runSource =
+  # A run's record counts only when it is of this very build script.
+  runNarrowed =
     u:
     let
       learnt = u.rerunIfChanged or null;
-      whole = sources.${u.package};
     in
-    if
-      learnt == null
-      || learnt.script != (unitAt u.buildScript).outPath
-      || toString whole == learnt.previousSource
-    then
-      whole
-    else
-      narrowedSource plan.packages.${u.package} learnt.files;
+    if learnt == null || learnt.script != (unitAt u.buildScript).outPath then null else learnt;
 
   unitCount = builtins.length plan.units;
   unitAt = i: builtins.elemAt units i;
@@ -126,7 +122,7 @@ let
     u:
     {
       buildScript = unitAt u.buildScript;
-      src = runSource u;
+      src = unitSource u (runNarrowed u);
     }
     // indexed "declaredEnv" (
       map (name: "${name}=${u.declaredEnv.${name}}") (builtins.attrNames (u.declaredEnv or { }))
@@ -141,7 +137,7 @@ let
       inherit (u) targetKind targetName;
       passLinkLib = flag u.passLinkLib;
       incrementalDir = if u.incrementalDir == null then "" else u.incrementalDir;
-      src = compileSource u;
+      src = unitSource u (u.narrowedSource or null);
     }
     // indexed "rustcArg" u.rustcArgs
     // indexed "extern" (map (e: "${e.name}=${unitAt e.unit}/${e.file}") u.externs)

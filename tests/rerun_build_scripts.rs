@@ -120,4 +120,14 @@ fn a_new_module_of_the_build_script_is_picked_up() {
         ])
     );
     assert_eq!(run_nix_built(dir, "silent"), "from script from-extra\n");
+
+    // Now compiled from what rustc read (dep-info): after one switch off the whole
+    // package, editing src/main.rs no longer recompiles the build script.
+    edit(dir, "silent/src/main.rs");
+    rebuilt(dir, &salt, None);
+    edit(dir, "silent/src/main.rs");
+    assert_eq!(
+        rebuilt(dir, &salt, None),
+        units(&[("silent", "bin"), ("silent", "build-script-run")])
+    );
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::cargo_env::{extern_file, rustc_args, unit_env};
-use super::rerun::{RunSource, build_script_files, run_inputs};
+use super::rerun::{Narrowed, RunSource, build_script_source, run_inputs};
 use super::{EmitError, SourcePaths};
 use crate::backend::layout::{GENERATED_MARKER, Layout};
 use crate::backend::plan::{BuildPlan, Package, PackageSource, Unit, UnitId, UnitKind};
@@ -117,8 +117,8 @@ pub struct CompileJson<'a> {
     /// The file dependents pass to `--extern`, relative to the output.
     #[serde(rename = "extern")]
     pub extern_file: Option<String>,
-    /// The only files of the package the compile reads (relative to it); `None`: all.
-    pub source_files: Option<Vec<String>>,
+    /// The only files of the package the compile reads; `None`: all.
+    pub narrowed_source: Option<Narrowed>,
 }
 
 #[derive(Debug, Serialize)]
@@ -273,7 +273,9 @@ fn unit_json<'a>(
             || !packages_with_lib.contains(&unit.package.as_str()),
         incremental_dir: incremental_dir(plan, toolchain, id),
         extern_file: extern_file(unit),
-        source_files: narrow.then(|| build_script_files(unit, package)).flatten(),
+        narrowed_source: narrow
+            .then(|| build_script_source(plan, unit, package))
+            .flatten(),
     })
 }
 

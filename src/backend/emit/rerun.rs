@@ -2,7 +2,8 @@
 //! takes, and what a finished build learnt for the next plan.
 //!
 //! - The compile of `build.rs` takes only `build.rs` when that file cannot make rustc read
-//!   another one (no `mod`, `include*!` or `#[path]` in it); otherwise the whole package.
+//!   another one (no `mod`, `include*!` or `#[path]` in it); otherwise the files rustc's
+//!   dep-info listed last time, while none of them changed; otherwise the whole package.
 //! - The run takes what it declared last time with `rerun-if-changed` (plus Cargo.toml),
 //!   or the whole package when it declared nothing or its record is stale (Cargo's rule).
 //!   Its record, `target/libnix/learnt/<run unit>.json`, is written after each successful
@@ -12,7 +13,9 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::backend::UnitPaths;
 use crate::backend::layout::Layout;
@@ -43,9 +46,29 @@ fn is_local(package: &Package) -> bool {
     !matches!(package.source, PackageSource::Registry { .. })
 }
 
-/// The files the compile of a local build script takes, relative to its package, or `None`
-/// for the whole package.
-pub fn build_script_files(unit: &Unit, package: &Package) -> Option<Vec<String>> {
+/// What the compile of a build script read (rustc's dep-info), as it was then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LearntCompile {
+    /// The source it was compiled from (see [`LearntRun::source`]).
+    pub source: String,
+    /// Paths relative to the package, with the SHA-256 of what was read.
+    pub files: BTreeMap<String, String>,
+}
+
+/// The files a derivation takes instead of its whole package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Narrowed {
+    /// Relative to the package; a directory with all it holds.
+    pub files: Vec<String>,
+    /// While the whole package's source is still this one, the derivation keeps it (a
+    /// switch would change it and rebuild it and its dependents once, for nothing).
+    pub previous_source: Option<String>,
+}
+
+/// The files the compile of a local build script takes, or `None` for the whole package.
+pub fn build_script_source(plan: &BuildPlan, unit: &Unit, package: &Package) -> Option<Narrowed> {
     if unit.kind != UnitKind::BuildScript || !is_local(package) {
         return None;
     }
@@ -54,7 +77,41 @@ pub fn build_script_files(unit: &Unit, package: &Package) -> Option<Vec<String>>
         .iter()
         .any(|word| contains_word(&text, word))
         || has_path_attribute(&text);
-    (!reads_more).then(|| vec![unit.src_path.display().to_string()])
+    if !reads_more {
+        return Some(Narrowed {
+            files: vec![unit.src_path.display().to_string()],
+            previous_source: None,
+        });
+    }
+    // rustc read these and nothing else; unchanged, they make it read the same again.
+    let learnt: LearntCompile = read_record(&Layout::of(plan), &unit.key)?;
+    let unchanged = learnt.files.iter().all(|(file, sha256)| {
+        std::fs::read(package.manifest_dir.join(file))
+            .is_ok_and(|bytes| hex_sha256(&bytes) == *sha256)
+    });
+    unchanged.then(|| Narrowed {
+        files: learnt.files.into_keys().collect(),
+        previous_source: Some(learnt.source),
+    })
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The files a dep-info file lists (its rules without prerequisites), relative to the
+/// directory rustc ran in; files outside it are left out.
+fn dep_info_files(dep_info: &str, dir: &Path) -> Vec<String> {
+    dep_info
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.strip_suffix(':'))
+        .map(|file| file.replace("\\ ", " "))
+        .filter_map(|file| inside_package(dir, &file))
+        .collect()
 }
 
 /// `#[path = ...]`, also inside `cfg_attr(..., path = ...)`.
@@ -80,10 +137,12 @@ fn contains_word(text: &str, word: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunSource {
+    /// The build script's output the record is of: another script's declarations count
+    /// for nothing.
     pub script: String,
-    pub previous_source: String,
-    /// The declared paths inside the package, relative to it, and Cargo.toml.
-    pub files: Vec<String>,
+    /// The declared paths inside the package and Cargo.toml.
+    #[serde(flatten)]
+    pub narrowed: Narrowed,
 }
 
 /// The narrowed source of a run and the values of the variables it declared, from its
@@ -94,7 +153,7 @@ pub fn run_inputs(
     package: &Package,
 ) -> (Option<RunSource>, BTreeMap<String, String>) {
     let Some(learnt) = is_local(package)
-        .then(|| read_learnt(&Layout::of(plan), &unit.key))
+        .then(|| read_record::<LearntRun>(&Layout::of(plan), &unit.key))
         .flatten()
     else {
         return (None, BTreeMap::new());
@@ -122,8 +181,10 @@ pub fn run_inputs(
     files.dedup();
     let source = RunSource {
         script: learnt.script,
-        previous_source: learnt.source,
-        files,
+        narrowed: Narrowed {
+            files,
+            previous_source: Some(learnt.source),
+        },
     };
     (Some(source), env)
 }
@@ -151,9 +212,30 @@ fn inside_package(package_dir: &Path, declared: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
-fn read_learnt(layout: &Layout, unit_key: &str) -> Option<LearntRun> {
+fn read_record<T: DeserializeOwned>(layout: &Layout, unit_key: &str) -> Option<T> {
     let bytes = std::fs::read(layout.learnt_file(unit_key)).ok()?;
     serde_json::from_slice(&bytes).ok()
+}
+
+/// Write a record unless it says the same already.
+fn write_record<T: Serialize + DeserializeOwned + PartialEq>(
+    layout: &Layout,
+    unit_key: &str,
+    record: &T,
+) -> Result<(), String> {
+    if read_record::<T>(layout, unit_key).as_ref() == Some(record) {
+        return Ok(());
+    }
+    let file = layout.learnt_file(unit_key);
+    serde_json::to_vec_pretty(record)
+        .map_err(std::io::Error::other)
+        .and_then(|json| {
+            if let Some(dir) = file.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            super::library::replace_if_changed(&file, &json)
+        })
+        .map_err(|error| format!("{}: {error}", file.display()))
 }
 
 /// The `rerun-if-changed` and `rerun-if-env-changed` values in a build script's output,
@@ -185,55 +267,55 @@ fn drv_attribute(drv: &str, name: &str) -> Option<String> {
     (!value.contains('\\')).then(|| value.to_string())
 }
 
-/// After a successful build: record what every run of a local build script declared, for
-/// the next plan. A record that cannot be made is left out (the run then takes the whole
-/// package); returns what went wrong, for a warning.
+/// After a successful build: record what the compile of every local build script read and
+/// what every run of one declared, for the next plan. A record that cannot be made is left
+/// out (its unit then takes the whole package); returns what went wrong, for a warning.
 pub fn learn(plan: &BuildPlan, unit_paths: &[UnitPaths]) -> Vec<String> {
     let layout = Layout::of(plan);
     let mut problems = Vec::new();
     for paths in unit_paths {
         let unit = &plan.units[paths.unit];
-        if unit.kind != UnitKind::BuildScriptRun || !is_local(plan.package_of(paths.unit)) {
+        if !is_local(plan.package_of(paths.unit)) {
             continue;
         }
-        let Ok(output) = std::fs::read_to_string(Path::new(&paths.out_path).join("output")) else {
-            continue;
+        let out = Path::new(&paths.out_path);
+        let record = match unit.kind {
+            UnitKind::BuildScript => learn_compile(out, &paths.drv_path)
+                .map(|learnt| write_record(&layout, &unit.key, &learnt)),
+            UnitKind::BuildScriptRun => learn_run(out, &paths.drv_path)
+                .map(|learnt| write_record(&layout, &unit.key, &learnt)),
+            _ => None,
         };
-        let drv = std::fs::read_to_string(&paths.drv_path).unwrap_or_default();
-        let (Some(script), Some(source)) = (
-            drv_attribute(&drv, "buildScript"),
-            drv_attribute(&drv, "src"),
-        ) else {
-            problems.push(format!(
-                "{}: no buildScript or src in its derivation",
-                paths.drv_path
-            ));
-            continue;
-        };
-        let (rerun_if_changed, rerun_if_env_changed) = declarations(&output);
-        let learnt = LearntRun {
-            script,
-            source,
-            rerun_if_changed,
-            rerun_if_env_changed,
-        };
-        if read_learnt(&layout, &unit.key).as_ref() == Some(&learnt) {
-            continue;
-        }
-        let file = layout.learnt_file(&unit.key);
-        let written = serde_json::to_vec_pretty(&learnt)
-            .map_err(std::io::Error::other)
-            .and_then(|json| {
-                if let Some(dir) = file.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
-                super::library::replace_if_changed(&file, &json)
-            });
-        if let Err(error) = written {
-            problems.push(format!("{}: {error}", file.display()));
+        if let Some(Err(problem)) = record {
+            problems.push(problem);
         }
     }
     problems
+}
+
+fn learn_compile(out: &Path, drv_path: &str) -> Option<LearntCompile> {
+    let dep_info = std::fs::read_to_string(out.join("bin/build-script-build.d")).ok()?;
+    let source = drv_attribute(&std::fs::read_to_string(drv_path).ok()?, "src")?;
+    let files = dep_info_files(&dep_info, Path::new(&source))
+        .into_iter()
+        .map(|file| {
+            let bytes = std::fs::read(Path::new(&source).join(&file)).ok()?;
+            Some((file, hex_sha256(&bytes)))
+        })
+        .collect::<Option<_>>()?;
+    Some(LearntCompile { source, files })
+}
+
+fn learn_run(out: &Path, drv_path: &str) -> Option<LearntRun> {
+    let output = std::fs::read_to_string(out.join("output")).ok()?;
+    let drv = std::fs::read_to_string(drv_path).ok()?;
+    let (rerun_if_changed, rerun_if_env_changed) = declarations(&output);
+    Some(LearntRun {
+        script: drv_attribute(&drv, "buildScript")?,
+        source: drv_attribute(&drv, "src")?,
+        rerun_if_changed,
+        rerun_if_env_changed,
+    })
 }
 
 #[cfg(test)]
@@ -283,6 +365,16 @@ mod tests {
         assert!(!has_path_attribute(
             "use std::path::Path; let path = Path::new(\"x\");"
         ));
+    }
+
+    #[test]
+    fn dep_info_files_relative_to_where_rustc_ran() {
+        let dep_info = "/nix/store/o-x/bin/build-script-build: build.rs extra.rs\n\n\
+                        build.rs:\nextra.rs:\nsub/my\\ file.rs:\n/usr/lib/x.rs:\n# env-dep:X=1\n";
+        assert_eq!(
+            dep_info_files(dep_info, Path::new("/nix/store/s-src")),
+            vec!["build.rs", "extra.rs", "sub/my file.rs"]
+        );
     }
 
     #[test]
