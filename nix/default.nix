@@ -89,7 +89,8 @@ let
         let
           rel = relative path;
         in
-        builtins.any (f: rel == f || hasPrefix "${rel}/" f || hasPrefix "${f}/" rel) files;
+        !(excluded package.source.exclude path)
+        && builtins.any (f: rel == f || hasPrefix "${rel}/" f || hasPrefix "${f}/" rel) files;
     };
 
   # A unit takes the files plan.json narrows it to, or the whole package; it keeps the
