@@ -24,6 +24,22 @@ let
     }
     // attrs;
 
+  # A local build script compiled from kept.txt alone, last built from `previousSource`.
+  localBuildScript =
+    previousSource:
+    unit {
+      key = "local-build-script";
+      name = "local-0.1.0-build-script";
+      package = "local";
+      targetKind = "build-script";
+      targetName = "build-script-build";
+      rustcArgs = [ ];
+      narrowedSource = {
+        files = [ "kept.txt" ];
+        inherit previousSource;
+      };
+    };
+
   plan = {
     toolchain = {
       mode = "host";
@@ -105,18 +121,7 @@ let
         ownRun = 1;
         incrementalDir = "/tmp/incremental";
       })
-      (unit {
-        key = "local-build-script";
-        name = "local-0.1.0-build-script";
-        package = "local";
-        targetKind = "build-script";
-        targetName = "build-script-build";
-        rustcArgs = [ ];
-        narrowedSource = {
-          files = [ "kept.txt" ];
-          previousSource = null;
-        };
-      })
+      (localBuildScript null)
       {
         key = "local-run";
         name = "local-0.1.0-build-script-run";
@@ -161,18 +166,12 @@ let
         plan
         // {
           units = plan.units ++ [
-            (unit {
-              key = "local-build-script-unchanged";
-              name = "local-0.1.0-build-script";
-              package = "local";
-              targetKind = "build-script";
-              targetName = "build-script-build";
-              rustcArgs = [ ];
-              narrowedSource = {
-                files = [ "kept.txt" ];
-                previousSource = builtins.unsafeDiscardStringContext (toString lib.src);
-              };
-            })
+            (
+              localBuildScript (builtins.unsafeDiscardStringContext (toString lib.src))
+              // {
+                key = "local-build-script-unchanged";
+              }
+            )
           ];
         }
       )
