@@ -118,6 +118,10 @@ mod tests {
             Path::new("/w/target/libnix/incremental/k")
         );
         assert_eq!(
+            layout.learnt_file("k"),
+            Path::new("/w/target/libnix/learnt/k.json")
+        );
+        assert_eq!(
             layout.last_build(),
             Path::new("/w/target/libnix/last-build.json")
         );
