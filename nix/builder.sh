@@ -178,10 +178,13 @@ envify() {
 }
 
 runBuildScript() {
-  local linksNames linksRuns i key value line body prefix
+  local linksNames linksRuns i key value line body prefix declaredEnv
   local unitEnv=(OUT_DIR="$out/out" CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml"
     NUM_JOBS="${NIX_BUILD_CORES:-1}" RUSTDOC="${RUSTC%rustc}rustdoc")
   readList linksName linksNames
+  # The rerun-if-env-changed variables it declared last time, from the user's environment:
+  # below Cargo.dependencies.nix and Cargo's own, as they are in Cargo's environment.
+  readList declaredEnv declaredEnv
   readList linksRun linksRuns
   for i in "${!linksNames[@]}"; do
     prefix="DEP_$(envify "${linksNames[$i]}")_"
@@ -204,7 +207,7 @@ runBuildScript() {
   cd "$src"
   local status=0
   local stderrFile="${TMPDIR:-/tmp}/build-script-stderr"
-  env -- "${userEnv[@]}" "${unitEnv[@]}" "$buildScript/bin/build-script-build" >"$out/output" 2>"$stderrFile" || status=$?
+  env -- "${declaredEnv[@]}" "${userEnv[@]}" "${unitEnv[@]}" "$buildScript/bin/build-script-build" >"$out/output" 2>"$stderrFile" || status=$?
   # Show what the script said, as `cargo build -vv` would, and surface its warnings; its
   # stderr last, as Cargo reports a failure: a panic ends the log however long stdout was.
   local failed=""

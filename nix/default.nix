@@ -85,6 +85,49 @@ let
       pathSource package
   ) plan.packages;
 
+  hasPrefix = prefix: s: builtins.substring 0 (builtins.stringLength prefix) s == prefix;
+
+  # Only `files` (paths relative to the package; a directory with all it holds) of a path
+  # package: a build script's source, so editing other files does not rerun it.
+  narrowedSource =
+    package: files:
+    let
+      root = toString (sourcePath package.source.path);
+      relative = path: builtins.substring (builtins.stringLength root + 1) (-1) (toString path);
+    in
+    builtins.path {
+      name = "${package.name}-${package.version}-build-src";
+      path = sourcePath package.source.path;
+      filter =
+        path: type:
+        let
+          rel = relative path;
+        in
+        !(excluded package.source.exclude path)
+        && builtins.any (f: rel == f || hasPrefix "${rel}/" f || hasPrefix "${f}/" rel) files;
+    };
+
+  # A unit takes the files plan.json narrows it to, or the whole package; it keeps the
+  # whole package while that is still the source it was last built from (a switch would
+  # rebuild it and its dependents once, for nothing).
+  unitSource =
+    u: narrowed:
+    let
+      whole = sources.${u.package};
+    in
+    if narrowed == null || toString whole == narrowed.previousSource then
+      whole
+    else
+      narrowedSource plan.packages.${u.package} narrowed.files;
+
+  # A run's record counts only when it is of this very build script.
+  runNarrowed =
+    u:
+    let
+      learnt = u.rerunIfChanged or null;
+    in
+    if learnt == null || learnt.script != (unitAt u.buildScript).outPath then null else learnt;
+
   unitCount = builtins.length plan.units;
   unitAt = i: builtins.elemAt units i;
   units = builtins.genList (i: mkUnit (builtins.elemAt plan.units i)) unitCount;
@@ -94,7 +137,11 @@ let
     u:
     {
       buildScript = unitAt u.buildScript;
+      src = unitSource u (runNarrowed u);
     }
+    // indexed "declaredEnv" (
+      map (name: "${name}=${u.declaredEnv.${name}}") (builtins.attrNames (u.declaredEnv or { }))
+    )
     // indexed "linksName" (map (l: l.links) u.linksDeps)
     // indexed "linksRun" (map (l: unitAt l.unit) u.linksDeps);
 
@@ -105,6 +152,7 @@ let
       inherit (u) targetKind targetName;
       passLinkLib = flag u.passLinkLib;
       incrementalDir = if u.incrementalDir == null then "" else u.incrementalDir;
+      src = unitSource u (u.narrowedSource or null);
     }
     // indexed "rustcArg" u.rustcArgs
     // indexed "extern" (map (e: "${e.name}=${unitAt e.unit}/${e.file}") u.externs)
@@ -139,7 +187,6 @@ let
     tc.mkUnitDerivation (
       {
         inherit (u) name;
-        src = sources.${u.package};
         libnixUnit = u.kind;
         rustcIdentity = plan.toolchain.identity;
         nativeDeps = overrides.depsFor package.name package.version;

@@ -24,6 +24,22 @@ let
     }
     // attrs;
 
+  # A local build script compiled from kept.txt alone, last built from `previousSource`.
+  localBuildScript =
+    previousSource:
+    unit {
+      key = "local-build-script";
+      name = "local-0.1.0-build-script";
+      package = "local";
+      targetKind = "build-script";
+      targetName = "build-script-build";
+      rustcArgs = [ ];
+      narrowedSource = {
+        files = [ "kept.txt" ];
+        inherit previousSource;
+      };
+    };
+
   plan = {
     toolchain = {
       mode = "host";
@@ -107,6 +123,22 @@ let
         ownRun = 1;
         incrementalDir = "/tmp/incremental";
       })
+      (localBuildScript null)
+      {
+        key = "local-run";
+        name = "local-0.1.0-build-script-run";
+        kind = "run";
+        package = "local";
+        env = { };
+        buildScript = 4;
+        linksDeps = [ ];
+        declaredEnv.FROM_SHELL = "x";
+        rerunIfChanged = {
+          script = "/nix/store/00000000000000000000000000000000-another-script";
+          files = [ "kept.txt" ];
+          previousSource = null;
+        };
+      }
     ];
     roots = [
       {
@@ -152,6 +184,26 @@ let
     }).units.reg-build-script.drvAttrs.src.drvAttrs.crate;
   cachedCrate = crateOf cachedCrateFile;
   downloadedCrate = crateOf "/nonexistent/reg-1.0.0.crate";
+  # The build script again, last built from the whole package as it is now.
+  unchanged = import ../default.nix {
+    planFile = builtins.toFile "plan.json" (
+      builtins.toJSON (
+        plan
+        // {
+          units = plan.units ++ [
+            (
+              localBuildScript (builtins.unsafeDiscardStringContext (toString lib.src))
+              // {
+                key = "local-build-script-unchanged";
+              }
+            )
+          ];
+        }
+      )
+    );
+    inherit depsFile;
+    projectRoot = ./project;
+  };
 
   attrsOf = key: result.units.${key}.drvAttrs;
   outOf = key: result.units.${key}.outPath;
@@ -164,7 +216,9 @@ let
     unitsAreKeyedByPlanKey =
       builtins.attrNames result.units == [
         "local-bin"
+        "local-build-script"
         "local-lib"
+        "local-run"
         "reg-build-script"
         "reg-run"
       ];
@@ -225,7 +279,17 @@ let
         "reg-run"
         "local-lib"
         "local-bin"
+        "local-build-script"
+        "local-run"
       ];
+    narrowedSourcesHoldOnlyTheirFiles =
+      builtins.attrNames (builtins.readDir (attrsOf "local-build-script").src) == [ "kept.txt" ]
+      && (attrsOf "local-build-script").src != lib.src;
+    aUnitStaysOnTheWholePackageItWasBuiltFrom =
+      toString unchanged.units.local-build-script-unchanged.drvAttrs.src == toString lib.src;
+    aRunRecordOfAnotherScriptCountsForNothing = toString (attrsOf "local-run").src == toString lib.src;
+    declaredEnvReachesTheRun =
+      (attrsOf "local-run").declaredEnvCount == "1" && (attrsOf "local-run").declaredEnv0 == "FROM_SHELL=x";
   };
 in
 builtins.filter (name: !tests.${name}) (builtins.attrNames tests)

@@ -83,6 +83,14 @@ impl Layout {
         self.libnix_dir.join("incremental").join(unit_key)
     }
 
+    /// What the last build of a unit learnt for the next plan (a build script's
+    /// declarations): `target/libnix/learnt/<unit key>.json`.
+    pub fn learnt_file(&self, unit_key: &str) -> PathBuf {
+        self.libnix_dir
+            .join("learnt")
+            .join(format!("{unit_key}.json"))
+    }
+
     /// The record of the last build, read by `doctor`: `target/libnix/last-build.json`.
     pub fn last_build(&self) -> PathBuf {
         self.libnix_dir.join("last-build.json")
@@ -134,6 +142,10 @@ mod tests {
         assert_eq!(
             layout.incremental_dir("k"),
             Path::new("/w/target/libnix/incremental/k")
+        );
+        assert_eq!(
+            layout.learnt_file("k"),
+            Path::new("/w/target/libnix/learnt/k.json")
         );
         assert_eq!(
             layout.last_build(),

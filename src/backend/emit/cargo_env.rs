@@ -98,10 +98,11 @@ fn static_rustc_args(unit: &Unit, package: &Package) -> Vec<String> {
     if unit.kind == UnitKind::ProcMacro {
         args.extend(["--extern".into(), "proc_macro".into()]);
     }
-    args.push(if unit.kind == UnitKind::Check {
-        "--emit=metadata".to_string()
-    } else {
-        "--emit=link".to_string()
+    // A build script's dep-info tells the next plan which files its compile read.
+    args.push(match unit.kind {
+        UnitKind::Check => "--emit=metadata".to_string(),
+        UnitKind::BuildScript => "--emit=dep-info,link".to_string(),
+        _ => "--emit=link".to_string(),
     });
     args.extend(["-C".into(), format!("opt-level={}", profile.opt_level)]);
     if profile.panic != "unwind" && unit.kind != UnitKind::ProcMacro {

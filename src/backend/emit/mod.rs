@@ -10,6 +10,7 @@ pub mod cargo_env;
 pub mod export;
 mod library;
 pub mod plan_json;
+pub mod rerun;
 
 pub use cargo_env::{rustc_command, unit_env};
 pub use library::{NIX_LIBRARY, write_library};

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::cargo_env::{extern_file, rustc_args, unit_env};
+use super::rerun::{Narrowed, RunSource, build_script_source, run_inputs};
 use super::{EmitError, SourcePaths};
 use crate::backend::layout::{GENERATED_MARKER, Layout};
 use crate::backend::plan::{BuildPlan, Package, PackageSource, Unit, UnitId, UnitKind, nix_name};
@@ -107,6 +108,11 @@ pub struct RunJson<'a> {
     #[serde(flatten)]
     pub common: UnitCommonJson<'a>,
     pub build_script: Option<UnitId>,
+    /// The source narrowed to what the run declared last time, while that still holds;
+    /// `None`: the whole package.
+    pub rerun_if_changed: Option<RunSource>,
+    /// The `rerun-if-env-changed` variables it declared, with their values now (set ones).
+    pub declared_env: BTreeMap<String, String>,
     /// The runs of `links` packages this run depends on (their `DEP_<links>_*` values).
     pub links_deps: Vec<LinksDepJson>,
 }
@@ -138,6 +144,8 @@ pub struct CompileJson<'a> {
     pub extern_file: Option<String>,
     /// Test binaries only: the package's binaries they may run.
     pub bin_exes: Vec<BinExeJson<'a>>,
+    /// The only files of the package the compile reads; `None`: all.
+    pub narrowed_source: Option<Narrowed>,
 }
 
 #[derive(Debug, Serialize)]
@@ -181,7 +189,7 @@ pub fn plan_json<'a>(
         profile: &plan.profile_dir,
         packages,
         units: (0..plan.units.len())
-            .map(|id| unit_json(plan, toolchain, &packages_with_lib, id))
+            .map(|id| unit_json(plan, toolchain, &packages_with_lib, paths, id))
             .collect(),
         roots: plan
             .roots
@@ -210,8 +218,11 @@ fn unit_json<'a>(
     plan: &'a BuildPlan,
     toolchain: &Toolchain,
     packages_with_lib: &[&str],
+    paths: &SourcePaths,
     id: UnitId,
 ) -> UnitJson<'a> {
+    // What earlier builds learnt holds on this machine only: an export takes whole packages.
+    let narrow = *paths == SourcePaths::Absolute;
     let unit = &plan.units[id];
     let package = plan.package_of(id);
     let common = UnitCommonJson {
@@ -238,10 +249,17 @@ fn unit_json<'a>(
                     })
                 })
                 .collect();
+            let (rerun_if_changed, declared_env) = if narrow {
+                run_inputs(plan, unit, package)
+            } else {
+                Default::default()
+            };
             return UnitJson::Run(RunJson {
                 common,
                 build_script: plan.dep_of_kind(id, UnitKind::BuildScript),
                 links_deps,
+                rerun_if_changed,
+                declared_env,
             });
         }
         UnitKind::Lib if unit.crate_types.iter().any(|t| t == "cdylib") => "cdylib",
@@ -287,6 +305,9 @@ fn unit_json<'a>(
         incremental_dir: incremental_dir(plan, toolchain, id),
         extern_file: extern_file(unit),
         bin_exes: bin_exes(plan, id),
+        narrowed_source: narrow
+            .then(|| build_script_source(plan, unit, package))
+            .flatten(),
     })
 }
 

@@ -226,6 +226,13 @@ pub async fn prepare(
     })
 }
 
+/// Keep what the build learnt for the next plan (build scripts' declarations).
+fn learn(prepared: &Prepared, events: &UnboundedSender<BackendEvent>) {
+    for problem in emit::rerun::learn(&prepared.plan, &prepared.unit_paths) {
+        let _ = events.send(BackendEvent::Warning(problem));
+    }
+}
+
 /// [`prepare`], telling the consumers about a failure as a finished build would: an
 /// `Error` with the reason, then `Finished`.
 pub async fn prepare_or_report(
@@ -276,6 +283,7 @@ pub async fn realise(
             if prepared.valid.len() == prepared.unit_paths.len() {
                 register_roots(prepared, &request.nix).await?;
                 link_outputs(prepared)?;
+                learn(prepared, events);
                 prepared.record(request, events).await;
                 let _ = events.send(BackendEvent::Finished {
                     success: true,
@@ -349,6 +357,9 @@ pub async fn realise(
     if success && only.is_none() {
         drop_earlier_roots(prepared)?;
         link_outputs(prepared)?;
+    }
+    if success {
+        learn(prepared, events);
     }
     prepared.record(request, events).await;
     let _ = events.send(BackendEvent::Finished {
