@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# The Nix 2.26 root: the second tier runs in it, and the remote-builder test's sshd too.
+scripts/nix-2.26.sh true
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo test --all-targets
