@@ -8,11 +8,11 @@ use ratatui::layout::Size;
 use super::fixtures::{self, unit_named};
 use super::keymap::action_for_key;
 use super::*;
-use crate::backend::BackendEvent;
 use crate::backend::build_state::UnitStatus;
 use crate::backend::nix::protocol::parse_line;
 use crate::backend::overrides::{CrateSelector, Edit};
 use crate::backend::plan::UnitId;
+use crate::backend::{BackendEvent, EngineError, ErrorKind};
 
 const SCREEN: Size = Size::new(120, 36);
 
@@ -346,9 +346,10 @@ fn an_engine_error_before_any_plan_shows_the_error_screen() {
     let mut state = AppState::new(SCREEN);
     update(
         &mut state,
-        Action::Backend(BackendEvent::Error(
-            "failed to run nix-instantiate: No such file or directory (os error 2)".into(),
-        )),
+        Action::Backend(BackendEvent::Error(EngineError {
+            kind: ErrorKind::NixMissing,
+            message: "failed to run nix-instantiate: No such file or directory (os error 2)".into(),
+        })),
     );
     assert_eq!(state.mode(), Mode::Error);
     let hint = state
@@ -466,9 +467,12 @@ fn a_failure_outside_any_unit_is_named_in_the_status_line() {
     let mut state = fixtures::planned(SCREEN);
     for event in [
         BackendEvent::BuildStarted,
-        BackendEvent::Error(
-            "Nix could not evaluate the build:\nerror: undefined variable 'no-such-package'".into(),
-        ),
+        BackendEvent::Error(EngineError {
+            kind: ErrorKind::Evaluation,
+            message:
+                "Nix could not evaluate the build:\nerror: undefined variable 'no-such-package'"
+                    .into(),
+        }),
         BackendEvent::Finished {
             success: false,
             exit_code: Some(1),
@@ -646,7 +650,10 @@ fn an_engine_error_is_kept_whole_for_the_status_line() {
                  attribute set of versions, not a string\n  hint: write deps.\"itoa\" = [ zlib ];";
     update(
         &mut state,
-        Action::Backend(BackendEvent::Error(error.into())),
+        Action::Backend(BackendEvent::Error(EngineError {
+            kind: ErrorKind::DepsFile,
+            message: error.into(),
+        })),
     );
     assert_eq!(state.notice.clone().expect("a notice").text, error);
 }

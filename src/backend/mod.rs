@@ -49,9 +49,52 @@ pub enum BackendEvent {
         success: bool,
         exit_code: Option<i32>,
     },
-    /// A failure before or around Nix (Cargo, evaluation, spawning): shown as is.
-    Error(String),
+    /// A failure before or around Nix (Cargo, evaluation, spawning): shown as is, with
+    /// its kind for what to do about it.
+    Error(EngineError),
     /// Something the user should know that does not stop the build (e.g. a
     /// Cargo.dependencies.nix entry for a crate that is not in the graph).
     Warning(String),
+}
+
+/// What kind of failure stopped a session, so that a consumer can say what to do about it
+/// without reading the message's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// No `nix-store` on PATH.
+    NixMissing,
+    /// Cargo or rustc could not be run at all.
+    ToolchainMissing,
+    /// Cargo refused the project (its manifests, lock file, flags).
+    Cargo,
+    /// Cargo.dependencies.nix does not parse, evaluate or check.
+    DepsFile,
+    /// `<nixpkgs>` refuses this Nix.
+    NixTooOld,
+    /// Nix could not evaluate the build.
+    Evaluation,
+    Other,
+}
+
+/// A failure of the engine as its consumers receive it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl EngineError {
+    /// An error of kind [`ErrorKind::Other`].
+    pub fn other(message: impl Into<String>) -> Self {
+        EngineError {
+            kind: ErrorKind::Other,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }

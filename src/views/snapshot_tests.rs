@@ -10,6 +10,7 @@ use crate::app::fixtures::{self, unit_named};
 use crate::app::keymap::action_for_key;
 use crate::app::{Action, AppEvent, AppState, update};
 use crate::backend::build_state::Phase;
+use crate::backend::{EngineError, ErrorKind};
 
 use super::render;
 
@@ -189,9 +190,11 @@ fn error_screen_instead_of_a_crash() {
     let mut state = AppState::new(Size::new(100, 24));
     update(
         &mut state,
-        Action::Backend(crate::backend::BackendEvent::Error(
-            "failed to run `nix-instantiate`: No such file or directory (os error 2)".into(),
-        )),
+        Action::Backend(crate::backend::BackendEvent::Error(EngineError {
+            kind: ErrorKind::NixMissing,
+            message: "failed to run `nix-instantiate`: No such file or directory (os error 2)"
+                .into(),
+        })),
     );
     insta::assert_snapshot!(screen(&state));
 }
@@ -417,12 +420,14 @@ fn a_broken_deps_file_error_is_shown_whole() {
         let mut state = fixtures::planned(size);
         update(
             &mut state,
-            Action::Backend(crate::backend::BackendEvent::Error(
-                "/home/user/demo/Cargo.dependencies.nix:3:14: deps.\"itoa\" must be a list of \
-                 packages or an attribute set of versions, not a string: write \
-                 deps.\"itoa\" = [ zlib ]; to add zlib to every version of itoa"
-                    .into(),
-            )),
+            Action::Backend(crate::backend::BackendEvent::Error(EngineError {
+                kind: ErrorKind::DepsFile,
+                message:
+                    "/home/user/demo/Cargo.dependencies.nix:3:14: deps.\"itoa\" must be a list \
+                          of packages or an attribute set of versions, not a string: write \
+                          deps.\"itoa\" = [ zlib ]; to add zlib to every version of itoa"
+                        .into(),
+            })),
         );
         state
     });

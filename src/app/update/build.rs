@@ -96,15 +96,15 @@ pub(super) fn backend_event(state: &mut AppState, event: BackendEvent) -> Vec<Ef
     if let BackendEvent::Warning(message) = &event {
         notify(state, NoticeKind::Info, format!("warning: {message}"));
     }
-    if let BackendEvent::Error(message) = &event {
+    if let BackendEvent::Error(error) = &event {
         if state.build.plan.is_none() {
             state.error_screen = Some(ErrorScreen {
-                hint: hint_for(message),
-                message: message.clone(),
+                hint: hint_for(error.kind),
+                message: error.message.clone(),
             });
         } else {
             // Whole: it names the file and line to fix; the status line wraps it.
-            notify(state, NoticeKind::Error, message.trim());
+            notify(state, NoticeKind::Error, error.message.trim());
         }
     }
     if matches!(event, BackendEvent::PlanningStarted) {

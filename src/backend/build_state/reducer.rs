@@ -152,9 +152,8 @@ impl BuildState {
                 self.phase = Phase::Finished { success: *success };
                 self.build_finished = Some(at);
             }
-            BackendEvent::Error(text) | BackendEvent::Warning(text) => {
-                self.messages.push(strip_ansi(text))
-            }
+            BackendEvent::Error(error) => self.messages.push(strip_ansi(&error.message)),
+            BackendEvent::Warning(text) => self.messages.push(strip_ansi(text)),
         }
         for &unit in &changed {
             self.units[unit].note_status_time(at);

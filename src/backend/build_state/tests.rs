@@ -13,7 +13,7 @@ use crate::backend::nix::protocol::{
 use crate::backend::plan::{
     BuildPlan, Package, PackageSource, Profile, Unit, UnitDep, UnitId, UnitKind,
 };
-use crate::backend::{BackendEvent, UnitPaths};
+use crate::backend::{BackendEvent, EngineError, UnitPaths};
 
 /// Units by name (as the derivations are named) and direct dependencies.
 pub(crate) type PlanUnits<'a> = [(&'a str, &'a [UnitId])];
@@ -576,7 +576,7 @@ fn messages_without_a_unit_are_kept_plain() {
 
     let mut state = BuildState::default();
     state.apply(
-        &BackendEvent::Error("\u{1b}[31mcargo failed\u{1b}[0m".into()),
+        &BackendEvent::Error(EngineError::other("\u{1b}[31mcargo failed\u{1b}[0m")),
         Duration::ZERO,
     );
     assert_eq!(state.messages, ["cargo failed"]);

@@ -29,7 +29,7 @@ use crate::backend::nix::{protocol, store};
 use crate::backend::plan::{self, BuildPlan, CargoOptions, UnitId};
 use crate::backend::process::{self, ProcessError};
 use crate::backend::toolchain::{self, Toolchain, ToolchainMode};
-use crate::backend::{BackendEvent, UnitPaths, insight, overrides};
+use crate::backend::{BackendEvent, EngineError, ErrorKind, UnitPaths, insight, overrides};
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildRequest {
@@ -109,6 +109,23 @@ pub enum RunError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+impl RunError {
+    /// What kind of failure this is, for what the user should do about it.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            RunError::NixNotFound => ErrorKind::NixMissing,
+            RunError::Plan(plan::PlanError::Process(ProcessError::Spawn { .. })) => {
+                ErrorKind::ToolchainMissing
+            }
+            RunError::Plan(_) => ErrorKind::Cargo,
+            RunError::DepsFile(_) => ErrorKind::DepsFile,
+            RunError::NixTooOld(_) => ErrorKind::NixTooOld,
+            RunError::Eval(_) => ErrorKind::Evaluation,
+            _ => ErrorKind::Other,
+        }
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -241,7 +258,10 @@ pub async fn prepare_or_report(
 ) -> Result<Prepared, RunError> {
     let prepared = prepare(request, events).await;
     if let Err(error) = &prepared {
-        let _ = events.send(BackendEvent::Error(error.to_string()));
+        let _ = events.send(BackendEvent::Error(EngineError {
+            kind: error.kind(),
+            message: error.to_string(),
+        }));
         let _ = events.send(BackendEvent::Finished {
             success: false,
             exit_code: None,
@@ -370,4 +390,34 @@ pub async fn realise(
         return Err(RunError::Cancelled);
     }
     Ok(success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_failure_says_its_kind() {
+        let spawn = ProcessError::Spawn {
+            command: "cargo metadata".into(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        let refused = ProcessError::Failed {
+            command: "cargo metadata".into(),
+            stderr: "error: failed to parse manifest".into(),
+        };
+        let cases = [
+            (RunError::NixNotFound, ErrorKind::NixMissing),
+            (RunError::Plan(spawn.into()), ErrorKind::ToolchainMissing),
+            (RunError::Plan(refused.into()), ErrorKind::Cargo),
+            (
+                RunError::Eval("error: undefined variable".into()),
+                ErrorKind::Evaluation,
+            ),
+            (RunError::Cancelled, ErrorKind::Other),
+        ];
+        for (error, kind) in cases {
+            assert_eq!(error.kind(), kind, "{error}");
+        }
+    }
 }
