@@ -58,7 +58,7 @@ fn an_os_error_names_its_path_once() {
     assert_eq!(
         stderr,
         format!(
-            "error: {}/nix: Not a directory (os error 20)\n",
+            "error: {}/build.nix: Not a directory (os error 20)\n",
             file.display()
         )
     );
