@@ -19,4 +19,6 @@ pub use reducer::{BuildState, Phase};
 pub use unit::{UnitState, UnitStatus};
 
 #[cfg(test)]
+mod nix226_tests;
+#[cfg(test)]
 pub(crate) mod tests;

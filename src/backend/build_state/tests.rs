@@ -140,10 +140,10 @@ fn recount(state: &BuildState) -> Counters {
     Counters::count(&state.units)
 }
 
-struct Run {
-    state: BuildState,
+pub(super) struct Run {
+    pub(super) state: BuildState,
     /// Statuses each unit went through, in order.
-    history: Vec<Vec<UnitStatus>>,
+    pub(super) history: Vec<Vec<UnitStatus>>,
 }
 
 /// The engine's events for a whole session whose Nix log is `lines`.
@@ -175,7 +175,12 @@ pub(crate) fn session_events(
 }
 
 /// Replays a whole session over `lines`, checking the counters after every event.
-fn replay(lines: &str, units: &PlanUnits, already_valid: &[UnitId], success: bool) -> Run {
+pub(super) fn replay(
+    lines: &str,
+    units: &PlanUnits,
+    already_valid: &[UnitId],
+    success: bool,
+) -> Run {
     let events = session_events(lines, units, already_valid, success);
     let mut state = BuildState::default();
     let mut history = vec![Vec::new(); units.len()];
@@ -193,7 +198,7 @@ fn statuses(state: &BuildState) -> Vec<UnitStatus> {
     state.units.iter().map(|u| u.status.clone()).collect()
 }
 
-fn log(state: &BuildState, unit: UnitId) -> Vec<&str> {
+pub(super) fn log(state: &BuildState, unit: UnitId) -> Vec<&str> {
     state.units[unit]
         .log
         .lines
