@@ -18,12 +18,13 @@ fn stderr_of(args: &[&str], project: &std::path::Path) -> (Option<i32>, String) 
 }
 
 #[test]
-fn zero_jobs_is_refused_before_nix_runs() {
+fn zero_jobs_without_builders_is_refused_before_nix_runs() {
     let project = copy_fixture("workspace");
     let (code, stderr) = stderr_of(&["build", "-j", "0"], project.path());
     assert_eq!(code, Some(2));
     assert!(
-        stderr.starts_with("error: invalid value '0' for '--jobs <N>': 0 is not in 1..="),
+        stderr.starts_with("error: the following required arguments were not provided:")
+            && stderr.contains("--builders <"),
         "{stderr}"
     );
     assert!(!stderr.contains("unable to start any build"), "{stderr}");

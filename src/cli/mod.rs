@@ -173,8 +173,8 @@ pub struct BuildArgs {
     /// Do not activate the `default` feature
     #[arg(long)]
     pub no_default_features: bool,
-    /// Number of parallel Nix builds (--max-jobs)
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    /// Number of parallel Nix builds (--max-jobs); 0 builds only on --builders
+    #[arg(short = 'j', long, value_name = "N", requires_if("0", "builders"))]
     pub jobs: Option<u32>,
     /// Build as much as possible after a failure
     #[arg(long)]

@@ -296,10 +296,9 @@ pub async fn realise(
     if request.nix.keep_going {
         args.push("--keep-going".into());
     }
+    let mut targets = Vec::new();
     match only {
         None => {
-            // Every unit, not only the roots: a binary does not reference the rlibs it was
-            // linked from, so after a GC its dependencies may be gone while it is not.
             if prepared.valid.len() == prepared.unit_paths.len() {
                 register_roots(prepared, &request.nix).await?;
                 link_outputs(prepared)?;
@@ -311,20 +310,89 @@ pub async fn realise(
                 });
                 return Ok(true);
             }
-            // Every unit's derivation, so each output becomes a GC root and a missing one is
-            // built again even when its dependents are valid.
-            args.extend(prepared.unit_paths.iter().map(|p| p.drv_path.clone()));
-            args.extend(roots_args(prepared)?);
+            targets.extend(
+                missing_frontier(prepared)
+                    .into_iter()
+                    .map(|unit| prepared.unit_paths[unit].drv_path.clone()),
+            );
         }
         Some(units) => {
             for unit in prepared.plan.with_dependents(units) {
-                args.push(prepared.unit_paths[unit].drv_path.clone());
+                targets.push(prepared.unit_paths[unit].drv_path.clone());
             }
         }
     }
+    if only.is_none() {
+        targets.extend(roots_args(prepared)?);
+    }
     let _ = events.send(BackendEvent::BuildStarted);
+    // Nix's warnings about a substituter are said once for both runs.
+    let mut notices = cache::trust::SubstituterNotices::default();
+    let (mut status, mut cancelled) =
+        realise_streamed(&args, &targets, events, &mut notices, &mut cancel).await?;
+    if status.success() && !cancelled && only.is_none() {
+        // Then every unit by name, each output a GC root: a binary does not reference the
+        // rlibs it was linked from, so after a GC (or a root substituted from a cache)
+        // its dependencies' outputs may be missing while it is not.
+        let mut every_unit: Vec<String> = (prepared.unit_paths.iter())
+            .map(|paths| paths.drv_path.clone())
+            .collect();
+        every_unit.extend(roots_args(prepared)?);
+        (status, cancelled) =
+            realise_streamed(&args, &every_unit, events, &mut notices, &mut cancel).await?;
+    }
+    let success = status.success() && !cancelled;
+    if success && only.is_none() {
+        drop_earlier_roots(prepared)?;
+        link_outputs(prepared)?;
+    }
+    if success {
+        learn(prepared, events);
+    }
+    prepared.record(request, events).await;
+    let _ = events.send(BackendEvent::Finished {
+        success,
+        exit_code: status.code(),
+    });
+    if cancelled {
+        return Err(RunError::Cancelled);
+    }
+    Ok(success)
+}
+
+/// The units with a missing output that no unit with a missing output depends on: asked
+/// for by name, they make Nix build every missing unit. Nix keeps the `build` activity of a
+/// derivation asked for by name open until the whole realise ends, so asking for every unit
+/// at once would report every unit as finishing at the end.
+fn missing_frontier(prepared: &Prepared) -> Vec<UnitId> {
+    let units = &prepared.plan.units;
+    let missing = |unit: UnitId| !prepared.valid.contains(&unit);
+    let mut needed_by_missing = vec![false; units.len()];
+    for (unit, planned) in units.iter().enumerate() {
+        if missing(unit) {
+            for dep in &planned.deps {
+                needed_by_missing[dep.unit] = true;
+            }
+        }
+    }
+    (0..units.len())
+        .filter(|&unit| missing(unit) && !needed_by_missing[unit])
+        .collect()
+}
+
+/// One `nix-store` run with `args` and `targets`, its internal-json log sent on as events;
+/// SIGINT to its process group when `cancel` turns true. Its exit status, and whether it
+/// was cancelled.
+async fn realise_streamed(
+    args: &[String],
+    targets: &[String],
+    events: &UnboundedSender<BackendEvent>,
+    notices: &mut cache::trust::SubstituterNotices,
+    cancel: &mut watch::Receiver<bool>,
+) -> Result<(std::process::ExitStatus, bool), RunError> {
     let mut child = Command::new("nix-store")
-        .args(&args)
+        .args(args)
+        .args(targets)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -340,9 +408,8 @@ pub async fn realise(
         return Err(RunError::Eval("nix-store has no stderr".into()));
     };
     let mut lines = BufReader::new(stderr).lines();
-    let mut cancelled = false;
-    let mut cancellable = true;
-    let mut notices = cache::trust::SubstituterNotices::default();
+    let mut cancelled = *cancel.borrow();
+    let mut cancellable = !cancelled;
     loop {
         tokio::select! {
             line = lines.next_line() => match line {
@@ -373,23 +440,7 @@ pub async fn realise(
         command: "nix-store --realise".into(),
         source,
     })?;
-    let success = status.success() && !cancelled;
-    if success && only.is_none() {
-        drop_earlier_roots(prepared)?;
-        link_outputs(prepared)?;
-    }
-    if success {
-        learn(prepared, events);
-    }
-    prepared.record(request, events).await;
-    let _ = events.send(BackendEvent::Finished {
-        success,
-        exit_code: status.code(),
-    });
-    if cancelled {
-        return Err(RunError::Cancelled);
-    }
-    Ok(success)
+    Ok((status, cancelled))
 }
 
 #[cfg(test)]
