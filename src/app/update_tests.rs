@@ -601,10 +601,13 @@ fn a_manual_move_ends_follow_mode() {
 fn p_goes_through_the_running_units_longest_first() {
     let mut state = fixtures::mid_build(SCREEN);
     let running: Vec<String> = state
-        .running_units()
+        .running_jobs()
         .iter()
         .map(|running| {
-            let (unit, package) = state.unit_info(running.unit).expect("in the plan");
+            let Job::Unit(unit) = running.job else {
+                panic!("only units run: {running:?}")
+            };
+            let (unit, package) = state.unit_info(unit).expect("in the plan");
             format!("{} {}", package.name, unit.kind.label())
         })
         .collect();
@@ -698,7 +701,7 @@ fn the_flat_list_keeps_the_selection_and_the_tree_opens_to_it() {
     press(&mut state, "v");
     assert!(state.tree.flat);
     assert_eq!(selected_name(&state), "demo bin", "the selection stays");
-    let first = state.tree_rows()[0].unit();
+    let first = state.tree_rows()[0].unit().expect("a unit");
     assert!(
         matches!(state.status(first), Some(UnitStatus::Failed { .. })),
         "sorted by state: the failure first"
