@@ -774,3 +774,176 @@ fn w_wraps_the_log_and_the_choice_stays_across_units() {
     press(&mut state, "w");
     assert!(!state.log.wrap);
 }
+
+/// The engine's events for Nix building the derivation `drv` outside the crate graph
+/// (activity `id`) from `at` seconds.
+fn outside_build_starts(state: &mut AppState, drv: &str, id: u64, at: u64) {
+    fixtures::nix_lines_at(
+        state,
+        at,
+        &[format!(
+            r#"@nix {{"action":"start","fields":["{drv}","",1,1],"id":{id},"level":3,"parent":0,"text":"","type":105}}"#
+        )],
+    );
+}
+
+fn outside_build_fails(state: &mut AppState, drv: &str, id: u64) {
+    fixtures::nix_lines_at(
+        state,
+        state.now.as_secs(),
+        &[
+            format!(
+                r#"@nix {{"action":"msg","level":0,"msg":"error: builder for '{drv}' failed with exit code 1"}}"#
+            ),
+            format!(r#"@nix {{"action":"stop","id":{id}}}"#),
+        ],
+    );
+}
+
+fn selected_other_name(state: &AppState) -> String {
+    state
+        .selected_other()
+        .expect("a derivation outside the crate graph is selected")
+        .name
+        .clone()
+}
+
+#[test]
+fn f_reaches_failures_outside_the_crate_graph_after_the_failed_units() {
+    let mut state = fixtures::failed_build(SCREEN);
+    let zlib = fixtures::outside_drv("host-zlib");
+    outside_build_starts(&mut state, &zlib, 20, 96);
+    outside_build_fails(&mut state, &zlib, 20);
+    press(&mut state, "f");
+    assert_eq!(selected_name(&state), "openssl-sys build-script run");
+    press(&mut state, "f");
+    assert_eq!(selected_other_name(&state), "host-zlib");
+    let rows = state.tree_rows();
+    let index = state
+        .tree
+        .selected_index(&rows)
+        .expect("the selection is shown");
+    assert_eq!(
+        rows[index]
+            .derivation(&state.build)
+            .map(|o| o.name.as_str()),
+        Some("host-zlib")
+    );
+    press(&mut state, "f");
+    assert_eq!(
+        selected_name(&state),
+        "openssl-sys build-script run",
+        "round again"
+    );
+}
+
+#[test]
+fn follow_mode_follows_builds_outside_the_crate_graph_and_stops_at_their_failure() {
+    let mut state = building(SCREEN);
+    let plan = state.build.plan.clone().expect("plan");
+    let libc = unit_named(&plan, "libc", "lib");
+    press(&mut state, "F");
+    build_starts(&mut state, libc, 10, 1);
+    let zlib = fixtures::outside_drv("host-zlib");
+    outside_build_starts(&mut state, &zlib, 11, 2);
+    assert_eq!(selected_other_name(&state), "host-zlib", "the newest build");
+    outside_build_fails(&mut state, &zlib, 11);
+    assert!(!state.follow, "a failure stops it");
+    assert_eq!(selected_other_name(&state), "host-zlib");
+    let notice = state.notice.clone().expect("a notice");
+    assert!(
+        notice.text.contains("outside the crate graph failed"),
+        "{}",
+        notice.text
+    );
+}
+
+#[test]
+fn running_now_lists_fetches_and_builds_outside_the_crate_graph() {
+    let mut state = building(SCREEN);
+    let rustc = fixtures::RUSTC_OUT;
+    fixtures::nix_lines_at(
+        &mut state,
+        1,
+        &[
+            format!(
+                r#"@nix {{"action":"start","fields":["{rustc}","https://cache.nixos.org"],"id":2,"level":4,"parent":0,"text":"","type":108}}"#
+            ),
+            format!(
+                r#"@nix {{"action":"start","fields":["{rustc}","https://cache.nixos.org","local"],"id":3,"level":3,"parent":2,"text":"","type":100}}"#
+            ),
+            r#"@nix {"action":"result","fields":[12000000,250000000,0,0],"id":3,"type":105}"#
+                .into(),
+        ],
+    );
+    outside_build_starts(&mut state, &fixtures::outside_drv("host-zlib"), 4, 3);
+    update(&mut state, Action::Tick(std::time::Duration::from_secs(10)));
+    let running: Vec<(String, u64)> = state
+        .running_jobs()
+        .iter()
+        .map(|running| {
+            let Job::Other(index) = running.job else {
+                panic!("no unit runs: {running:?}")
+            };
+            (
+                state.build.others[index].name.clone(),
+                running.elapsed.as_secs(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        running,
+        [("rustc-1.95.0".to_owned(), 9), ("host-zlib".to_owned(), 7)],
+        "longest first"
+    );
+    press(&mut state, "p");
+    assert_eq!(selected_other_name(&state), "rustc-1.95.0");
+    press(&mut state, "p");
+    assert_eq!(selected_other_name(&state), "host-zlib");
+}
+
+#[test]
+fn the_group_outside_the_crate_graph_collapses_and_opens_like_the_tree() {
+    let mut state = fixtures::host_package_failed(SCREEN);
+    press(&mut state, "f");
+    assert_eq!(selected_other_name(&state), "host-openssl");
+    let shows_host_openssl = |state: &AppState| {
+        state.tree_rows().iter().any(|row| {
+            row.derivation(&state.build)
+                .is_some_and(|o| o.name == "host-openssl")
+        })
+    };
+    press(&mut state, "h");
+    assert_eq!(
+        state.tree.selected_outside,
+        Some(tree::OutsideNode::Kind(
+            crate::backend::build_state::DerivationKind::NativeDep
+        )),
+        "to its heading"
+    );
+    press(&mut state, "h");
+    assert!(!shows_host_openssl(&state), "collapsed");
+    press(&mut state, "l");
+    assert!(shows_host_openssl(&state), "open again");
+    press(&mut state, "l");
+    assert_eq!(
+        selected_other_name(&state),
+        "host-openssl",
+        "into its first child"
+    );
+    assert!(state.selected_log().is_some_and(|log| log.lines.len() == 2));
+    // The failed filter keeps the failed derivation and its headings only.
+    press(&mut state, "s");
+    let outside: Vec<usize> = state
+        .tree_rows()
+        .iter()
+        .filter(|row| row.outside.is_some())
+        .map(|row| row.depth)
+        .collect();
+    assert_eq!(outside, [0, 1, 2]);
+    assert_eq!(
+        selected_other_name(&state),
+        "host-openssl",
+        "kept by the filter"
+    );
+}

@@ -62,12 +62,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let others = &state.build.others;
     let outside = Counters::of_statuses(others.iter().map(|other| &other.status));
     let lines = if roomy(frame.area()) && area.height >= 2 {
-        let mut counts = count_spans(&counts, true, true);
+        let mut outside_spans = Vec::new();
         if !others.is_empty() {
-            counts.push(Span::styled(" │ outside the graph:", dim()));
-            counts.extend(count_spans(&outside, true, false));
+            outside_spans.push(Span::styled(" │ outside the graph:", dim()));
+            outside_spans.extend(count_spans(&outside, true, false));
         }
-        vec![Line::from(headline), Line::from(counts)]
+        let mut line = Line::from(count_spans(&counts, true, true));
+        if line.width() + Line::from(outside_spans.clone()).width() > usize::from(area.width) {
+            // The units' zeros give way to what happens outside the crate graph.
+            line = Line::from(count_spans(&counts, true, false));
+        }
+        line.spans.extend(outside_spans);
+        vec![Line::from(headline), line]
     } else {
         let counts = count_spans(&counts, false, false);
         if !counts.is_empty() {
