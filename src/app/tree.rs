@@ -34,7 +34,7 @@ pub enum OutsideNode {
 }
 
 /// The kinds of derivations outside the crate graph, in the order the group shows them.
-pub const OUTSIDE_KINDS: [DerivationKind; 3] = [
+const OUTSIDE_KINDS: [DerivationKind; 3] = [
     DerivationKind::Toolchain,
     DerivationKind::NativeDep,
     DerivationKind::Source,
@@ -294,15 +294,6 @@ impl TreeRow {
             _ => None,
         }
     }
-
-    /// What selecting the row selects.
-    pub fn selects(&self) -> Selected {
-        match (&self.outside, self.unit()) {
-            (Some(node), _) => Selected::Outside(node.clone()),
-            (None, Some(unit)) => Selected::Unit(unit),
-            (None, None) => Selected::Nothing,
-        }
-    }
 }
 
 /// The derivation outside the crate graph at `path`, as the latest build reported it.
@@ -337,6 +328,7 @@ impl TreeView {
         self.selected.last().copied()
     }
 
+    /// What the selection is on.
     pub fn selected_item(&self) -> Selected {
         match (&self.selected_outside, self.selected_unit()) {
             (Some(node), _) => Selected::Outside(node.clone()),

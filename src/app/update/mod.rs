@@ -17,6 +17,7 @@ use crate::app::action::{Action, Command};
 use crate::app::effect::Effect;
 use crate::app::event::AppEvent;
 use crate::app::layout::{self, Panes};
+use crate::app::log_view::LogView;
 use crate::app::state::{
     AppState, DepsEntry, ErrorScreen, Focus, Mode, Notice, NoticeKind, RebuildOffer, SearchPrompt,
     SearchTarget,
@@ -29,7 +30,7 @@ use build::{backend_event, cancel, rebuild, request_build};
 use deps::{apply_fix, editor_command, load_deps_entry_if_needed, open_editor, save_edit};
 use navigation::{
     click, follow_newest_build, next_failed, next_running, page, scroll, scroll_diagnosis,
-    scroll_log, selection_changed, selection_into_view,
+    scroll_log, selection_changed, selection_into_view, with_selected_log,
 };
 use search::{next_log_match, next_unit_match, search_command, type_text};
 
@@ -227,9 +228,7 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             }
         }
         Command::LogTop => {
-            if let Some(log) = state.selected_log().map(|log| log.into_owned()) {
-                state.log.to_top(&log);
-            }
+            with_selected_log(state, LogView::to_top);
         }
         Command::LogFollow => state.log.follow_tail(),
         Command::ToggleWrap => state.log.wrap = !state.log.wrap,

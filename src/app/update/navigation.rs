@@ -3,9 +3,10 @@
 
 use ratatui::layout::Position;
 
+use crate::app::log_view::LogView;
 use crate::app::state::{AppState, Focus, Job, Mode, NoticeKind};
 use crate::app::tree::OutsideNode;
-use crate::backend::build_state::UnitStatus;
+use crate::backend::build_state::{LogBuffer, UnitStatus};
 use crate::backend::plan::UnitId;
 
 use super::{log_height, notify, panes, tree_height};
@@ -104,9 +105,19 @@ pub(super) fn page(height: usize) -> isize {
 
 pub(super) fn scroll_log(state: &mut AppState, delta: isize) {
     let height = log_height(state);
-    if let Some(log) = state.selected_log().map(|log| log.into_owned()) {
-        state.log.scroll(&log, height, delta);
-    }
+    with_selected_log(state, |view, log| view.scroll(log, height, delta));
+}
+
+/// Runs `change` on the log pane's view with the selection's log, if it has one.
+pub(super) fn with_selected_log<T>(
+    state: &mut AppState,
+    change: impl FnOnce(&mut LogView, &LogBuffer) -> T,
+) -> Option<T> {
+    // Taken out while the log is borrowed from the rest of the state.
+    let mut view = std::mem::take(&mut state.log);
+    let result = state.selected_log().map(|log| change(&mut view, &log));
+    state.log = view;
+    result
 }
 
 /// Scrolls a diagnosis that is longer than its pane, no further than its last line.

@@ -4,7 +4,7 @@ use crate::app::action::Command;
 use crate::app::state::{AppState, NoticeKind, SearchTarget};
 use crate::backend::plan::UnitId;
 
-use super::navigation::{next_in_tree_order, selection_changed};
+use super::navigation::{next_in_tree_order, selection_changed, with_selected_log};
 use super::{log_height, notify};
 
 pub(super) fn unit_name_matches(state: &AppState, unit: UnitId, query: &str) -> bool {
@@ -31,10 +31,8 @@ pub(super) fn next_unit_match(state: &mut AppState, forward: bool) {
 
 pub(super) fn next_log_match(state: &mut AppState, forward: bool) {
     let height = log_height(state);
-    let Some(log) = state.selected_log().map(|log| log.into_owned()) else {
-        return;
-    };
-    if !state.log.find(&log, height, forward)
+    let found = with_selected_log(state, |view, log| view.find(log, height, forward));
+    if found == Some(false)
         && let Some(query) = state.log.query.clone()
     {
         notify(
