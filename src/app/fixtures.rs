@@ -410,6 +410,30 @@ pub fn outside_drv(name: &str) -> String {
 /// The output rustc is fetched to in [`host_package_failed`].
 pub const RUSTC_OUT: &str = "/nix/store/1d5s0x1m5tm8y1b9r1hb2wrc8z1mrgq3-rustc-1.95.0";
 
+/// Nix's line for starting to build `drv` locally as activity `id`.
+pub fn build_start_line(drv: &str, id: u64) -> String {
+    format!(
+        r#"@nix {{"action":"start","fields":["{drv}","",1,1],"id":{id},"level":3,"parent":0,"text":"","type":105}}"#
+    )
+}
+
+/// Nix's lines for fetching `path` from cache.nixos.org as activity `id` (the copy inside
+/// it is `id + 1`), `done` of `expected` bytes copied so far.
+pub fn fetch_lines(path: &str, id: u64, done: u64, expected: u64) -> [String; 3] {
+    let copy = id + 1;
+    [
+        format!(
+            r#"@nix {{"action":"start","fields":["{path}","https://cache.nixos.org"],"id":{id},"level":4,"parent":0,"text":"","type":108}}"#
+        ),
+        format!(
+            r#"@nix {{"action":"start","fields":["{path}","https://cache.nixos.org","local"],"id":{copy},"level":3,"parent":{id},"text":"","type":100}}"#
+        ),
+        format!(
+            r#"@nix {{"action":"result","fields":[{done},{expected},0,0],"id":{copy},"type":105}}"#
+        ),
+    ]
+}
+
 /// A build that failed outside the crate graph, through the engine's events: rustc fetched
 /// from the binary cache (250 MB), openssl-sys's source built, and the host package
 /// `host-openssl` failing because the host lacks libssl-dev, so openssl-sys's build script
@@ -435,17 +459,12 @@ pub fn host_package_failed(size: Size) -> AppState {
     nix_lines_at(
         &mut state,
         10,
-        &[
-            r#"@nix {"action":"start","id":1,"level":5,"parent":0,"text":"","type":104}"#.into(),
-            format!(
-                r#"@nix {{"action":"start","fields":["{RUSTC_OUT}","https://cache.nixos.org"],"id":2,"level":4,"parent":0,"text":"","type":108}}"#
-            ),
-            format!(
-                r#"@nix {{"action":"start","fields":["{RUSTC_OUT}","https://cache.nixos.org","local"],"id":3,"level":3,"parent":2,"text":"","type":100}}"#
-            ),
-            r#"@nix {"action":"result","fields":[250000000,250000000,0,0],"id":3,"type":105}"#
-                .into(),
-        ],
+        &[r#"@nix {"action":"start","id":1,"level":5,"parent":0,"text":"","type":104}"#.into()],
+    );
+    nix_lines_at(
+        &mut state,
+        10,
+        &fetch_lines(RUSTC_OUT, 2, 250_000_000, 250_000_000),
     );
     nix_lines_at(
         &mut state,
@@ -453,9 +472,7 @@ pub fn host_package_failed(size: Size) -> AppState {
         &[
             r#"@nix {"action":"stop","id":3}"#.into(),
             r#"@nix {"action":"stop","id":2}"#.into(),
-            format!(
-                r#"@nix {{"action":"start","fields":["{source}","",1,1],"id":4,"level":3,"parent":0,"text":"","type":105}}"#
-            ),
+            build_start_line(&source, 4),
         ],
     );
     nix_lines_at(
@@ -464,9 +481,7 @@ pub fn host_package_failed(size: Size) -> AppState {
         &[
             r#"@nix {"action":"result","fields":[1,3,0,0],"id":1,"type":105}"#.into(),
             r#"@nix {"action":"stop","id":4}"#.into(),
-            format!(
-                r#"@nix {{"action":"start","fields":["{host_openssl}","",1,1],"id":5,"level":3,"parent":0,"text":"","type":105}}"#
-            ),
+            build_start_line(&host_openssl, 5),
             r#"@nix {"action":"result","fields":["libnix-tui: pkg-config module openssl is not installed on this host (Debian package: libssl-dev)"],"id":5,"type":101}"#.into(),
         ],
     );

@@ -778,13 +778,7 @@ fn w_wraps_the_log_and_the_choice_stays_across_units() {
 /// The engine's events for Nix building the derivation `drv` outside the crate graph
 /// (activity `id`) from `at` seconds.
 fn outside_build_starts(state: &mut AppState, drv: &str, id: u64, at: u64) {
-    fixtures::nix_lines_at(
-        state,
-        at,
-        &[format!(
-            r#"@nix {{"action":"start","fields":["{drv}","",1,1],"id":{id},"level":3,"parent":0,"text":"","type":105}}"#
-        )],
-    );
+    fixtures::nix_lines_at(state, at, &[fixtures::build_start_line(drv, id)]);
 }
 
 fn outside_build_fails(state: &mut AppState, drv: &str, id: u64) {
@@ -861,21 +855,8 @@ fn follow_mode_follows_builds_outside_the_crate_graph_and_stops_at_their_failure
 #[test]
 fn running_now_lists_fetches_and_builds_outside_the_crate_graph() {
     let mut state = building(SCREEN);
-    let rustc = fixtures::RUSTC_OUT;
-    fixtures::nix_lines_at(
-        &mut state,
-        1,
-        &[
-            format!(
-                r#"@nix {{"action":"start","fields":["{rustc}","https://cache.nixos.org"],"id":2,"level":4,"parent":0,"text":"","type":108}}"#
-            ),
-            format!(
-                r#"@nix {{"action":"start","fields":["{rustc}","https://cache.nixos.org","local"],"id":3,"level":3,"parent":2,"text":"","type":100}}"#
-            ),
-            r#"@nix {"action":"result","fields":[12000000,250000000,0,0],"id":3,"type":105}"#
-                .into(),
-        ],
-    );
+    let fetch = fixtures::fetch_lines(fixtures::RUSTC_OUT, 2, 12_000_000, 250_000_000);
+    fixtures::nix_lines_at(&mut state, 1, &fetch);
     outside_build_starts(&mut state, &fixtures::outside_drv("host-zlib"), 4, 3);
     update(&mut state, Action::Tick(std::time::Duration::from_secs(10)));
     let running: Vec<(String, u64)> = state

@@ -488,29 +488,10 @@ fn a_recorded_stream_with_failures_outside_the_crate_graph_drives_the_dashboard(
 fn running_now_lists_the_toolchain_fetch_and_a_host_package_build() {
     snapshot_at_both_sizes("running_now_outside_the_crate_graph", |size| {
         let mut state = fixtures::mid_build(size);
-        let rustc = fixtures::RUSTC_OUT;
-        fixtures::nix_lines_at(
-            &mut state,
-            45,
-            &[
-                format!(
-                    r#"@nix {{"action":"start","fields":["{rustc}","https://cache.nixos.org"],"id":2,"level":4,"parent":0,"text":"","type":108}}"#
-                ),
-                format!(
-                    r#"@nix {{"action":"start","fields":["{rustc}","https://cache.nixos.org","local"],"id":3,"level":3,"parent":2,"text":"","type":100}}"#
-                ),
-                r#"@nix {"action":"result","fields":[96500000,250000000,0,0],"id":3,"type":105}"#
-                    .into(),
-            ],
-        );
+        let fetch = fixtures::fetch_lines(fixtures::RUSTC_OUT, 2, 96_500_000, 250_000_000);
+        fixtures::nix_lines_at(&mut state, 45, &fetch);
         let zlib = fixtures::outside_drv("host-zlib");
-        fixtures::nix_lines_at(
-            &mut state,
-            50,
-            &[format!(
-                r#"@nix {{"action":"start","fields":["{zlib}","",1,1],"id":4,"level":3,"parent":0,"text":"","type":105}}"#
-            )],
-        );
+        fixtures::nix_lines_at(&mut state, 50, &[fixtures::build_start_line(&zlib, 4)]);
         update(&mut state, Action::Tick(std::time::Duration::from_secs(52)));
         state
     });

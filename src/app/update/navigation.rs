@@ -145,15 +145,9 @@ pub(super) fn next_failed(state: &mut AppState) {
         .chain(others)
         .collect();
     let current = selected_job(state);
-    let start = jobs
-        .iter()
-        .position(|&job| Some(job) == current)
-        .map_or(0, |index| index + 1);
-    let failed = jobs[start..]
-        .iter()
-        .chain(&jobs[..start])
-        .copied()
-        .find(|&job| matches!(job_status(state, job), Some(UnitStatus::Failed { .. })));
+    let failed = first_after(&jobs, current, |job| {
+        matches!(job_status(state, job), Some(UnitStatus::Failed { .. }))
+    });
     let Some(job) = failed else {
         notify(state, NoticeKind::Info, "No failed units");
         return;
@@ -173,17 +167,12 @@ fn job_status(state: &AppState, job: Job) -> Option<&UnitStatus> {
 
 /// Selects the job after the selected one in the running-now list, longest running first.
 pub(super) fn next_running(state: &mut AppState) {
-    let running = state.running_jobs();
-    if running.is_empty() {
+    let running: Vec<Job> = state.running_jobs().iter().map(|r| r.job).collect();
+    let Some(next) = first_after(&running, selected_job(state), |_| true) else {
         notify(state, NoticeKind::Info, "Nothing is building right now");
         return;
-    }
-    let current = selected_job(state);
-    let next = running
-        .iter()
-        .position(|running| Some(running.job) == current)
-        .map_or(0, |index| (index + 1) % running.len());
-    jump_to(state, running[next].job);
+    };
+    jump_to(state, next);
     state.focus = Focus::Tree;
 }
 
@@ -261,16 +250,7 @@ pub(super) fn next_in_tree_order(
     if !forward {
         order.reverse();
     }
-    let current = state.selected_unit();
-    let start = order
-        .iter()
-        .position(|&unit| Some(unit) == current)
-        .map_or(0, |index| index + 1);
-    let found = order[start..]
-        .iter()
-        .chain(&order[..start])
-        .copied()
-        .find(|&unit| wanted(state, unit));
+    let found = first_after(&order, state.selected_unit(), |unit| wanted(state, unit));
     let Some(unit) = found else {
         return false;
     };
@@ -278,6 +258,24 @@ pub(super) fn next_in_tree_order(
         jump_to_unit(state, unit);
     }
     true
+}
+
+/// The first of `order` after `current` (from the start when it is not there) that is
+/// `wanted`, wrapping around.
+fn first_after<T: Copy + PartialEq>(
+    order: &[T],
+    current: Option<T>,
+    wanted: impl Fn(T) -> bool,
+) -> Option<T> {
+    let start = order
+        .iter()
+        .position(|&item| Some(item) == current)
+        .map_or(0, |index| index + 1);
+    order[start..]
+        .iter()
+        .chain(&order[..start])
+        .copied()
+        .find(|&item| wanted(item))
 }
 
 /// The units the pane can show: in the flat list's order, or breadth-first in the tree.
