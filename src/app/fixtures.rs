@@ -9,12 +9,14 @@ use std::time::Duration;
 use ratatui::layout::Size;
 
 use crate::backend::build_state::{BuildState, Counters, LogBuffer, Phase, UnitStatus};
+use crate::backend::nix::protocol::parse_line;
 use crate::backend::plan::{
     BuildPlan, Package, PackageSource, Profile, Unit, UnitDep, UnitId, UnitKind,
 };
 use crate::backend::{BackendEvent, UnitPaths};
 
 use super::state::AppState;
+use super::{Action, update};
 
 const PACKAGES: &[(&str, &str)] = &[
     ("demo", "0.1.0"),
@@ -389,5 +391,122 @@ pub fn failed_build(size: Size) -> AppState {
         "build-script run",
         OPENSSL_FAILURE_LOG,
     );
+    state
+}
+
+/// Feeds Nix's internal-json `lines` to the app at `at` seconds, as the engine would.
+pub fn nix_lines_at(state: &mut AppState, at: u64, lines: &[String]) {
+    update(state, Action::Tick(Duration::from_secs(at)));
+    for line in lines {
+        update(state, Action::Backend(BackendEvent::Nix(parse_line(line))));
+    }
+}
+
+/// The store path of a derivation outside the crate graph in [`host_package_failed`].
+pub fn outside_drv(name: &str) -> String {
+    format!("/nix/store/0c4r9w0l4sl7x0a8q0ga1vqb7y0lqfp2-{name}.drv")
+}
+
+/// The output rustc is fetched to in [`host_package_failed`].
+pub const RUSTC_OUT: &str = "/nix/store/1d5s0x1m5tm8y1b9r1hb2wrc8z1mrgq3-rustc-1.95.0";
+
+/// Nix's line for starting to build `drv` locally as activity `id`.
+pub fn build_start_line(drv: &str, id: u64) -> String {
+    format!(
+        r#"@nix {{"action":"start","fields":["{drv}","",1,1],"id":{id},"level":3,"parent":0,"text":"","type":105}}"#
+    )
+}
+
+/// Nix's lines for fetching `path` from cache.nixos.org as activity `id` (the copy inside
+/// it is `id + 1`), `done` of `expected` bytes copied so far.
+pub fn fetch_lines(path: &str, id: u64, done: u64, expected: u64) -> [String; 3] {
+    let copy = id + 1;
+    [
+        format!(
+            r#"@nix {{"action":"start","fields":["{path}","https://cache.nixos.org"],"id":{id},"level":4,"parent":0,"text":"","type":108}}"#
+        ),
+        format!(
+            r#"@nix {{"action":"start","fields":["{path}","https://cache.nixos.org","local"],"id":{copy},"level":3,"parent":{id},"text":"","type":100}}"#
+        ),
+        format!(
+            r#"@nix {{"action":"result","fields":[{done},{expected},0,0],"id":{copy},"type":105}}"#
+        ),
+    ]
+}
+
+/// A build that failed outside the crate graph, through the engine's events: rustc fetched
+/// from the binary cache (250 MB), openssl-sys's source built, and the host package
+/// `host-openssl` failing because the host lacks libssl-dev, so openssl-sys's build script
+/// and everything after it never ran.
+pub fn host_package_failed(size: Size) -> AppState {
+    let mut state = planned(size);
+    let plan = state.build.plan.clone().expect("plan");
+    let cached = ["libc", "pkg-config", "cc", "unicode-ident"]
+        .map(|name| unit_named(&plan, name, "lib"))
+        .to_vec();
+    update(
+        &mut state,
+        Action::Backend(BackendEvent::AlreadyValid(cached)),
+    );
+    update(&mut state, Action::Tick(Duration::from_secs(10)));
+    update(&mut state, Action::Backend(BackendEvent::BuildStarted));
+    let source = outside_drv("openssl-sys-0.9.109-src");
+    let host_openssl = outside_drv("host-openssl");
+    let blocked = state.build.units[unit_named(&plan, "openssl-sys", "build-script run")]
+        .drv_path
+        .clone()
+        .expect("instantiated");
+    nix_lines_at(
+        &mut state,
+        10,
+        &[r#"@nix {"action":"start","id":1,"level":5,"parent":0,"text":"","type":104}"#.into()],
+    );
+    nix_lines_at(
+        &mut state,
+        10,
+        &fetch_lines(RUSTC_OUT, 2, 250_000_000, 250_000_000),
+    );
+    nix_lines_at(
+        &mut state,
+        31,
+        &[
+            r#"@nix {"action":"stop","id":3}"#.into(),
+            r#"@nix {"action":"stop","id":2}"#.into(),
+            build_start_line(&source, 4),
+        ],
+    );
+    nix_lines_at(
+        &mut state,
+        33,
+        &[
+            r#"@nix {"action":"result","fields":[1,3,0,0],"id":1,"type":105}"#.into(),
+            r#"@nix {"action":"stop","id":4}"#.into(),
+            build_start_line(&host_openssl, 5),
+            r#"@nix {"action":"result","fields":["libnix-tui: pkg-config module openssl is not installed on this host (Debian package: libssl-dev)"],"id":5,"type":101}"#.into(),
+        ],
+    );
+    nix_lines_at(
+        &mut state,
+        34,
+        &[
+            r#"@nix {"action":"result","fields":[1,3,0,1],"id":1,"type":105}"#.into(),
+            r#"@nix {"action":"stop","id":5}"#.into(),
+            format!(
+                r#"@nix {{"action":"msg","level":0,"msg":"error: builder for '{host_openssl}' failed with exit code 1"}}"#
+            ),
+            format!(
+                r#"@nix {{"action":"msg","level":0,"msg":"error: 1 dependencies of derivation '{blocked}' failed to build"}}"#
+            ),
+            r#"@nix {"action":"stop","id":1}"#.into(),
+        ],
+    );
+    update(
+        &mut state,
+        Action::Backend(BackendEvent::Finished {
+            success: false,
+            exit_code: Some(1),
+        }),
+    );
+    update(&mut state, Action::Tick(Duration::from_secs(40)));
     state
 }

@@ -5,7 +5,6 @@ use ratatui::layout::{Margin, Rect};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::state::AppState;
-use crate::backend::build_state::UnitStatus;
 
 /// Below this width the tree goes above the log instead of beside it.
 const SIDE_BY_SIDE_MIN_WIDTH: u16 = 110;
@@ -146,11 +145,16 @@ fn status_height(state: &AppState, area: Rect) -> u16 {
     wanted.clamp(1, (area.height / STATUS_MAX_SHARE).max(1))
 }
 
-/// Rows for the running-now pane, borders included: a row per running unit, as many as the
+/// Rows for the running-now pane, borders included: a row per running job, as many as the
 /// screen's height allows (the pane says how many more there are).
 fn running_height(state: &AppState, body: Rect) -> Option<u16> {
     let counters = state.build.counters;
-    let running = counters.building + counters.substituting;
+    let others = state
+        .build
+        .others
+        .iter()
+        .filter(|other| !other.is_finished());
+    let running = counters.building + counters.substituting + others.count();
     if running == 0 {
         return None;
     }
@@ -164,14 +168,10 @@ fn running_height(state: &AppState, body: Rect) -> Option<u16> {
     (body.height >= height + 10).then_some(height)
 }
 
-/// Rows the selected failed unit's diagnosis takes wrapped in the column, if it has one.
+/// Rows the selection's diagnosis takes wrapped in the column, if it has one.
 fn diagnosis_rows(state: &AppState, column: Rect) -> Option<u16> {
-    let unit = state.selected_unit()?;
-    if !matches!(state.status(unit)?, UnitStatus::Failed { .. }) {
-        return None;
-    }
-    let text = state.diagnoses.get(&unit)?;
-    Some(wrapped_rows(text, column.width.saturating_sub(2)))
+    let text = state.selected_diagnosis()?;
+    Some(wrapped_rows(&text, column.width.saturating_sub(2)))
 }
 
 /// Rows for the diagnosis pane: all it needs, up to half the column (it scrolls beyond).

@@ -33,8 +33,8 @@ pub use event::AppEvent;
 pub use log_view::{LogView, line_matches, plain_text};
 pub use run::{Render, run};
 pub use state::{
-    AppState, DepsEntry, ErrorScreen, Focus, Mode, Notice, NoticeKind, RebuildOffer, RunningUnit,
-    SearchPrompt, SearchTarget,
+    AppState, DepsEntry, ErrorScreen, Focus, Job, Mode, Notice, NoticeKind, RebuildOffer,
+    RunningJob, SearchPrompt, SearchTarget,
 };
 pub use terminal::TerminalSession;
 pub use update::update;

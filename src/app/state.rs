@@ -1,12 +1,14 @@
 //! AppState: everything the views draw, changed only by [`super::update`].
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use ratatui::layout::Size;
 
-use crate::backend::build_state::{BuildState, UnitState, UnitStatus};
+use crate::backend::build_state::last_build::OtherFailure;
+use crate::backend::build_state::{BuildState, LogBuffer, OtherDerivation, UnitState, UnitStatus};
 use crate::backend::diagnose::Suggestion;
 use crate::backend::insight::timings::Timeline;
 use crate::backend::overrides::CrateSelector;
@@ -14,7 +16,7 @@ use crate::backend::plan::{BuildPlan, Package, Unit, UnitId};
 
 use super::editor::Editor;
 use super::log_view::LogView;
-use super::tree::{TreeRow, TreeView};
+use super::tree::{OutsideNode, Selected, TreeRow, TreeView, other_at};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Focus {
@@ -88,10 +90,18 @@ pub enum Mode {
     Error,
 }
 
-/// A unit being built or fetched right now.
+/// Something Nix builds or fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Job {
+    Unit(UnitId),
+    /// A derivation outside the crate graph, by its index in [`BuildState::others`].
+    Other(usize),
+}
+
+/// A unit or a derivation outside the crate graph being built or fetched right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunningUnit {
-    pub unit: UnitId,
+pub struct RunningJob {
+    pub job: Job,
     pub elapsed: Duration,
 }
 
@@ -135,6 +145,8 @@ pub struct AppState {
     pub follow: bool,
     /// When each unit being fetched started (the engine's status has no start time for it).
     pub fetch_started: HashMap<UnitId, Duration>,
+    /// The same for derivations outside the crate graph, by store path.
+    pub other_fetch_started: HashMap<String, Duration>,
     /// Lines of the diagnosis scrolled past, when it is longer than its pane.
     pub diagnosis_scroll: u16,
 }
@@ -166,6 +178,7 @@ impl AppState {
             cancel_requested: false,
             follow: false,
             fetch_started: HashMap::new(),
+            other_fetch_started: HashMap::new(),
             diagnosis_scroll: 0,
         }
     }
@@ -207,37 +220,108 @@ impl AppState {
         self.unit_state(unit).map(|state| &state.status)
     }
 
+    /// What the selection is on: a unit, a row of the group outside the crate graph, nothing.
+    pub fn selected_item(&self) -> Selected {
+        self.tree.selected_item()
+    }
+
+    /// The selected derivation outside the crate graph, if one is.
+    pub fn selected_other(&self) -> Option<&OtherDerivation> {
+        match &self.tree.selected_outside {
+            Some(OutsideNode::Derivation { path, .. }) => other_at(&self.build, path),
+            _ => None,
+        }
+    }
+
+    /// The failure Nix reported for a derivation outside the crate graph, with its log's end.
+    pub fn other_failure(&self, other: &OtherDerivation) -> Option<&OtherFailure> {
+        if !matches!(other.status, UnitStatus::Failed { .. }) {
+            return None;
+        }
+        let failures = &self.build.other_failures;
+        failures.iter().rev().find(|f| f.drv_path == other.path)
+    }
+
+    /// The log the log pane shows for the selection: a unit's, or the end of a derivation's
+    /// outside the crate graph that failed (empty for one that did not: Nix shows its log
+    /// only then). `None` on a heading or without a selection.
+    pub fn selected_log(&self) -> Option<Cow<'_, LogBuffer>> {
+        if let Some(unit) = self.selected_unit() {
+            return self.unit_state(unit).map(|state| Cow::Borrowed(&state.log));
+        }
+        let other = self.selected_other()?;
+        let Some(failure) = self.other_failure(other) else {
+            return Some(Cow::Owned(LogBuffer::default()));
+        };
+        let mut log = LogBuffer::default();
+        for line in failure.log_tail.iter().chain([&failure.message]) {
+            log.push(line.clone());
+        }
+        Some(Cow::Owned(log))
+    }
+
+    /// What went wrong with the selection, when something is known: a failed unit's
+    /// diagnosis, or the Debian packages a failed host package lacks and how to install them.
+    pub fn selected_diagnosis(&self) -> Option<Cow<'_, str>> {
+        if let Some(unit) = self.selected_unit() {
+            if !matches!(self.status(unit)?, UnitStatus::Failed { .. }) {
+                return None;
+            }
+            return self
+                .diagnoses
+                .get(&unit)
+                .map(|text| Cow::Borrowed(text.as_str()));
+        }
+        let other = self.selected_other()?;
+        let failure = self.other_failure(other)?;
+        let command = failure.install_command()?;
+        let packages = failure.missing_debian_packages().join(" ");
+        Some(Cow::Owned(format!(
+            "{} needs the Debian package {packages}, which this host lacks. Install it, \
+             then b builds again:\n  {command}",
+            other.name
+        )))
+    }
+
     /// The rows of the units pane, as the tree or flat list shows them now.
     pub fn tree_rows(&self) -> Vec<TreeRow> {
         self.tree.visible_rows(&self.build, self.now)
     }
 
-    /// Every unit being built or fetched, longest running first.
-    pub fn running_units(&self) -> Vec<RunningUnit> {
-        let counters = self.build.counters;
-        if counters.building + counters.substituting == 0 {
-            return Vec::new();
-        }
-        let mut running: Vec<RunningUnit> = self
+    /// Every unit and every derivation outside the crate graph being built or fetched,
+    /// longest running first.
+    pub fn running_jobs(&self) -> Vec<RunningJob> {
+        let since = |status: &UnitStatus, fetch_started: Option<&Duration>| match status {
+            UnitStatus::Building { since, .. } => Some(*since),
+            UnitStatus::Substituting { .. } => Some(fetch_started.copied().unwrap_or(self.now)),
+            _ => None,
+        };
+        let units = self
             .build
             .units
             .iter()
             .enumerate()
             .filter_map(|(unit, state)| {
-                let since = match &state.status {
-                    UnitStatus::Building { since, .. } => *since,
-                    UnitStatus::Substituting { .. } => {
-                        self.fetch_started.get(&unit).copied().unwrap_or(self.now)
-                    }
-                    _ => return None,
-                };
-                Some(RunningUnit {
-                    unit,
-                    elapsed: self.now.saturating_sub(since),
-                })
+                let since = since(&state.status, self.fetch_started.get(&unit))?;
+                Some((Job::Unit(unit), since))
+            });
+        let others = self
+            .build
+            .others
+            .iter()
+            .enumerate()
+            .filter_map(|(index, other)| {
+                let since = since(&other.status, self.other_fetch_started.get(&other.path))?;
+                Some((Job::Other(index), since))
+            });
+        let mut running: Vec<RunningJob> = units
+            .chain(others)
+            .map(|(job, since)| RunningJob {
+                job,
+                elapsed: self.now.saturating_sub(since),
             })
             .collect();
-        running.sort_by_key(|running| (Reverse(running.elapsed), running.unit));
+        running.sort_by_key(|running| (Reverse(running.elapsed), running.job));
         running
     }
 

@@ -5,6 +5,9 @@
 //! parents it recurs as a leaf that points home. So the tree has a row per dependency edge,
 //! never the exponential number of paths a shared dependency would otherwise bring, and a
 //! reader sees that the two rows are one unit built once.
+//!
+//! Below the units, a group holds the derivations Nix builds or fetches that are not units
+//! (the toolchain, native dependencies, crate sources), by kind.
 
 use std::cmp::Reverse;
 use std::collections::{HashSet, VecDeque};
@@ -13,11 +16,38 @@ use std::time::Duration;
 
 use strum::VariantArray;
 
-use crate::backend::build_state::{BuildState, UnitStatus};
+use crate::backend::build_state::{BuildState, DerivationKind, OtherDerivation, UnitStatus};
 use crate::backend::plan::{BuildPlan, UnitId};
 
 /// Units from a root down to a row's unit.
 pub type TreePath = Vec<UnitId>;
+
+/// A row of the group of derivations outside the crate graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutsideNode {
+    /// The group's heading.
+    Group,
+    /// The heading of the derivations of one kind.
+    Kind(DerivationKind),
+    /// A derivation, by its store path (which stays the same across builds).
+    Derivation { kind: DerivationKind, path: String },
+}
+
+/// The kinds of derivations outside the crate graph, in the order the group shows them.
+const OUTSIDE_KINDS: [DerivationKind; 3] = [
+    DerivationKind::Toolchain,
+    DerivationKind::NativeDep,
+    DerivationKind::Source,
+];
+
+/// What the selection is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selected {
+    /// Nothing: there is no plan yet.
+    Nothing,
+    Unit(UnitId),
+    Outside(OutsideNode),
+}
 
 /// The plan's dependency edges in the order the tree shows them, and each unit's home.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -247,21 +277,40 @@ pub struct TreeRow {
     pub has_children: bool,
     /// A shared unit under a parent other than its home: a pointer to where it is built.
     pub recurs: bool,
+    /// A row of the group outside the crate graph; its `path` is empty.
+    pub outside: Option<OutsideNode>,
 }
 
 impl TreeRow {
-    pub fn unit(&self) -> UnitId {
-        // A row's path always has at least its own unit.
-        self.path[self.path.len() - 1]
+    /// The row's unit; `None` for a row of the group outside the crate graph.
+    pub fn unit(&self) -> Option<UnitId> {
+        self.path.last().copied()
     }
+
+    /// The derivation outside the crate graph the row shows, if it shows one.
+    pub fn derivation<'a>(&self, build: &'a BuildState) -> Option<&'a OtherDerivation> {
+        match &self.outside {
+            Some(OutsideNode::Derivation { path, .. }) => other_at(build, path),
+            _ => None,
+        }
+    }
+}
+
+/// The derivation outside the crate graph at `path`, as the latest build reported it.
+pub fn other_at<'a>(build: &'a BuildState, path: &str) -> Option<&'a OtherDerivation> {
+    build.others.iter().rev().find(|other| other.path == path)
 }
 
 /// Selection, expansion, filter and scroll position of the units pane.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TreeView {
     pub dag: Arc<Dag>,
-    /// Empty when nothing is selected (no plan yet).
+    /// Empty when nothing is selected (no plan yet) or a row outside the crate graph is.
     pub selected: TreePath,
+    /// The selected row of the group outside the crate graph, if one is.
+    pub selected_outside: Option<OutsideNode>,
+    /// The group's headings that are collapsed (all are open at first).
+    pub collapsed_outside: Vec<OutsideNode>,
     pub opened: HashSet<TreePath>,
     /// Index of the first visible row.
     pub offset: usize,
@@ -279,13 +328,45 @@ impl TreeView {
         self.selected.last().copied()
     }
 
+    /// What the selection is on.
+    pub fn selected_item(&self) -> Selected {
+        match (&self.selected_outside, self.selected_unit()) {
+            (Some(node), _) => Selected::Outside(node.clone()),
+            (None, Some(unit)) => Selected::Unit(unit),
+            (None, None) => Selected::Nothing,
+        }
+    }
+
+    /// Selects the unit at `path`.
+    pub fn select_path(&mut self, path: TreePath) {
+        self.selected = path;
+        self.selected_outside = None;
+    }
+
+    /// Selects what `row` shows.
+    pub fn select_row(&mut self, row: &TreeRow) {
+        self.selected = row.path.clone();
+        self.selected_outside = row.outside.clone();
+    }
+
+    /// Selects `node` of the group outside the crate graph, opening its headings.
+    pub fn select_outside(&mut self, node: OutsideNode) {
+        if let OutsideNode::Derivation { kind, .. } = &node {
+            let kind = OutsideNode::Kind(*kind);
+            self.collapsed_outside
+                .retain(|collapsed| *collapsed != kind && *collapsed != OutsideNode::Group);
+        }
+        self.selected.clear();
+        self.selected_outside = Some(node);
+    }
+
     /// Starts over for a new plan: keeps what still exists, otherwise selects the first root
     /// with the roots expanded.
     pub fn adopt_plan(&mut self, plan: &BuildPlan) {
         let dag = Dag::new(plan);
         self.opened
             .retain(|path| dag.is_valid_path(path) && dag.is_home(path));
-        if !dag.is_valid_path(&self.selected) {
+        if self.selected_outside.is_none() && !dag.is_valid_path(&self.selected) {
             self.selected = dag
                 .roots()
                 .first()
@@ -306,9 +387,16 @@ impl TreeView {
             self.filter
                 .is_none_or(|filter| status(unit).is_some_and(|status| filter.matches(status)))
         };
-        if self.flat {
-            return self.flat_rows(build, now, kept);
-        }
+        let mut rows = if self.flat {
+            self.flat_rows(build, now, kept)
+        } else {
+            self.tree_rows(kept)
+        };
+        self.push_outside_rows(build, &mut rows);
+        rows
+    }
+
+    fn tree_rows(&self, kept: impl Fn(UnitId) -> bool) -> Vec<TreeRow> {
         let mut rows = Vec::new();
         match self.filter {
             None => {
@@ -327,9 +415,9 @@ impl TreeView {
                     let mut filtered = Vec::new();
                     self.push_rows(vec![root], &|_| true, &mut filtered);
                     rows.extend(
-                        filtered
-                            .into_iter()
-                            .filter(|row| !row.recurs && below[row.unit()]),
+                        filtered.into_iter().filter(|row| {
+                            !row.recurs && row.unit().is_some_and(|unit| below[unit])
+                        }),
                     );
                 }
             }
@@ -369,8 +457,53 @@ impl TreeView {
                 depth: 0,
                 has_children: false,
                 recurs: false,
+                outside: None,
             })
             .collect()
+    }
+
+    /// The group of derivations outside the crate graph, when the build has any: its
+    /// heading, a heading per kind, the derivations of each kind in the order they started;
+    /// with a filter, only the derivations it keeps.
+    fn push_outside_rows(&self, build: &BuildState, rows: &mut Vec<TreeRow>) {
+        let kept = |other: &&OtherDerivation| {
+            self.filter
+                .is_none_or(|filter| filter.matches(&other.status))
+        };
+        if !build.others.iter().any(|other| kept(&other)) {
+            return;
+        }
+        let row = |depth, has_children, node| TreeRow {
+            path: Vec::new(),
+            depth,
+            has_children,
+            recurs: false,
+            outside: Some(node),
+        };
+        rows.push(row(0, true, OutsideNode::Group));
+        if self.collapsed_outside.contains(&OutsideNode::Group) {
+            return;
+        }
+        for kind in OUTSIDE_KINDS {
+            let mut of_kind = build
+                .others
+                .iter()
+                .filter(|other| other.kind == kind)
+                .filter(kept)
+                .peekable();
+            if of_kind.peek().is_none() {
+                continue;
+            }
+            let heading = OutsideNode::Kind(kind);
+            let open = !self.collapsed_outside.contains(&heading);
+            rows.push(row(1, true, heading));
+            if open {
+                rows.extend(of_kind.map(|other| {
+                    let path = other.path.clone();
+                    row(2, false, OutsideNode::Derivation { kind, path })
+                }));
+            }
+        }
     }
 
     /// The row at `path` and, where `open` says so, the rows below it.
@@ -385,6 +518,7 @@ impl TreeView {
             has_children: !children.is_empty(),
             recurs: !home,
             path: Vec::new(),
+            outside: None,
         });
         if expand {
             for &child in children {
@@ -405,7 +539,7 @@ impl TreeView {
         let index = self
             .selected_index(rows)
             .map_or(0, |index| index.saturating_add_signed(delta).min(last));
-        self.selected = rows[index].path.clone();
+        self.select_row(&rows[index]);
         self.scroll_into_view(rows, height);
     }
 
@@ -421,6 +555,10 @@ impl TreeView {
 
     /// Collapses the selected node, or selects its parent when it is collapsed already.
     pub fn collapse(&mut self) {
+        if let Some(node) = self.selected_outside.clone() {
+            self.collapse_outside(node);
+            return;
+        }
         if self.flat {
             return;
         }
@@ -429,9 +567,45 @@ impl TreeView {
         }
     }
 
-    /// Expands the selected node, or steps into its first child when it is expanded already;
-    /// on a shared unit's recurrence, goes to its home.
-    pub fn expand(&mut self) {
+    fn collapse_outside(&mut self, node: OutsideNode) {
+        let parent = match &node {
+            OutsideNode::Group => None,
+            OutsideNode::Kind(_) => Some(OutsideNode::Group),
+            OutsideNode::Derivation { kind, .. } => Some(OutsideNode::Kind(*kind)),
+        };
+        let is_heading = !matches!(node, OutsideNode::Derivation { .. });
+        if is_heading && !self.collapsed_outside.contains(&node) {
+            self.collapsed_outside.push(node);
+        } else if let Some(parent) = parent {
+            self.selected_outside = Some(parent);
+        }
+    }
+
+    /// Opens a heading of the group outside the crate graph, or steps to its first child in
+    /// `rows` when it is open already.
+    fn expand_outside(&mut self, node: OutsideNode, rows: &[TreeRow]) {
+        if matches!(node, OutsideNode::Derivation { .. }) {
+            return;
+        }
+        let before = self.collapsed_outside.len();
+        self.collapsed_outside
+            .retain(|collapsed| *collapsed != node);
+        if self.collapsed_outside.len() == before
+            && let Some(index) = self.selected_index(rows)
+            && let Some(child) = rows.get(index + 1)
+            && child.depth > rows[index].depth
+        {
+            self.select_row(child);
+        }
+    }
+
+    /// Expands the selected node, or steps into its first child (in `rows`, the rows shown)
+    /// when it is expanded already; on a shared unit's recurrence, goes to its home.
+    pub fn expand(&mut self, rows: &[TreeRow]) {
+        if let Some(node) = self.selected_outside.clone() {
+            self.expand_outside(node, rows);
+            return;
+        }
         if self.flat {
             return;
         }
@@ -453,6 +627,16 @@ impl TreeView {
 
     /// Expands or collapses the selected node; on a recurrence, goes to its home.
     pub fn toggle(&mut self) {
+        if let Some(node) = &self.selected_outside {
+            if !matches!(node, OutsideNode::Derivation { .. })
+                && !self.collapsed_outside.contains(node)
+            {
+                self.collapsed_outside.push(node.clone());
+            } else {
+                self.collapsed_outside.retain(|collapsed| collapsed != node);
+            }
+            return;
+        }
         if self.flat {
             return;
         }
@@ -493,7 +677,7 @@ impl TreeView {
         for end in 1..path.len() {
             self.opened.insert(path[..end].to_vec());
         }
-        self.selected = path;
+        self.select_path(path);
     }
 
     /// Selects the row shown `row` lines below the top of the pane; clicking the selected row
@@ -505,7 +689,7 @@ impl TreeView {
         if self.selected_index(rows) == Some(self.offset + row) {
             self.toggle();
         } else {
-            self.selected = clicked.path.clone();
+            self.select_row(clicked);
         }
     }
 
@@ -519,9 +703,12 @@ impl TreeView {
 
     /// Where the selection is among `rows`: by path in the tree, by unit in the flat list.
     pub fn selected_index(&self, rows: &[TreeRow]) -> Option<usize> {
-        if self.flat {
+        if self.selected_outside.is_some() {
+            rows.iter()
+                .position(|row| row.outside == self.selected_outside)
+        } else if self.flat {
             let unit = self.selected_unit()?;
-            rows.iter().position(|row| row.unit() == unit)
+            rows.iter().position(|row| row.unit() == Some(unit))
         } else {
             rows.iter().position(|row| row.path == self.selected)
         }
@@ -567,7 +754,10 @@ mod tests {
         let mut view = view_of(&plan);
         view.expand_all();
         let rows = view.visible_rows(&planned_state(&plan), Duration::ZERO);
-        let rows_of: Vec<&TreeRow> = rows.iter().filter(|r| r.unit() == proc_macro2).collect();
+        let rows_of: Vec<&TreeRow> = rows
+            .iter()
+            .filter(|r| r.unit() == Some(proc_macro2))
+            .collect();
         assert!(rows_of.len() >= 2, "under each parent: {rows_of:?}");
         let homes: Vec<_> = rows_of.iter().filter(|row| !row.recurs).collect();
         assert_eq!(homes.len(), 1, "built in one place: {rows_of:?}");
@@ -599,8 +789,11 @@ mod tests {
         let rows = view.visible_rows(&build, Duration::ZERO);
         let recurrence = rows.iter().find(|row| row.recurs).expect("a shared unit");
         view.selected = recurrence.path.clone();
-        view.expand();
-        assert_eq!(view.selected, view.dag.home_path(recurrence.unit()));
+        view.expand(&[]);
+        assert_eq!(
+            view.selected,
+            view.dag.home_path(recurrence.unit().expect("a unit"))
+        );
     }
 
     #[test]
@@ -623,7 +816,7 @@ mod tests {
         let plan = fixtures::plan();
         let mut view = view_of(&plan);
         let root = view.selected.clone();
-        view.expand();
+        view.expand(&[]);
         assert_eq!(
             view.selected.len(),
             2,
@@ -657,7 +850,7 @@ mod tests {
         let mut view = view_of(&plan);
         view.filter = Some(StatusFilter::Failed);
         let rows = view.visible_rows(&build, Duration::ZERO);
-        let units: Vec<UnitId> = rows.iter().map(TreeRow::unit).collect();
+        let units: Vec<UnitId> = rows.iter().filter_map(TreeRow::unit).collect();
         assert_eq!(units, view.dag.home_path(failed), "the path to it, opened");
     }
 
@@ -679,8 +872,8 @@ mod tests {
         view.order = FlatOrder::Time;
         let rows = view.visible_rows(&build, Duration::from_secs(20));
         assert_eq!(rows.len(), plan.units.len());
-        assert_eq!(rows[0].unit(), syn, "10 s so far");
-        assert_eq!(rows[1].unit(), libc);
+        assert_eq!(rows[0].unit(), Some(syn), "10 s so far");
+        assert_eq!(rows[1].unit(), Some(libc));
         assert!(rows.iter().all(|row| row.depth == 0));
     }
 

@@ -605,10 +605,13 @@ fn a_manual_move_ends_follow_mode() {
 fn p_goes_through_the_running_units_longest_first() {
     let mut state = fixtures::mid_build(SCREEN);
     let running: Vec<String> = state
-        .running_units()
+        .running_jobs()
         .iter()
         .map(|running| {
-            let (unit, package) = state.unit_info(running.unit).expect("in the plan");
+            let Job::Unit(unit) = running.job else {
+                panic!("only units run: {running:?}")
+            };
+            let (unit, package) = state.unit_info(unit).expect("in the plan");
             format!("{} {}", package.name, unit.kind.label())
         })
         .collect();
@@ -705,7 +708,7 @@ fn the_flat_list_keeps_the_selection_and_the_tree_opens_to_it() {
     press(&mut state, "v");
     assert!(state.tree.flat);
     assert_eq!(selected_name(&state), "demo bin", "the selection stays");
-    let first = state.tree_rows()[0].unit();
+    let first = state.tree_rows()[0].unit().expect("a unit");
     assert!(
         matches!(state.status(first), Some(UnitStatus::Failed { .. })),
         "sorted by state: the failure first"
@@ -777,4 +780,158 @@ fn w_wraps_the_log_and_the_choice_stays_across_units() {
     assert!(state.log.wrap);
     press(&mut state, "w");
     assert!(!state.log.wrap);
+}
+
+/// The engine's events for Nix building the derivation `drv` outside the crate graph
+/// (activity `id`) from `at` seconds.
+fn outside_build_starts(state: &mut AppState, drv: &str, id: u64, at: u64) {
+    fixtures::nix_lines_at(state, at, &[fixtures::build_start_line(drv, id)]);
+}
+
+fn outside_build_fails(state: &mut AppState, drv: &str, id: u64) {
+    fixtures::nix_lines_at(
+        state,
+        state.now.as_secs(),
+        &[
+            format!(
+                r#"@nix {{"action":"msg","level":0,"msg":"error: builder for '{drv}' failed with exit code 1"}}"#
+            ),
+            format!(r#"@nix {{"action":"stop","id":{id}}}"#),
+        ],
+    );
+}
+
+fn selected_other_name(state: &AppState) -> String {
+    state
+        .selected_other()
+        .expect("a derivation outside the crate graph is selected")
+        .name
+        .clone()
+}
+
+#[test]
+fn f_reaches_failures_outside_the_crate_graph_after_the_failed_units() {
+    let mut state = fixtures::failed_build(SCREEN);
+    let zlib = fixtures::outside_drv("host-zlib");
+    outside_build_starts(&mut state, &zlib, 20, 96);
+    outside_build_fails(&mut state, &zlib, 20);
+    press(&mut state, "f");
+    assert_eq!(selected_name(&state), "openssl-sys build-script run");
+    press(&mut state, "f");
+    assert_eq!(selected_other_name(&state), "host-zlib");
+    let rows = state.tree_rows();
+    let index = state
+        .tree
+        .selected_index(&rows)
+        .expect("the selection is shown");
+    assert_eq!(
+        rows[index]
+            .derivation(&state.build)
+            .map(|o| o.name.as_str()),
+        Some("host-zlib")
+    );
+    press(&mut state, "f");
+    assert_eq!(
+        selected_name(&state),
+        "openssl-sys build-script run",
+        "round again"
+    );
+}
+
+#[test]
+fn follow_mode_follows_builds_outside_the_crate_graph_and_stops_at_their_failure() {
+    let mut state = building(SCREEN);
+    let plan = state.build.plan.clone().expect("plan");
+    let libc = unit_named(&plan, "libc", "lib");
+    press(&mut state, "F");
+    build_starts(&mut state, libc, 10, 1);
+    let zlib = fixtures::outside_drv("host-zlib");
+    outside_build_starts(&mut state, &zlib, 11, 2);
+    assert_eq!(selected_other_name(&state), "host-zlib", "the newest build");
+    outside_build_fails(&mut state, &zlib, 11);
+    assert!(!state.follow, "a failure stops it");
+    assert_eq!(selected_other_name(&state), "host-zlib");
+    let notice = state.notice.clone().expect("a notice");
+    assert!(
+        notice.text.contains("outside the crate graph failed"),
+        "{}",
+        notice.text
+    );
+}
+
+#[test]
+fn running_now_lists_fetches_and_builds_outside_the_crate_graph() {
+    let mut state = building(SCREEN);
+    let fetch = fixtures::fetch_lines(fixtures::RUSTC_OUT, 2, 12_000_000, 250_000_000);
+    fixtures::nix_lines_at(&mut state, 1, &fetch);
+    outside_build_starts(&mut state, &fixtures::outside_drv("host-zlib"), 4, 3);
+    update(&mut state, Action::Tick(std::time::Duration::from_secs(10)));
+    let running: Vec<(String, u64)> = state
+        .running_jobs()
+        .iter()
+        .map(|running| {
+            let Job::Other(index) = running.job else {
+                panic!("no unit runs: {running:?}")
+            };
+            (
+                state.build.others[index].name.clone(),
+                running.elapsed.as_secs(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        running,
+        [("rustc-1.95.0".to_owned(), 9), ("host-zlib".to_owned(), 7)],
+        "longest first"
+    );
+    press(&mut state, "p");
+    assert_eq!(selected_other_name(&state), "rustc-1.95.0");
+    press(&mut state, "p");
+    assert_eq!(selected_other_name(&state), "host-zlib");
+}
+
+#[test]
+fn the_group_outside_the_crate_graph_collapses_and_opens_like_the_tree() {
+    let mut state = fixtures::host_package_failed(SCREEN);
+    press(&mut state, "f");
+    assert_eq!(selected_other_name(&state), "host-openssl");
+    let shows_host_openssl = |state: &AppState| {
+        state.tree_rows().iter().any(|row| {
+            row.derivation(&state.build)
+                .is_some_and(|o| o.name == "host-openssl")
+        })
+    };
+    press(&mut state, "h");
+    assert_eq!(
+        state.tree.selected_outside,
+        Some(tree::OutsideNode::Kind(
+            crate::backend::build_state::DerivationKind::NativeDep
+        )),
+        "to its heading"
+    );
+    press(&mut state, "h");
+    assert!(!shows_host_openssl(&state), "collapsed");
+    press(&mut state, "l");
+    assert!(shows_host_openssl(&state), "open again");
+    press(&mut state, "l");
+    assert_eq!(
+        selected_other_name(&state),
+        "host-openssl",
+        "into its first child"
+    );
+    assert!(state.selected_log().is_some_and(|log| log.lines.len() == 2));
+    // The failed filter keeps the failed derivation and its headings only.
+    press(&mut state, "s");
+    let outside: Vec<usize> = state
+        .tree_rows()
+        .iter()
+        .filter(|row| row.outside.is_some())
+        .map(|row| row.depth)
+        .collect();
+    assert_eq!(outside, [0, 1, 2]);
+    assert_eq!(
+        selected_other_name(&state),
+        "host-openssl",
+        "kept by the filter"
+    );
 }

@@ -1,5 +1,6 @@
 //! The details pane: what the unit is, where its derivation lives, the crate's
-//! `Cargo.dependencies.nix` entry, and how it is compiled (rustc command, environment).
+//! `Cargo.dependencies.nix` entry, and how it is compiled (rustc command, environment); for
+//! a derivation outside the crate graph, what it is and its store path.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -11,13 +12,21 @@ use crate::app::AppState;
 use crate::backend::emit;
 use crate::backend::plan::PackageSource;
 
-use super::{dim, pane_block, title_style};
+use super::{dim, pane_block, title_style, unit_status};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let block = pane_block(false).title(Line::styled(" Details ", title_style()));
     let value_width = usize::from(block.inner(area).width).saturating_sub(LABEL_WIDTH);
     let Some(unit) = state.selected_unit() else {
-        frame.render_widget(block, area);
+        let lines = state.selected_other().map_or_else(Vec::new, |other| {
+            vec![
+                field("name", other.name.clone()),
+                field("kind", other.kind.label().to_owned()),
+                field("status", unit_status::describe_other(other, state.now)),
+                field("path", fit_store_path(&other.path, value_width)),
+            ]
+        });
+        frame.render_widget(Paragraph::new(lines).block(block), area);
         return;
     };
     let mut lines = Vec::new();

@@ -1,4 +1,5 @@
-//! The diagnosis block above a failed unit's log: a suggested fix, when there is one.
+//! The diagnosis block above a failed unit's log (a suggested fix, when there is one), or
+//! above a failed host package's (the Debian package to install).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,19 +13,16 @@ use super::title_style;
 
 /// `overflows`: the text is longer than the pane, which then scrolls.
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, overflows: bool) {
-    let Some(unit) = state.selected_unit() else {
+    let Some(text) = state.selected_diagnosis() else {
         return;
     };
-    let Some(text) = state.diagnoses.get(&unit) else {
-        return;
-    };
-    let keys = match (
-        state.fixes.contains_key(&unit),
-        state.fix_preview == Some(unit),
-    ) {
-        (true, true) => " a again applies the fix ",
-        (true, false) => " a previews the fix · e edits ",
-        (false, _) => " e edits Cargo.dependencies.nix ",
+    let keys = match state.selected_unit() {
+        None => " install it, then b builds again ",
+        Some(unit) if state.fixes.contains_key(&unit) && state.fix_preview == Some(unit) => {
+            " a again applies the fix "
+        }
+        Some(unit) if state.fixes.contains_key(&unit) => " a previews the fix · e edits ",
+        Some(_) => " e edits Cargo.dependencies.nix ",
     };
     let border = if state.focus == Focus::Diagnosis {
         Color::Cyan
@@ -45,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, overflows: bool) 
         block = block.title_bottom(Line::from(how));
     }
     frame.render_widget(
-        Paragraph::new(text.as_str())
+        Paragraph::new(text.as_ref())
             .wrap(Wrap { trim: false })
             .scroll((state.diagnosis_scroll, 0))
             .block(block),

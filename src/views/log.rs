@@ -5,10 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::{AppState, Focus, line_matches};
-use crate::backend::build_state::{UnitState, UnitStatus};
+use crate::backend::build_state::{LogBuffer, OtherDerivation, UnitState, UnitStatus};
 use crate::backend::plan::UnitId;
 
 use super::{dim, pane_block, title_style, unit_status};
@@ -16,10 +16,15 @@ use super::{dim, pane_block, title_style, unit_status};
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let block = pane_block(state.focus == Focus::Log);
     let height = usize::from(block.inner(area).height);
-    let Some((unit, unit_state)) = state
-        .selected_unit()
-        .and_then(|unit| Some((unit, state.unit_state(unit)?)))
-    else {
+    let selected = match (state.selected_unit(), state.selected_other()) {
+        (Some(unit), _) => state.unit_state(unit).map(|unit_state| {
+            let title = unit_title(state, unit, unit_state);
+            (title, empty_log_text(&unit_state.status).to_owned())
+        }),
+        (None, Some(other)) => Some((other_title(state, other), other_empty_log_text(other))),
+        (None, None) => None,
+    };
+    let (Some((title, empty_text)), Some(selected_log)) = (selected, state.selected_log()) else {
         let mut lines: Vec<Line> = state.build.messages.iter().map(Line::raw).collect();
         if lines.is_empty() {
             lines.push(Line::styled(
@@ -32,24 +37,29 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         return;
     };
 
-    let mut block = block.title(unit_title(state, unit, unit_state));
-    if let Some(position) = position_title(state, unit_state, height) {
+    let log: &LogBuffer = &selected_log;
+    let mut block = block.title(title);
+    if let Some(position) = position_title(state, log, height) {
         block = block.title_bottom(position.right_aligned());
     }
     if let Some(query) = &state.log.query {
         block = block.title_bottom(Line::from(format!(" /{query} ")));
     }
 
-    let log = &unit_state.log;
     if log.lines.is_empty() {
         let text = if log.total > 0 {
             // Dropped to keep the dashboard's memory bounded (see LOG_LINES_KEPT_IN_TOTAL).
             "Its log was dropped to save memory; `nix log` has all of it."
         } else {
-            empty_log_text(&unit_state.status)
+            empty_text.as_str()
         };
         let placeholder = Line::styled(text, dim().add_modifier(Modifier::ITALIC));
-        frame.render_widget(Paragraph::new(placeholder).block(block), area);
+        frame.render_widget(
+            Paragraph::new(placeholder)
+                .wrap(Wrap { trim: false })
+                .block(block),
+            area,
+        );
         return;
     }
     if state.log.wrap {
@@ -151,12 +161,7 @@ fn unit_title(state: &AppState, unit: UnitId, unit_state: &UnitState) -> Line<'s
 }
 
 /// ` following ` or ` 12–30 of 400 `, counting every line the unit logged.
-fn position_title(
-    state: &AppState,
-    unit_state: &UnitState,
-    height: usize,
-) -> Option<Line<'static>> {
-    let log = &unit_state.log;
+fn position_title(state: &AppState, log: &LogBuffer, height: usize) -> Option<Line<'static>> {
     if log.lines.is_empty() {
         return None;
     }
@@ -171,6 +176,42 @@ fn position_title(
     }
     let last = (first + height as u64 - 1).min(log.total);
     Some(Line::from(format!(" {first}–{last} of {} ", log.total)))
+}
+
+/// ` host-openssl native-dep · ✘ failed (exit 1) `
+fn other_title(state: &AppState, other: &OtherDerivation) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(
+            format!(" {} {} ", other.name, other.kind.label()),
+            title_style(),
+        ),
+        Span::styled(
+            format!(
+                "{} {} ",
+                unit_status::icon(&other.status),
+                unit_status::describe_other(other, state.now)
+            ),
+            Style::new().fg(unit_status::color(&other.status)),
+        ),
+    ])
+}
+
+/// What the log pane says for a derivation outside the crate graph without a log: Nix
+/// shows its build log only when it fails.
+fn other_empty_log_text(other: &OtherDerivation) -> String {
+    match &other.status {
+        UnitStatus::Building { .. } => {
+            "Building: its log shows here if it fails (Nix shows only the failures of derivations \
+             outside the crate graph)."
+                .to_owned()
+        }
+        UnitStatus::Built { .. } => format!("Built. `nix log {}` shows its log.", other.path),
+        UnitStatus::Failed { .. } => format!(
+            "Failed without output; `nix log {}` may know more.",
+            other.path
+        ),
+        status => empty_log_text(status).to_owned(),
+    }
 }
 
 fn empty_log_text(status: &UnitStatus) -> &'static str {

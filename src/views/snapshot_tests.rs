@@ -432,3 +432,72 @@ fn a_broken_deps_file_error_is_shown_whole() {
         state
     });
 }
+
+#[test]
+fn a_failed_host_package_outside_the_crate_graph_with_its_diagnosis() {
+    snapshot_at_both_sizes("outside_the_crate_graph_failed_host_package", |size| {
+        let mut state = fixtures::host_package_failed(size);
+        press(&mut state, "f");
+        state
+    });
+}
+
+/// The recorded `--keep-going` stream in which two derivations that are not units fail (a
+/// plan of `good` and `top` only): the dashboard shows them, counts them apart from units,
+/// and `f` goes through them with their logs.
+#[test]
+fn a_recorded_stream_with_failures_outside_the_crate_graph_drives_the_dashboard() {
+    use crate::backend::build_state::tests::{fixture, session_events};
+
+    let units: &[(&str, &[usize])] = &[("good-1.0", &[]), ("top-1.0", &[0])];
+    let mut state = AppState::new(Size::new(120, 30));
+    for event in session_events(&fixture("28-keepgoing-2fail-v.jsonl"), units, &[], false) {
+        update(&mut state, Action::Backend(event));
+    }
+    let drawn = screen(&state);
+    for shown in [
+        "Outside the crate graph (2)  ✘ 2 failed",
+        "native deps (2)",
+        "✘ fail-one-1.0  failed (exit 1)",
+        "✘ fail-two-1.0  failed (exit 2)",
+        "│ outside the graph: ✘ 2 failed",
+        "Build failed outside the crate graph: fail-one-1.0 (native-dep), fail-two-1.0",
+    ] {
+        assert!(drawn.contains(shown), "{shown}: {drawn}");
+    }
+    let mut logs = Vec::new();
+    for _ in 0..3 {
+        press(&mut state, "f");
+        let selected = state.selected_other().expect("a derivation is selected");
+        let log = state.selected_log().expect("its log");
+        logs.push((selected.name.clone(), log.lines.get(1).cloned()));
+    }
+    assert_eq!(
+        logs,
+        [
+            ("fail-one-1.0".to_owned(), Some("f1 dying".to_owned())),
+            ("fail-two-1.0".to_owned(), Some("f2 dying".to_owned())),
+            ("fail-one-1.0".to_owned(), Some("f1 dying".to_owned())),
+        ],
+        "in the order they started, and round again"
+    );
+    let drawn = screen(&state);
+    assert!(drawn.contains("f1 dying"), "{drawn}");
+    assert!(
+        drawn.contains("│error: builder for '/nix/store/2ry44csdk3qzadkv9cjd6mqf4pk856ss-fail-o"),
+        "Nix's error ends the log: {drawn}"
+    );
+}
+
+#[test]
+fn running_now_lists_the_toolchain_fetch_and_a_host_package_build() {
+    snapshot_at_both_sizes("running_now_outside_the_crate_graph", |size| {
+        let mut state = fixtures::mid_build(size);
+        let fetch = fixtures::fetch_lines(fixtures::RUSTC_OUT, 2, 96_500_000, 250_000_000);
+        fixtures::nix_lines_at(&mut state, 45, &fetch);
+        let zlib = fixtures::outside_drv("host-zlib");
+        fixtures::nix_lines_at(&mut state, 50, &[fixtures::build_start_line(&zlib, 4)]);
+        update(&mut state, Action::Tick(std::time::Duration::from_secs(52)));
+        state
+    });
+}

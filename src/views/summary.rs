@@ -44,7 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     if let Some(percent) = (hits * 100).checked_div(total) {
         facts.push(format!("cache {hits}/{total} ({percent}%)"));
     }
-    let jobs = counts.building + counts.substituting;
+    let jobs = state.running_jobs().len();
     if jobs > 0 {
         facts.push(format!("{jobs} job{}", if jobs == 1 { "" } else { "s" }));
     }
@@ -59,13 +59,36 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         headline.push(Span::raw(fact));
     }
 
+    let others = &state.build.others;
+    let outside = Counters::of_statuses(others.iter().map(|other| &other.status));
     let lines = if roomy(frame.area()) && area.height >= 2 {
-        vec![Line::from(headline), Line::from(count_spans(&counts, true))]
+        let mut outside_spans = Vec::new();
+        if !others.is_empty() {
+            outside_spans.push(Span::styled(" │ outside the graph:", dim()));
+            outside_spans.extend(count_spans(&outside, true, |_| false));
+        }
+        // Interruptions are rare: shown only when there are some.
+        let mut line = Line::from(count_spans(&counts, true, |status| {
+            *status != UnitStatus::Interrupted
+        }));
+        if line.width() + Line::from(outside_spans.clone()).width() > usize::from(area.width) {
+            // The units' zeros give way to what happens outside the crate graph, but for
+            // "0 failed" and "0 skipped": they say the build went through.
+            line = Line::from(count_spans(&counts, true, |status| {
+                matches!(status, UnitStatus::Failed { .. } | UnitStatus::Skipped)
+            }));
+        }
+        line.spans.extend(outside_spans);
+        vec![Line::from(headline), line]
     } else {
-        let counts = count_spans(&counts, false);
+        let counts = count_spans(&counts, false, |_| false);
         if !counts.is_empty() {
             headline.push(Span::styled(" │", dim()));
             headline.extend(counts);
+        }
+        if !others.is_empty() {
+            headline.push(Span::styled(" │ outside", dim()));
+            headline.extend(count_spans(&outside, false, |_| false));
         }
         vec![Line::from(headline)]
     };
@@ -104,8 +127,13 @@ fn phase_span(state: &AppState) -> Span<'static> {
     Span::styled(text, Style::new().fg(color).add_modifier(Modifier::BOLD))
 }
 
-/// `✔ 4 built  ● 2 cached …` when `words`, else `✔4 ●2 …` without the zeros.
-fn count_spans(counts: &Counters, words: bool) -> Vec<Span<'static>> {
+/// `✔ 4 built  ● 2 cached …` when `words`, else `✔4 ●2 …`; a zero count only for the
+/// statuses `zero_shown` picks.
+fn count_spans(
+    counts: &Counters,
+    words: bool,
+    zero_shown: impl Fn(&UnitStatus) -> bool,
+) -> Vec<Span<'static>> {
     use std::time::Duration;
     let samples = [
         (
@@ -149,8 +177,7 @@ fn count_spans(counts: &Counters, words: bool) -> Vec<Span<'static>> {
     ];
     samples
         .iter()
-        // Interruptions are rare: shown only when there are some.
-        .filter(|(status, count, _)| *count > 0 || (words && *status != UnitStatus::Interrupted))
+        .filter(|(status, count, _)| *count > 0 || zero_shown(status))
         .map(|(status, count, word)| {
             let style = Style::new().fg(unit_status::color(status));
             let text = if words {

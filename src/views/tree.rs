@@ -7,9 +7,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::tree::TreeRow;
+use crate::app::tree::{OutsideNode, TreeRow, other_at};
 use crate::app::{AppState, Focus};
-use crate::backend::build_state::Phase;
+use crate::backend::build_state::{DerivationKind, OtherDerivation, Phase, UnitStatus};
 
 use super::{dim, pane_block, title_style, unit_status};
 
@@ -101,7 +101,11 @@ fn row_line(
         Span::styled(symbol, if row.recurs { dim() } else { Style::new() }),
     ];
     let room = width.saturating_sub(1 + indent.len() + 2);
-    spans.extend(unit_spans(state, row.unit(), room, true));
+    match (&row.outside, row.unit()) {
+        (Some(node), _) => spans.extend(outside_spans(state, node, room)),
+        (None, Some(unit)) => spans.extend(unit_spans(state, unit, room, true)),
+        (None, None) => {}
+    }
     let line = Line::from(spans);
     if selected {
         line.patch_style(
@@ -170,6 +174,89 @@ pub fn unit_spans(
         spans.push(Span::styled(status_text, Style::new().fg(color)));
     }
     spans
+}
+
+/// A row of the group outside the crate graph: a heading with its count (and failures), or
+/// a derivation.
+fn outside_spans(state: &AppState, node: &OutsideNode, room: usize) -> Vec<Span<'static>> {
+    let others = &state.build.others;
+    let heading = |text: String, of: &dyn Fn(&OtherDerivation) -> bool| {
+        let failed = others
+            .iter()
+            .filter(|other| of(other) && matches!(other.status, UnitStatus::Failed { .. }))
+            .count();
+        let mut spans = vec![Span::styled(
+            text,
+            Style::new().add_modifier(Modifier::BOLD),
+        )];
+        if failed > 0 {
+            spans.push(Span::styled(
+                format!("  ✘ {failed} failed"),
+                Style::new().fg(Color::Red),
+            ));
+        }
+        spans
+    };
+    match node {
+        OutsideNode::Group => heading(
+            format!("Outside the crate graph ({})", others.len()),
+            &|_| true,
+        ),
+        OutsideNode::Kind(kind) => {
+            let count = others.iter().filter(|other| other.kind == *kind).count();
+            heading(format!("{} ({count})", kind_heading(*kind)), &|other| {
+                other.kind == *kind
+            })
+        }
+        OutsideNode::Derivation { path, .. } => match other_at(&state.build, path) {
+            Some(other) => other_spans(state, other, room, true),
+            None => vec![Span::styled(path.clone(), dim())],
+        },
+    }
+}
+
+/// How the group outside the crate graph names a kind of derivation.
+pub fn kind_heading(kind: DerivationKind) -> &'static str {
+    match kind {
+        DerivationKind::Toolchain => "toolchain",
+        DerivationKind::NativeDep => "native deps",
+        DerivationKind::Source => "sources",
+    }
+}
+
+/// A derivation outside the crate graph: its icon, name, and (`with_status`) its status,
+/// or else its kind, in `room` columns; the name is never cut.
+pub fn other_spans(
+    state: &AppState,
+    other: &OtherDerivation,
+    room: usize,
+    with_status: bool,
+) -> Vec<Span<'static>> {
+    let color = unit_status::color(&other.status);
+    let detail = if with_status {
+        let text = unit_status::describe_other(other, state.now);
+        Span::styled(
+            fit(
+                &format!("  {text}"),
+                room.saturating_sub(2 + width(&other.name)),
+            ),
+            Style::new().fg(color),
+        )
+    } else {
+        Span::styled(
+            format!(" {}", other.kind.label()),
+            Style::new().fg(Color::Magenta),
+        )
+    };
+    vec![
+        Span::styled(unit_status::icon(&other.status), Style::new().fg(color)),
+        Span::raw(" "),
+        Span::styled(
+            other.name.clone(),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        detail,
+    ]
 }
 
 fn width(text: &str) -> usize {

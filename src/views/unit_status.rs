@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use ratatui::style::Color;
 
-use crate::backend::build_state::UnitStatus;
+use crate::backend::build_state::{OtherDerivation, UnitStatus};
 use crate::backend::plan::UnitKind;
 
 /// A unit's kind in a few letters, for lists where the name needs the room: `lib`, `bin`,
@@ -73,6 +73,30 @@ pub fn describe(status: &UnitStatus, now: Duration) -> String {
         UnitStatus::Skipped => "skipped".into(),
         UnitStatus::Interrupted => "interrupted".into(),
     }
+}
+
+/// A derivation outside the crate graph's status in a few words, with the bytes fetched
+/// so far while it is being fetched: `fetching from cache.nixos.org 12.0/250.0 MB`.
+pub fn describe_other(other: &OtherDerivation, now: Duration) -> String {
+    let status = describe(&other.status, now);
+    match (&other.status, other.bytes) {
+        (UnitStatus::Substituting { .. }, Some((done, expected))) => {
+            format!("{status} {}", transferred(done, expected))
+        }
+        (UnitStatus::Substituted { .. }, Some((_, expected))) => {
+            format!("{status}, {}", megabytes(expected))
+        }
+        _ => status,
+    }
+}
+
+/// `12.0/250.0 MB`.
+pub fn transferred(done: u64, expected: u64) -> String {
+    format!("{:.1}/{}", done as f64 / 1e6, megabytes(expected))
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
 /// A store or machine URI without its scheme and user: `https://cache.nixos.org/` ->

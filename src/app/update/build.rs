@@ -113,6 +113,7 @@ pub(super) fn backend_event(state: &mut AppState, event: BackendEvent) -> Vec<Ef
         state.fixes.clear();
         state.fix_preview = None;
         state.fetch_started.clear();
+        state.other_fetch_started.clear();
         // Planning reads the deps file again; so does the view of an entry.
         state.deps_entry = None;
     }
@@ -141,16 +142,25 @@ pub(super) fn backend_event(state: &mut AppState, event: BackendEvent) -> Vec<Ef
     }
 }
 
-/// Remembers when units started being fetched: the engine's status has no start time for it.
+/// Remembers when units and derivations outside the crate graph started being fetched:
+/// the engine's status has no start time for it.
 fn note_fetch_starts(state: &mut AppState, changed: &[UnitId]) {
+    let fetching = |status: &UnitStatus| matches!(status, UnitStatus::Substituting { .. });
     for &unit in changed {
-        if matches!(
-            state.build.units[unit].status,
-            UnitStatus::Substituting { .. }
-        ) {
+        if fetching(&state.build.units[unit].status) {
             state.fetch_started.insert(unit, state.now);
         } else {
             state.fetch_started.remove(&unit);
+        }
+    }
+    for &index in &state.build.others_changed {
+        let other = &state.build.others[index];
+        if fetching(&other.status) {
+            state
+                .other_fetch_started
+                .insert(other.path.clone(), state.now);
+        } else {
+            state.other_fetch_started.remove(&other.path);
         }
     }
 }
@@ -250,7 +260,18 @@ pub(super) fn announce_finish(state: &mut AppState, success: bool) {
             .rev()
             .find(|m| m.contains("error"))
             .and_then(|m| m.lines().find(|line| line.contains("error")));
+        let failed_others: Vec<String> = state
+            .build
+            .others
+            .iter()
+            .filter(|other| matches!(other.status, UnitStatus::Failed { .. }))
+            .map(|other| format!("{} ({})", other.name, other.kind.label()))
+            .collect();
         let text = match (failed, reason) {
+            (0, _) if !failed_others.is_empty() => format!(
+                "Build failed outside the crate graph: {} — f jumps to it",
+                failed_others.join(", ")
+            ),
             (0, Some(reason)) => format!("Build failed: {}", reason.trim()),
             (0, None) => "Build failed".to_owned(),
             _ => format!("Build failed: {failed} unit(s) failed — f jumps to the next one"),

@@ -17,18 +17,20 @@ use crate::app::action::{Action, Command};
 use crate::app::effect::Effect;
 use crate::app::event::AppEvent;
 use crate::app::layout::{self, Panes};
+use crate::app::log_view::LogView;
 use crate::app::state::{
     AppState, DepsEntry, ErrorScreen, Focus, Mode, Notice, NoticeKind, RebuildOffer, SearchPrompt,
     SearchTarget,
 };
 
-use crate::app::tree::StatusFilter;
+use crate::app::tree::{StatusFilter, TreeRow};
+use crate::backend::build_state::UnitStatus;
 
 use build::{backend_event, cancel, rebuild, request_build};
 use deps::{apply_fix, editor_command, load_deps_entry_if_needed, open_editor, save_edit};
 use navigation::{
     click, follow_newest_build, next_failed, next_running, page, scroll, scroll_diagnosis,
-    scroll_log, selection_changed, selection_into_view,
+    scroll_log, selection_changed, selection_into_view, with_selected_log,
 };
 use search::{next_log_match, next_unit_match, search_command, type_text};
 
@@ -145,7 +147,7 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
     }
     let tree_height = tree_height(state);
     let log_height = log_height(state);
-    let previous_unit = state.selected_unit();
+    let previous = state.selected_item();
     if is_manual_move(command, state.focus) {
         state.follow = false;
     }
@@ -166,7 +168,8 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             selection_into_view(state);
         }
         Command::Expand => {
-            state.tree.expand();
+            let rows = state.tree_rows();
+            state.tree.expand(&rows);
             selection_into_view(state);
         }
         Command::Toggle => {
@@ -181,8 +184,10 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             state.tree.flat = !state.tree.flat;
             if !state.tree.flat {
                 // Back in the tree: open the way to the unit selected in the list.
-                let path = state.tree.selected.clone();
-                state.tree.reveal(path);
+                if state.tree.selected_outside.is_none() {
+                    let path = state.tree.selected.clone();
+                    state.tree.reveal(path);
+                }
             }
             selection_into_view(state);
         }
@@ -223,11 +228,7 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             }
         }
         Command::LogTop => {
-            if let Some(unit) = previous_unit
-                && let Some(unit_state) = state.build.units.get(unit)
-            {
-                state.log.to_top(&unit_state.log);
-            }
+            with_selected_log(state, LogView::to_top);
         }
         Command::LogFollow => state.log.follow_tail(),
         Command::ToggleWrap => state.log.wrap = !state.log.wrap,
@@ -270,27 +271,31 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
         | Command::PreviousEditKind
         | Command::NextEditKind => {}
     }
-    if state.selected_unit() != previous_unit {
+    if state.selected_item() != previous {
         selection_changed(state);
     }
     Vec::new()
 }
 
-/// After the filter changed: the selection stays when the filter keeps its unit, else goes
-/// to the first unit the filter keeps (not a path leading to it).
+/// After the filter changed: the selection stays when the filter keeps its unit or
+/// derivation, else goes to the first one the filter keeps (not a path leading to it).
 fn select_first_kept_unless_selected(state: &mut AppState) {
-    let kept = |state: &AppState, unit| {
-        state.tree.filter.is_none_or(|filter| {
-            state
-                .status(unit)
-                .is_some_and(|status| filter.matches(status))
-        })
+    let kept = |state: &AppState, status: Option<&UnitStatus>| {
+        status.is_some_and(|status| state.tree.filter.is_none_or(|f| f.matches(status)))
+    };
+    let selected = match state.selected_unit() {
+        Some(unit) => state.status(unit),
+        None => state.selected_other().map(|other| &other.status),
     };
     let rows = state.tree_rows();
-    if !state.selected_unit().is_some_and(|unit| kept(state, unit))
-        && let Some(row) = rows.iter().find(|row| kept(state, row.unit()))
+    let row_status = |row: &TreeRow| match row.unit() {
+        Some(unit) => state.status(unit),
+        None => row.derivation(&state.build).map(|other| &other.status),
+    };
+    if !kept(state, selected)
+        && let Some(row) = rows.iter().find(|row| kept(state, row_status(row)))
     {
-        state.tree.selected = row.path.clone();
+        state.tree.select_row(row);
     }
     selection_into_view(state);
 }

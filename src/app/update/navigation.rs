@@ -3,8 +3,10 @@
 
 use ratatui::layout::Position;
 
-use crate::app::state::{AppState, Focus, Mode, NoticeKind};
-use crate::backend::build_state::UnitStatus;
+use crate::app::log_view::LogView;
+use crate::app::state::{AppState, Focus, Job, Mode, NoticeKind};
+use crate::app::tree::OutsideNode;
+use crate::backend::build_state::{LogBuffer, UnitStatus};
 use crate::backend::plan::UnitId;
 
 use super::{log_height, notify, panes, tree_height};
@@ -47,11 +49,54 @@ pub(super) fn jump_to_unit(state: &mut AppState, unit: UnitId) {
     }
     let path = state.tree.dag.home_path(unit);
     if state.tree.flat {
-        state.tree.selected = path;
+        state.tree.select_path(path);
     } else {
         state.tree.reveal(path);
     }
     selection_into_view(state);
+}
+
+/// Selects the derivation outside the crate graph at `index` in the build's `others`,
+/// opening its group; a filter that would hide it is dropped.
+fn jump_to_other(state: &mut AppState, index: usize) {
+    let Some(other) = state.build.others.get(index) else {
+        return;
+    };
+    if state
+        .tree
+        .filter
+        .is_some_and(|filter| !filter.matches(&other.status))
+    {
+        state.tree.filter = None;
+    }
+    let node = OutsideNode::Derivation {
+        kind: other.kind,
+        path: other.path.clone(),
+    };
+    state.tree.select_outside(node);
+    selection_into_view(state);
+}
+
+fn jump_to(state: &mut AppState, job: Job) {
+    match job {
+        Job::Unit(unit) => jump_to_unit(state, unit),
+        Job::Other(index) => jump_to_other(state, index),
+    }
+}
+
+/// The job the selection is on, if it is on a unit or a derivation.
+fn selected_job(state: &AppState) -> Option<Job> {
+    if let Some(unit) = state.selected_unit() {
+        return Some(Job::Unit(unit));
+    }
+    let OutsideNode::Derivation { path, .. } = state.tree.selected_outside.as_ref()? else {
+        return None;
+    };
+    let others = &state.build.others;
+    others
+        .iter()
+        .rposition(|other| other.path == *path)
+        .map(Job::Other)
 }
 
 pub(super) fn page(height: usize) -> isize {
@@ -60,11 +105,19 @@ pub(super) fn page(height: usize) -> isize {
 
 pub(super) fn scroll_log(state: &mut AppState, delta: isize) {
     let height = log_height(state);
-    if let Some(unit) = state.selected_unit()
-        && let Some(unit_state) = state.build.units.get(unit)
-    {
-        state.log.scroll(&unit_state.log, height, delta);
-    }
+    with_selected_log(state, |view, log| view.scroll(log, height, delta));
+}
+
+/// Runs `change` on the log pane's view with the selection's log, if it has one.
+pub(super) fn with_selected_log<T>(
+    state: &mut AppState,
+    change: impl FnOnce(&mut LogView, &LogBuffer) -> T,
+) -> Option<T> {
+    // Taken out while the log is borrowed from the rest of the state.
+    let mut view = std::mem::take(&mut state.log);
+    let result = state.selected_log().map(|log| change(&mut view, &log));
+    state.log = view;
+    result
 }
 
 /// Scrolls a diagnosis that is longer than its pane, no further than its last line.
@@ -79,78 +132,106 @@ pub(super) fn scroll_diagnosis(state: &mut AppState, delta: isize) {
         .min(hidden);
 }
 
-/// Selects the next failed unit after the selected one, in breadth-first order.
+/// Selects the next failed unit after the selection, in the order the pane shows units,
+/// then the failed derivations outside the crate graph, and round again.
 pub(super) fn next_failed(state: &mut AppState) {
-    let found = next_in_tree_order(state, true, |state, unit| {
-        matches!(state.status(unit), Some(UnitStatus::Failed { .. }))
+    let filter = state.tree.filter;
+    let others = (0..state.build.others.len())
+        .filter(|&index| filter.is_none_or(|f| f.matches(&state.build.others[index].status)))
+        .map(Job::Other);
+    let jobs: Vec<Job> = units_in_pane_order(state)
+        .into_iter()
+        .map(Job::Unit)
+        .chain(others)
+        .collect();
+    let current = selected_job(state);
+    let failed = first_after(&jobs, current, |job| {
+        matches!(job_status(state, job), Some(UnitStatus::Failed { .. }))
     });
-    if found {
-        state.focus = Focus::Tree;
-    } else {
+    let Some(job) = failed else {
         notify(state, NoticeKind::Info, "No failed units");
-    }
-}
-
-/// Selects the unit after the selected one in the running-now list, longest running first.
-pub(super) fn next_running(state: &mut AppState) {
-    let running = state.running_units();
-    if running.is_empty() {
-        notify(state, NoticeKind::Info, "Nothing is building right now");
         return;
+    };
+    if current != Some(job) {
+        jump_to(state, job);
     }
-    let current = state.selected_unit();
-    let next = running
-        .iter()
-        .position(|running| Some(running.unit) == current)
-        .map_or(0, |index| (index + 1) % running.len());
-    jump_to_unit(state, running[next].unit);
     state.focus = Focus::Tree;
 }
 
-/// Follow mode after units changed state: a failure stops it there; otherwise the
-/// selection goes to the most recently started build.
+fn job_status(state: &AppState, job: Job) -> Option<&UnitStatus> {
+    match job {
+        Job::Unit(unit) => state.status(unit),
+        Job::Other(index) => state.build.others.get(index).map(|other| &other.status),
+    }
+}
+
+/// Selects the job after the selected one in the running-now list, longest running first.
+pub(super) fn next_running(state: &mut AppState) {
+    let running: Vec<Job> = state.running_jobs().iter().map(|r| r.job).collect();
+    let Some(next) = first_after(&running, selected_job(state), |_| true) else {
+        notify(state, NoticeKind::Info, "Nothing is building right now");
+        return;
+    };
+    jump_to(state, next);
+    state.focus = Focus::Tree;
+}
+
+/// Follow mode after units or derivations outside the crate graph changed state: a failure
+/// stops it there; otherwise the selection goes to the most recently started build.
 pub(super) fn follow_builds(state: &mut AppState, changed: &[UnitId]) {
-    if !state.follow || changed.is_empty() {
+    let others_changed = &state.build.others_changed;
+    if !state.follow || (changed.is_empty() && others_changed.is_empty()) {
         return;
     }
-    let failed = changed
+    let failed = |status: &UnitStatus| matches!(status, UnitStatus::Failed { .. });
+    let failed_unit = changed
         .iter()
         .copied()
-        .find(|&unit| matches!(state.status(unit), Some(UnitStatus::Failed { .. })));
-    let previous_unit = state.selected_unit();
-    match failed {
-        Some(unit) => {
+        .find(|&unit| state.status(unit).is_some_and(failed))
+        .map(Job::Unit);
+    let failed_other = others_changed
+        .iter()
+        .copied()
+        .find(|&index| failed(&state.build.others[index].status))
+        .map(Job::Other);
+    let previous = state.selected_item();
+    match failed_unit.or(failed_other) {
+        Some(job) => {
             state.follow = false;
-            jump_to_unit(state, unit);
+            jump_to(state, job);
+            let what = match job {
+                Job::Unit(_) => "A unit",
+                Job::Other(_) => "A derivation outside the crate graph",
+            };
             notify(
                 state,
                 NoticeKind::Error,
-                "A unit failed: follow mode stopped on it — F follows again",
+                format!("{what} failed: follow mode stopped on it — F follows again"),
             );
         }
         None => follow_newest_build(state),
     }
-    if state.selected_unit() != previous_unit {
+    if state.selected_item() != previous {
         selection_changed(state);
     }
 }
 
-/// Selects the most recently started build, if one is running.
+/// Selects the most recently started build, unit or not, if one is running.
 pub(super) fn follow_newest_build(state: &mut AppState) {
-    let newest = state
-        .build
-        .units
-        .iter()
-        .enumerate()
-        .filter_map(|(unit, unit_state)| match unit_state.status {
-            UnitStatus::Building { since, .. } => Some((since, unit)),
-            _ => None,
-        })
-        .max();
-    if let Some((_, unit)) = newest
-        && state.selected_unit() != Some(unit)
+    let since = |status: &UnitStatus| match status {
+        UnitStatus::Building { since, .. } => Some(*since),
+        _ => None,
+    };
+    let units = state.build.units.iter().enumerate();
+    let units =
+        units.filter_map(|(unit, unit_state)| Some((since(&unit_state.status)?, Job::Unit(unit))));
+    let others = state.build.others.iter().enumerate();
+    let others =
+        others.filter_map(|(index, other)| Some((since(&other.status)?, Job::Other(index))));
+    if let Some((_, job)) = units.chain(others).max()
+        && selected_job(state) != Some(job)
     {
-        jump_to_unit(state, unit);
+        jump_to(state, job);
     }
 }
 
@@ -165,34 +246,11 @@ pub(super) fn next_in_tree_order(
     if state.build.plan.is_none() {
         return false;
     }
-    let mut order: Vec<UnitId> = if state.tree.flat {
-        state.tree_rows().iter().map(|row| row.unit()).collect()
-    } else {
-        let filter = state.tree.filter;
-        state
-            .tree
-            .dag
-            .order()
-            .iter()
-            .copied()
-            .filter(|&unit| {
-                filter.is_none_or(|filter| state.status(unit).is_some_and(|s| filter.matches(s)))
-            })
-            .collect()
-    };
+    let mut order = units_in_pane_order(state);
     if !forward {
         order.reverse();
     }
-    let current = state.selected_unit();
-    let start = order
-        .iter()
-        .position(|&unit| Some(unit) == current)
-        .map_or(0, |index| index + 1);
-    let found = order[start..]
-        .iter()
-        .chain(&order[..start])
-        .copied()
-        .find(|&unit| wanted(state, unit));
+    let found = first_after(&order, state.selected_unit(), |unit| wanted(state, unit));
     let Some(unit) = found else {
         return false;
     };
@@ -200,6 +258,46 @@ pub(super) fn next_in_tree_order(
         jump_to_unit(state, unit);
     }
     true
+}
+
+/// The first of `order` after `current` (from the start when it is not there) that is
+/// `wanted`, wrapping around.
+fn first_after<T: Copy + PartialEq>(
+    order: &[T],
+    current: Option<T>,
+    wanted: impl Fn(T) -> bool,
+) -> Option<T> {
+    let start = order
+        .iter()
+        .position(|&item| Some(item) == current)
+        .map_or(0, |index| index + 1);
+    order[start..]
+        .iter()
+        .chain(&order[..start])
+        .copied()
+        .find(|&item| wanted(item))
+}
+
+/// The units the pane can show: in the flat list's order, or breadth-first in the tree.
+fn units_in_pane_order(state: &AppState) -> Vec<UnitId> {
+    if state.tree.flat {
+        return state
+            .tree_rows()
+            .iter()
+            .filter_map(|row| row.unit())
+            .collect();
+    }
+    let filter = state.tree.filter;
+    state
+        .tree
+        .dag
+        .order()
+        .iter()
+        .copied()
+        .filter(|&unit| {
+            filter.is_none_or(|filter| state.status(unit).is_some_and(|s| filter.matches(s)))
+        })
+        .collect()
 }
 
 pub(super) fn click(state: &mut AppState, position: Position) {
@@ -212,13 +310,13 @@ pub(super) fn click(state: &mut AppState, position: Position) {
         let rows_area = panes.tree_rows();
         if state.build.plan.is_some() && rows_area.contains(position) {
             state.follow = false;
-            let previous_unit = state.selected_unit();
+            let previous = state.selected_item();
             let rows = state.tree_rows();
             state
                 .tree
                 .click(&rows, usize::from(position.y - rows_area.y));
             selection_into_view(state);
-            if state.selected_unit() != previous_unit {
+            if state.selected_item() != previous {
                 selection_changed(state);
             }
         }
@@ -228,13 +326,13 @@ pub(super) fn click(state: &mut AppState, position: Position) {
         let lines = panes.running_lines();
         let clicked = usize::from(position.y.saturating_sub(lines.y));
         if lines.contains(position)
-            && let Some(unit) = state.running_units().get(clicked).map(|r| r.unit)
+            && let Some(job) = state.running_jobs().get(clicked).map(|r| r.job)
         {
             state.follow = false;
             state.focus = Focus::Tree;
-            let previous_unit = state.selected_unit();
-            jump_to_unit(state, unit);
-            if state.selected_unit() != previous_unit {
+            let previous = state.selected_item();
+            jump_to(state, job);
+            if state.selected_item() != previous {
                 selection_changed(state);
             }
         }

@@ -4,7 +4,7 @@ use crate::app::action::Command;
 use crate::app::state::{AppState, NoticeKind, SearchTarget};
 use crate::backend::plan::UnitId;
 
-use super::navigation::{next_in_tree_order, selection_changed};
+use super::navigation::{next_in_tree_order, selection_changed, with_selected_log};
 use super::{log_height, notify};
 
 pub(super) fn unit_name_matches(state: &AppState, unit: UnitId, query: &str) -> bool {
@@ -31,13 +31,8 @@ pub(super) fn next_unit_match(state: &mut AppState, forward: bool) {
 
 pub(super) fn next_log_match(state: &mut AppState, forward: bool) {
     let height = log_height(state);
-    let Some(unit) = state.selected_unit() else {
-        return;
-    };
-    let Some(unit_state) = state.build.units.get(unit) else {
-        return;
-    };
-    if !state.log.find(&unit_state.log, height, forward)
+    let found = with_selected_log(state, |view, log| view.find(log, height, forward));
+    if found == Some(false)
         && let Some(query) = state.log.query.clone()
     {
         notify(
@@ -89,21 +84,23 @@ pub(super) fn type_text(state: &mut AppState, character: Option<char>) {
     }
     if prompt.target == SearchTarget::Units && !prompt.query.is_empty() {
         let query = prompt.query.clone();
+        let previous = state.selected_item();
         let previous_path = state.tree.selected.clone();
-        let previous_unit = state.selected_unit();
+        let previous_outside = state.tree.selected_outside.take();
         // Incremental: the first match from the top, as the query grows.
         state.tree.selected.clear();
         if !next_in_tree_order(state, true, |state, unit| {
             unit_name_matches(state, unit, &query)
         }) {
             state.tree.selected = previous_path;
+            state.tree.selected_outside = previous_outside;
             notify(
                 state,
                 NoticeKind::Info,
                 format!("No unit matches “{query}”"),
             );
         }
-        if state.selected_unit() != previous_unit {
+        if state.selected_item() != previous {
             selection_changed(state);
         }
     }

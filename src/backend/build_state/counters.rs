@@ -17,9 +17,14 @@ pub struct Counters {
 impl Counters {
     /// Counts `units` from scratch (the reducer keeps its counters up to date without this).
     pub fn count(units: &[UnitState]) -> Counters {
+        Counters::of_statuses(units.iter().map(|unit| &unit.status))
+    }
+
+    /// How many of `statuses` are in each status.
+    pub fn of_statuses<'a>(statuses: impl IntoIterator<Item = &'a UnitStatus>) -> Counters {
         let mut counters = Counters::default();
-        for unit in units {
-            *counters.of_mut(&unit.status) += 1;
+        for status in statuses {
+            *counters.of_mut(status) += 1;
         }
         counters
     }
