@@ -179,8 +179,11 @@ envify() {
 
 runBuildScript() {
   local linksNames linksRuns i key value line body prefix declaredEnv
+  local jobs="${NIX_BUILD_CORES:-1}"
+  if [ "$jobs" = 0 ]; then jobs="$(nproc)"; fi
+  # No jobserver to share: CARGO_MAKEFLAGS gives make (and the cc crate) the job count.
   local unitEnv=(OUT_DIR="$out/out" CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml"
-    NUM_JOBS="${NIX_BUILD_CORES:-1}" RUSTDOC="${RUSTC%rustc}rustdoc")
+    NUM_JOBS="$jobs" CARGO_MAKEFLAGS="-j$jobs" RUSTDOC="${RUSTC%rustc}rustdoc")
   readList linksName linksNames
   # The rerun-if-env-changed variables it declared last time, from the user's environment:
   # below Cargo.dependencies.nix and Cargo's own, as they are in Cargo's environment.

@@ -203,6 +203,11 @@ fn cfg_env(plan: &BuildPlan, unit: &Unit) -> BTreeMap<String, String> {
     if unit.profile.debug_assertions {
         grouped.entry("debug_assertions".into()).or_default();
     }
+    if !unit.features.is_empty() {
+        let mut features = unit.features.clone();
+        features.sort();
+        grouped.insert("feature".into(), features);
+    }
     grouped
         .into_iter()
         .map(|(name, values)| {
@@ -220,11 +225,14 @@ pub fn unit_env(plan: &BuildPlan, id: UnitId) -> BTreeMap<String, String> {
     let unit = &plan.units[id];
     let package = plan.package_of(id);
     let mut env = package_env(package);
-    if let Some(links) = &package.links {
-        env.insert("CARGO_MANIFEST_LINKS".into(), links.clone());
-    }
     match unit.kind {
         UnitKind::BuildScriptRun => {
+            if let Some(links) = &package.links {
+                env.insert("CARGO_MANIFEST_LINKS".into(), links.clone());
+            }
+            if let Some(linker) = &plan.linker {
+                env.insert("RUSTC_LINKER".into(), linker.clone());
+            }
             env.insert("TARGET".into(), plan.host_triple.clone());
             env.insert("HOST".into(), plan.host_triple.clone());
             env.insert("OPT_LEVEL".into(), unit.profile.opt_level.clone());
@@ -248,7 +256,12 @@ pub fn unit_env(plan: &BuildPlan, id: UnitId) -> BTreeMap<String, String> {
             if matches!(unit.kind, UnitKind::Bin | UnitKind::Example) || checked_bin {
                 env.insert("CARGO_BIN_NAME".into(), unit.target_name.clone());
             }
-            if package.is_member {
+            // As Cargo: the packages the command selected, not every workspace member.
+            let primary = plan
+                .roots
+                .iter()
+                .any(|&root| plan.units[root].package == unit.package);
+            if primary {
                 env.insert("CARGO_PRIMARY_PACKAGE".into(), "1".into());
             }
         }

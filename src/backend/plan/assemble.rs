@@ -15,6 +15,8 @@ use super::{
 /// Everything Cargo and rustc said that a plan is made of.
 pub(super) struct CargoAnswers {
     pub metadata: cargo_metadata::Metadata,
+    /// Package id -> `rust-version` as the manifest writes it (`1.70`, not `1.70.0`).
+    pub rust_versions: HashMap<String, String>,
     pub graph: UnitGraph,
     /// `(name, version)` -> checksum, from Cargo.lock.
     pub checksums: HashMap<(String, String), String>,
@@ -156,6 +158,7 @@ pub(super) fn assemble(
 ) -> Result<BuildPlan, PlanError> {
     let CargoAnswers {
         metadata,
+        rust_versions,
         graph,
         checksums,
         rustc: toolchain,
@@ -206,7 +209,7 @@ pub(super) fn assemble(
                 links: pkg.links.clone(),
                 is_member: members.contains(&pkg.id.repr.as_str()),
                 declared_features: pkg.features.keys().cloned().collect(),
-                metadata_env: metadata_env(pkg),
+                metadata_env: metadata_env(pkg, rust_versions.get(&pkg.id.repr)),
             },
         );
     }
@@ -352,7 +355,10 @@ fn add_test_runs(
     }
 }
 
-fn metadata_env(pkg: &cargo_metadata::Package) -> BTreeMap<String, String> {
+fn metadata_env(
+    pkg: &cargo_metadata::Package,
+    rust_version: Option<&String>,
+) -> BTreeMap<String, String> {
     let text = |value: &Option<String>| value.clone().unwrap_or_default();
     let path_text = |value: &Option<cargo_metadata::camino::Utf8PathBuf>| {
         value.as_ref().map(|p| p.to_string()).unwrap_or_default()
@@ -370,10 +376,7 @@ fn metadata_env(pkg: &cargo_metadata::Package) -> BTreeMap<String, String> {
         ("CARGO_PKG_README".to_string(), path_text(&pkg.readme)),
         (
             "CARGO_PKG_RUST_VERSION".to_string(),
-            pkg.rust_version
-                .as_ref()
-                .map(|v| v.to_string())
-                .unwrap_or_default(),
+            rust_version.cloned().unwrap_or_default(),
         ),
     ])
 }
@@ -435,6 +438,7 @@ mod tests {
         };
         CargoAnswers {
             metadata: serde_json::from_str(&read("metadata.json")).expect("recorded metadata"),
+            rust_versions: HashMap::new(),
             graph: serde_json::from_str(&read("unit-graph.json")).expect("recorded unit graph"),
             checksums: HashMap::new(),
             rustc: HostRustc {

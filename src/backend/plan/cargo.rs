@@ -39,7 +39,7 @@ pub(super) fn ask(options: &CargoOptions) -> Result<CargoAnswers, PlanError> {
             joined(config.join()),
         )
     });
-    let (metadata, graph, rustc) = (metadata?, graph?, rustc?);
+    let ((metadata, rust_versions), graph, rustc) = (metadata?, graph?, rustc?);
     let flags = CompileFlags::from_environment(&config, &rustc.host_triple);
     let root = metadata.workspace_root.as_std_path();
     let checksums = read_checksums(&root.join("Cargo.lock"))?;
@@ -50,6 +50,7 @@ pub(super) fn ask(options: &CargoOptions) -> Result<CargoAnswers, PlanError> {
         .unwrap_or_default();
     Ok(CargoAnswers {
         metadata,
+        rust_versions,
         graph,
         checksums,
         rustc,
@@ -152,7 +153,11 @@ fn run_cargo_for_graph(args: &[String]) -> Result<Vec<u8>, PlanError> {
     .into())
 }
 
-fn cargo_metadata(options: &CargoOptions) -> Result<cargo_metadata::Metadata, PlanError> {
+/// `cargo metadata`, and each package's `rust-version` as written: the parsed metadata pads
+/// `1.70` to `1.70.0`, and CARGO_PKG_RUST_VERSION is the written form.
+fn cargo_metadata(
+    options: &CargoOptions,
+) -> Result<(cargo_metadata::Metadata, HashMap<String, String>), PlanError> {
     let mut args = vec!["metadata".to_string(), "--format-version=1".to_string()];
     if let Some(path) = &options.manifest_path {
         args.push("--manifest-path".to_string());
@@ -160,10 +165,30 @@ fn cargo_metadata(options: &CargoOptions) -> Result<cargo_metadata::Metadata, Pl
     }
     args.extend(options.feature_args());
     let stdout = run_cargo(&args, false)?;
-    serde_json::from_slice(&stdout).map_err(|e| PlanError::Parse {
+    let parse_error = |e: serde_json::Error| PlanError::Parse {
         command: format!("cargo {}", args.join(" ")),
         message: e.to_string(),
-    })
+    };
+    let metadata = serde_json::from_slice(&stdout).map_err(parse_error)?;
+    let raw: RawMetadata = serde_json::from_slice(&stdout).map_err(parse_error)?;
+    let rust_versions = raw
+        .packages
+        .into_iter()
+        .filter_map(|p| Some((p.id, p.rust_version?)))
+        .collect();
+    Ok((metadata, rust_versions))
+}
+
+#[derive(Deserialize)]
+struct RawMetadata {
+    #[serde(default)]
+    packages: Vec<RawPackage>,
+}
+
+#[derive(Deserialize)]
+struct RawPackage {
+    id: String,
+    rust_version: Option<String>,
 }
 
 fn unit_graph(options: &CargoOptions) -> Result<UnitGraph, PlanError> {

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Builds crates.io binaries with Cargo and with libnix-tui (host mode) side by side, from a
+# fresh target dir each, and writes docs/COMPAT.md. Not part of CI: a full run takes hours.
+#   scripts/compat.sh              every project of scripts/compat-list.txt
+#   scripts/compat.sh sd tokei     only these (the other rows keep their last results)
+#   scripts/compat.sh --table-only rewrite docs/COMPAT.md from docs/compat-results.tsv
+# A failed libnix-tui build gets `libnix-tui doctor --fix` and a retry, at most 3 rounds;
+# the entries doctor added and the Debian packages it named go into the table.
+# COMPAT_RELEASE=1 builds with --release (default: the dev profile, as `cargo build`).
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+tableOnly=""
+if [ "${1:-}" = --table-only ]; then tableOnly=1; shift; fi
+list="$repo/scripts/compat-list.txt"
+results="$repo/docs/compat-results.tsv"
+table="$repo/docs/COMPAT.md"
+libnix="${LIBNIX_TUI:-$repo/target/release/libnix-tui}"  # LIBNIX_TUI=target/debug/libnix-tui works too
+profileFlag=() profileDir=debug
+if [ -n "${COMPAT_RELEASE:-}" ]; then profileFlag=(--release) profileDir=release; fi
+if [ -z "$tableOnly" ] && [ ! -x "$libnix" ]; then cargo build --release --manifest-path "$repo/Cargo.toml"; fi
+mkdir -p "$repo/docs"
+touch "$results"
+
+work="$(mktemp -d /tmp/libnix-compat.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+
+seconds() { date +%s.%N; }
+
+# fetchSource NAME VERSION DIR: the published crate (with its Cargo.lock), through Cargo.
+fetchSource() {
+  local fetcher="$work/fetch-$1"
+  mkdir -p "$fetcher/src"
+  printf '[package]\nname = "compat-fetch"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\n%s = "=%s"\n' \
+    "$1" "$2" >"$fetcher/Cargo.toml"
+  touch "$fetcher/src/lib.rs"
+  cargo fetch --manifest-path "$fetcher/Cargo.toml" >/dev/null 2>&1
+  local src
+  src="$(find "${CARGO_HOME:-$HOME/.cargo}"/registry/src -mindepth 2 -maxdepth 2 -name "$1-$2" | head -n1)"
+  cp -r "$src" "$3"
+  chmod -R u+w "$3"
+}
+
+# The row's fields, tab-separated: name version units result cargo_s libnix_s ratio
+# deps_entries debian_packages note
+measure() {
+  local name="$1" version="$2" binary="${3:-}" dir="$work/$1"
+  fetchSource "$name" "$version" "$dir"
+  local lockFlag=(--locked)
+  [ -f "$dir/Cargo.lock" ] || lockFlag=()
+  if [ -z "$binary" ]; then
+    binary="$(cargo metadata --no-deps --format-version 1 --manifest-path "$dir/Cargo.toml" \
+      | jq -r '[.packages[0].targets[] | select(.kind | index("bin"))][0].name')"
+  fi
+
+  local start cargoSeconds="" cargoResult=ok
+  start="$(seconds)"
+  if CARGO_TARGET_DIR="$dir/target/cargo" cargo build "${lockFlag[@]}" "${profileFlag[@]}" \
+    --manifest-path "$dir/Cargo.toml" >"$work/$name-cargo.log" 2>&1; then
+    cargoSeconds="$(echo "$(seconds) - $start" | bc)"
+  else
+    cargoResult="cargo fails"
+  fi
+
+  local salt
+  salt="compat-$name-$(date +%s%N)"
+  local round libnixSeconds="" result="fails" units="" entries="" debian="" note="" finished
+  for round in 1 2 3 4; do
+    start="$(seconds)"
+    # A fresh salt per project: every unit is built, none taken from an earlier build.
+    if LIBNIX_TUI_REBUILD_SALT="$salt" "$libnix" build --manifest-path "$dir/Cargo.toml" --toolchain host --message-format json \
+      "${profileFlag[@]}" >"$work/$name-libnix.json" 2>"$work/$name-libnix.log"; then
+      libnixSeconds="$(echo "$(seconds) - $start" | bc)"
+      result=builds
+    fi
+    finished="$(jq -c 'select(.reason == "build-finished")' "$work/$name-libnix.json" | tail -n1)"
+    units="$(jq -r '.units // empty' <<<"$finished")"
+    [ "$result" = builds ] || [ "$round" = 4 ] && break
+    local before="" after
+    [ -f "$dir/Cargo.dependencies.nix" ] && before="$(cat "$dir/Cargo.dependencies.nix")"
+    "$libnix" doctor --fix --manifest-path "$dir/Cargo.toml" >"$work/$name-doctor.log" 2>&1 || true
+    after="$(cat "$dir/Cargo.dependencies.nix" 2>/dev/null || true)"
+    debian="$debian $(grep -oE 'apt(-get)? install [^`]*' "$work/$name-doctor.log" | sed -E 's/apt(-get)? install( -y)?//' | tr '\n' ' ')"
+    if [ "$before" = "$after" ]; then
+      note="$(grep -m1 -E '^(error|  )' "$work/$name-doctor.log" || tail -n1 "$work/$name-libnix.log")"
+      break
+    fi
+    entries="$entries $(diff <(echo "$before") <(echo "$after") | sed -n 's/^> *//p' | grep -E '"?[A-Za-z0-9_-]+"? *=' | tr -s ' ' | tr '\n' ' ')"
+  done
+  if [ "$result" = builds ]; then
+    local version_output
+    if version_output="$("$dir/target/libnix/$profileDir/bin/$binary" --version 2>&1 | head -n1)"; then
+      note="\`$binary --version\`: $version_output"
+    else
+      result="builds, binary fails"
+      note="$version_output"
+    fi
+  elif [ -z "$note" ]; then
+    note="$(grep -m1 -E '^error' "$work/$name-libnix.log" || tail -n1 "$work/$name-libnix.log")"
+  fi
+  [ "$cargoResult" = ok ] || note="$cargoResult; $note"
+  local ratio=""
+  if [ -n "$cargoSeconds" ] && [ -n "$libnixSeconds" ]; then
+    ratio="$(printf '%.2f' "$(echo "$libnixSeconds / $cargoSeconds" | bc -l)")"
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$version" "$units" "$result" \
+    "${cargoSeconds:+$(printf '%.0f' "$cargoSeconds")}" "${libnixSeconds:+$(printf '%.0f' "$libnixSeconds")}" \
+    "$ratio" "$(tr -s ' ' <<<"${entries# }")" "$(tr -s ' ' <<<"${debian# }")" "$(tr '\t|' ' /' <<<"$note")"
+  rm -rf "$dir"
+}
+
+wanted=("$@")
+while read -r name version binary; do
+  case "$name" in '' | '#'*) continue ;; esac
+  if [ -n "$tableOnly" ]; then continue; fi
+  if [ "${#wanted[@]}" -gt 0 ] && [[ ! " ${wanted[*]} " == *" $name "* ]]; then continue; fi
+  echo "== $name $version" >&2
+  row="$(measure "$name" "$version" "$binary")"
+  grep -v -P "^\Q$name\E\t" "$results" >"$work/results" || true
+  echo "$row" >>"$work/results"
+  cp "$work/results" "$results"
+done <"$list"
+
+{
+  cat <<'HEADER'
+# Compatibility: crates.io binaries built by libnix-tui
+
+Generated by `scripts/compat.sh` from `scripts/compat-list.txt`; the results live in
+`docs/compat-results.tsv`. Only rows with a result were measured; the others are listed
+and not yet measured. To reproduce a row: `scripts/compat.sh NAME` (e.g. `scripts/compat.sh sd`):
+it fetches the published crate through Cargo, builds it with its published Cargo.lock
+(`cargo build --locked`, fresh target dir) and with `libnix-tui build --toolchain host`,
+runs `libnix-tui doctor --fix` and retries on a failure (at most 3 rounds), and runs
+`<binary> --version`. Times are wall-clock seconds of one clean build each, dev profile
+unless the run set COMPAT_RELEASE=1, on a shared 2-core machine. Both builds start clean:
+Cargo with a fresh target dir, libnix-tui with a fresh `LIBNIX_TUI_REBUILD_SALT`, so no
+unit comes from the Nix store (a retry after `doctor --fix` keeps the salt and times
+the last round only). The first rows (sd, hyperfine, tokei; 2026-12-01) used the dev profile and a debug build of
+libnix-tui (`LIBNIX_TUI=target/debug/libnix-tui scripts/compat.sh sd hyperfine tokei`).
+HEADER
+  echo
+  echo "Measured rows: $(cut -f1 "$results" | paste -sd, | sed 's/,/, /g')."
+  echo
+  echo '| Project | Version | Units | Result | Cargo (s) | libnix-tui (s) | Ratio | Cargo.dependencies.nix entries | Debian packages | Notes |'
+  echo '|---|---|---|---|---|---|---|---|---|---|'
+  while read -r name version _; do
+    case "$name" in '' | '#'*) continue ;; esac
+    row="$(grep -P "^\Q$name\E\t" "$results" | tail -n1 || true)"
+    if [ -n "$row" ]; then
+      # awk, not `read`: read would merge the tabs around an empty field.
+      awk -F'\t' '{ printf "|"; for (i = 1; i <= 10; i++) printf " %s |", $i; print "" }' <<<"$row"
+    else
+      echo "| $name | $version | | not measured | | | | | | |"
+    fi
+  done <"$list"
+} >"$table"
+echo "wrote $table" >&2
