@@ -388,7 +388,8 @@ fn own_reasons(before: &UnitManifest, after: &UnitManifest) -> Vec<Reason> {
         m.env
             .iter()
             .filter(|(name, _)| {
-                !name.starts_with("CARGO_FEATURE_") && *name != "CARGO_ENCODED_RUSTFLAGS"
+                !name.starts_with("CARGO_FEATURE_")
+                    && !["CARGO_CFG_FEATURE", "CARGO_ENCODED_RUSTFLAGS"].contains(&name.as_str())
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
