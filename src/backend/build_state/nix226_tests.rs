@@ -3,7 +3,7 @@
 //! them, with the helpers of the Nix 2.8 replays: the same expressions, plus substitution
 //! from a local binary cache and from one that cannot be reached.
 
-use super::tests::{CHAIN, FAIL, KEEPGOING, PlanUnits, Run, log, replay};
+use super::tests::{CHAIN, FAIL, KEEPGOING, PlanUnits, Run, assert_chain_built, log, replay};
 use super::{Counters, UnitStatus};
 use crate::backend::nix::protocol::{NixEvent, parse_line};
 
@@ -51,36 +51,8 @@ fn every_record_is_typed_and_every_stream_is_replayed() {
 
 #[test]
 fn a_chain_builds_one_unit_after_another_with_its_logs() {
-    let Run { state, history } = replay(&recorded_226("226-chain-success.jsonl"), CHAIN, &[], true);
-    assert_eq!(
-        state.counters,
-        Counters {
-            built: 3,
-            ..Counters::default()
-        }
-    );
-    for (unit, history) in history.iter().enumerate() {
-        assert!(
-            matches!(
-                history[..],
-                [UnitStatus::Building { .. }, UnitStatus::Built { .. }]
-            ),
-            "{unit}: {history:?}"
-        );
-    }
-    assert_eq!(
-        log(&state, 0),
-        [
-            "configuring a",
-            "   Compiling crate-a v0.1.0",
-            "warning: unused variable",
-            "progress 100%",
-            "@nix not-json"
-        ]
-    );
-    assert_eq!(state.units[0].phase.as_deref(), Some("buildPhase"));
-    assert_eq!(log(&state, 2), ["linking app"]);
-    assert!(state.messages.iter().any(|m| m == "builder-sent msg"));
+    let name = "226-chain-success.jsonl";
+    assert_chain_built(name, &replay(&recorded_226(name), CHAIN, &[], true));
 }
 
 #[test]

@@ -284,6 +284,49 @@ fn assert_every_unit_ends_once(name: &str, state: &BuildState, history: &[Vec<Un
     }
 }
 
+/// What every recorded build of [`CHAIN`] shows, whatever the Nix: each unit built once
+/// after building, the first unit's log and phase, the last one's log, the builder's message.
+pub(super) fn assert_chain_built(name: &str, Run { state, history }: &Run) {
+    assert_eq!(
+        state.counters,
+        Counters {
+            built: 3,
+            ..Counters::default()
+        },
+        "{name}"
+    );
+    for (unit, history) in history.iter().enumerate() {
+        assert!(
+            matches!(
+                history[..],
+                [UnitStatus::Building { .. }, UnitStatus::Built { .. }]
+            ),
+            "{name} {unit}: {history:?}"
+        );
+    }
+    assert_eq!(
+        log(state, 0),
+        [
+            "configuring a",
+            "   Compiling crate-a v0.1.0",
+            "warning: unused variable",
+            "progress 100%",
+            "@nix not-json"
+        ],
+        "{name}"
+    );
+    assert_eq!(
+        state.units[0].phase.as_deref(),
+        Some("buildPhase"),
+        "{name}"
+    );
+    assert_eq!(log(state, 2), ["linking app"], "{name}");
+    assert!(
+        state.messages.iter().any(|m| m == "builder-sent msg"),
+        "{name}"
+    );
+}
+
 #[test]
 fn chain_builds_one_after_another() {
     for name in [
@@ -294,43 +337,11 @@ fn chain_builds_one_after_another() {
         "28-chain-L-before-logformat.jsonl",
         "28-unknown-option-warning.jsonl",
     ] {
-        let Run { state, history } = replay(&fixture(name), CHAIN, &[], true);
-        assert_eq!(
-            state.counters,
-            Counters {
-                built: 3,
-                ..Counters::default()
-            },
-            "{name}"
-        );
-        for (unit, history) in history.iter().enumerate() {
-            assert!(
-                matches!(
-                    history[..],
-                    [UnitStatus::Building { .. }, UnitStatus::Built { .. }]
-                ),
-                "{name} {unit}: {history:?}"
-            );
-        }
-        assert_eq!(
-            log(&state, 0),
-            [
-                "configuring a",
-                "   Compiling crate-a v0.1.0",
-                "warning: unused variable",
-                "progress 100%",
-                "@nix not-json"
-            ],
-            "{name}"
-        );
+        let run = replay(&fixture(name), CHAIN, &[], true);
+        assert_chain_built(name, &run);
+        let state = run.state;
         assert_eq!(state.units[0].log.total, 5);
-        assert_eq!(state.units[0].phase.as_deref(), Some("buildPhase"));
         assert_eq!(state.units[1].phase, None);
-        assert_eq!(log(&state, 2), ["linking app"]);
-        assert!(
-            state.messages.iter().any(|m| m == "builder-sent msg"),
-            "{name}"
-        );
         assert!(
             state
                 .messages
