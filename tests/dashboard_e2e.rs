@@ -19,6 +19,16 @@ const KEYPRESS: Duration = Duration::from_secs(20);
 /// The line the editor writes for openssl-sys once both packages are added.
 const FIXED_ENTRY: &str = r#""openssl-sys" = [ pkg-config openssl ];"#;
 
+/// One dashboard at a time: run beside the others, which build the same demo through the
+/// same store, the follow-mode test lost the moments it looks for.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// The line of counts under the header.
 fn counts(screen: &str) -> &str {
     screen.lines().nth(1).unwrap_or_default()
@@ -120,6 +130,7 @@ fn assert_deps_file_has_the_fix(project: &Path) {
 
 #[test]
 fn fix_a_failed_crate_with_the_inline_editor_and_rebuild() {
+    let _one_at_a_time = one_at_a_time();
     let project = copy_demo_without_deps();
     let pane = open_dashboard("editor", project.path(), &[], &[]);
     build_until_openssl_fails(&pane);
@@ -150,6 +161,7 @@ fn fix_a_failed_crate_with_the_inline_editor_and_rebuild() {
 
 #[test]
 fn apply_the_diagnosed_fix_with_a_and_rebuild() {
+    let _one_at_a_time = one_at_a_time();
     let project = copy_demo_without_deps();
     let pane = open_dashboard("apply", project.path(), &[], &[]);
     build_until_openssl_fails(&pane);
@@ -170,6 +182,7 @@ fn apply_the_diagnosed_fix_with_a_and_rebuild() {
 
 #[test]
 fn closing_the_terminal_stops_the_build() {
+    let _one_at_a_time = one_at_a_time();
     let project = slow_project();
     let script = format!(
         "unset CARGO_TARGET_DIR CARGO_BUILD_TARGET_DIR; exec {} tui --build {}",
@@ -199,6 +212,7 @@ fn log_shows_a_building_unit(screen: &str) -> bool {
 
 #[test]
 fn follow_mode_shows_a_building_unit_during_a_real_build() {
+    let _one_at_a_time = one_at_a_time();
     let project = copy_demo_without_deps();
     // Every derivation new, so that units build now even when an earlier run built them.
     let salt = format!(
