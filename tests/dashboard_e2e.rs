@@ -56,7 +56,8 @@ fn build_until_openssl_fails(pane: &Pane) {
     );
 
     pane.press("f");
-    // The diagnosis and the log title arrive in one frame, but a capture can catch half of it.
+    // The diagnosis, the log title and the log arrive in one frame, but a capture can catch
+    // half of it: wait until all of it is drawn before looking closer.
     let screen = pane.wait(
         "openssl-sys's diagnosis and log",
         KEYPRESS,
@@ -64,6 +65,8 @@ fn build_until_openssl_fails(pane: &Pane) {
             screen.contains("OpenSSL not found (openssl-sys)")
                 && screen.contains("fix: deps.")
                 && screen.contains("build-script run ✘ failed")
+                && below(screen, "build-script run ✘ failed")
+                    .contains("failed to run custom build command for `openssl-sys")
         },
         |_| false,
     );
