@@ -287,7 +287,11 @@ impl Printer {
         for &unit in changed {
             match self.format {
                 MessageFormat::Human => self.human_unit(state, plan, unit),
-                MessageFormat::Json => json_unit(state, plan, unit),
+                MessageFormat::Json => {
+                    if let Some(message) = unit_message(state, plan, unit) {
+                        println!("{message}");
+                    }
+                }
             }
         }
     }
@@ -609,7 +613,8 @@ fn json_times(state: &BuildState, plan: &BuildPlan, id: UnitId) -> serde_json::V
     times
 }
 
-fn json_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) {
+/// The JSON line for a unit that started or finished; none while it is planned or fetched.
+fn unit_message(state: &BuildState, plan: &BuildPlan, unit: UnitId) -> Option<serde_json::Value> {
     let package = plan.package_of(unit);
     let target = &plan.units[unit];
     let (status, extra) = match &state.units[unit].status {
@@ -626,8 +631,9 @@ fn json_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) {
         ),
         UnitStatus::Skipped => ("skipped", json!({ "skip_reason": "dependency failed" })),
         UnitStatus::Interrupted => ("interrupted", json!({})),
-        UnitStatus::Building { .. } => ("started", json!({})),
-        UnitStatus::Substituting { .. } | UnitStatus::Planned => return,
+        UnitStatus::Building { machine, .. } if machine.is_empty() => ("started", json!({})),
+        UnitStatus::Building { machine, .. } => ("started", json!({ "machine": machine })),
+        UnitStatus::Substituting { .. } | UnitStatus::Planned => return None,
     };
     let mut line = json!({
         "reason": if status == "started" { "unit-started" } else { "unit-finished" },
@@ -647,5 +653,26 @@ fn json_unit(state: &BuildState, plan: &BuildPlan, unit: UnitId) {
             }
         }
     }
-    println!("{line}");
+    Some(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unit_message;
+    use crate::backend::build_state::tests::{build_start, synthetic};
+
+    #[test]
+    fn a_unit_started_on_a_remote_builder_names_the_machine() {
+        let lines = [
+            build_start(2, "remote", "ssh://builder"),
+            build_start(3, "local", ""),
+        ];
+        let (state, _) = synthetic(&[("remote", &[]), ("local", &[])], &lines);
+        let plan = state.plan.clone().expect("the plan");
+        let remote = unit_message(&state, &plan, 0).expect("a started unit");
+        assert_eq!(remote["reason"], "unit-started");
+        assert_eq!(remote["machine"], "ssh://builder");
+        let local = unit_message(&state, &plan, 1).expect("a started unit");
+        assert!(local.get("machine").is_none(), "{local}");
+    }
 }

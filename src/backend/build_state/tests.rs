@@ -600,7 +600,7 @@ fn messages_without_a_unit_are_kept_plain() {
 
 /// Applies hand-written lines after a plan of `units` whose drv paths are
 /// `/nix/store/<name>.drv` and outputs `/nix/store/<name>`.
-fn synthetic(units: &PlanUnits, lines: &[String]) -> (BuildState, Vec<Vec<UnitId>>) {
+pub(crate) fn synthetic(units: &PlanUnits, lines: &[String]) -> (BuildState, Vec<Vec<UnitId>>) {
     let mut state = BuildState::default();
     state.apply(&BackendEvent::Planned(plan(units)), Duration::ZERO);
     let paths = units
@@ -628,7 +628,7 @@ fn synthetic(units: &PlanUnits, lines: &[String]) -> (BuildState, Vec<Vec<UnitId
     (state, changes)
 }
 
-fn build_start(id: u64, name: &str, machine: &str) -> String {
+pub(crate) fn build_start(id: u64, name: &str, machine: &str) -> String {
     format!(
         r#"@nix {{"action":"start","fields":["/nix/store/{name}.drv","{machine}",1,1],"id":{id},"level":3,"parent":0,"text":"building","type":105}}"#
     )
