@@ -27,6 +27,13 @@ pub fn substituter_options(mode: ToolchainMode, requested: &[String]) -> Vec<(St
     }
 }
 
+/// Asks Nix for its configured substituters now, so that the first evaluation does not wait
+/// for `nix show-config`: [`prepare`](crate::backend::session::prepare) runs it beside
+/// planning.
+pub fn read_configured_substituters() {
+    configured_substituters();
+}
+
 /// Read once per process; when Nix cannot tell, only the requested substituters are asked.
 fn configured_substituters() -> &'static [String] {
     static CONFIGURED: OnceLock<Vec<String>> = OnceLock::new();
