@@ -206,8 +206,22 @@ pub fn unit_named(plan: &BuildPlan, name: &str, kind_label: &str) -> UnitId {
 /// The dashboard right after planning: nothing built, the root expanded.
 pub fn planned(size: Size) -> AppState {
     let plan = Arc::new(plan());
-    let paths = plan
-        .units
+    let mut state = AppState::new(size);
+    state.build = BuildState::default();
+    state
+        .build
+        .apply(&BackendEvent::Planned(plan.clone()), Duration::ZERO);
+    state.build.apply(
+        &BackendEvent::Instantiated(unit_paths(&plan)),
+        Duration::ZERO,
+    );
+    state.tree.adopt_plan(&plan);
+    state
+}
+
+/// A derivation and an output path for every unit of `plan`, as instantiating gives them.
+pub fn unit_paths(plan: &BuildPlan) -> Vec<UnitPaths> {
+    plan.units
         .iter()
         .enumerate()
         .map(|(index, unit)| UnitPaths {
@@ -215,17 +229,7 @@ pub fn planned(size: Size) -> AppState {
             drv_path: format!("/nix/store/{:0>32}-{}.drv", index, unit.key),
             out_path: format!("/nix/store/{:a>32}-{}", index, unit.key),
         })
-        .collect();
-    let mut state = AppState::new(size);
-    state.build = BuildState::default();
-    state
-        .build
-        .apply(&BackendEvent::Planned(plan.clone()), Duration::ZERO);
-    state
-        .build
-        .apply(&BackendEvent::Instantiated(paths), Duration::ZERO);
-    state.tree.adopt_plan(&plan);
-    state
+        .collect()
 }
 
 pub fn set_status(state: &mut AppState, name: &str, kind_label: &str, status: UnitStatus) {

@@ -589,6 +589,29 @@ fn follow_mode_selects_each_new_build_and_stops_at_a_failure() {
     assert!(notice.text.contains("F follows again"), "{}", notice.text);
 }
 
+/// `F` pressed right after `b`, while the engine plans again: the plan is gone until the new
+/// one comes, and follow mode must not be lost with it.
+#[test]
+fn follow_mode_asked_for_while_planning_follows_the_build_that_comes() {
+    let mut state = fixtures::planned(SCREEN);
+    let plan = state.build.plan.clone().expect("plan");
+    assert_eq!(press(&mut state, "b"), vec![Effect::Build { only: None }]);
+    update(&mut state, Action::Backend(BackendEvent::PlanningStarted));
+    press(&mut state, "F");
+    assert!(state.follow, "F is taken while planning");
+    for event in [
+        BackendEvent::Planned(plan.clone()),
+        BackendEvent::Instantiated(fixtures::unit_paths(&plan)),
+        BackendEvent::BuildStarted,
+    ] {
+        update(&mut state, Action::Backend(event));
+    }
+    let libc = unit_named(&plan, "libc", "lib");
+    build_starts(&mut state, libc, 10, 1);
+    assert!(state.follow);
+    assert_eq!(selected_name(&state), "libc lib");
+}
+
 #[test]
 fn a_manual_move_ends_follow_mode() {
     let mut state = building(SCREEN);

@@ -142,6 +142,12 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
                 state.show_help = true;
                 Vec::new()
             }
+            // `b` plans again before it builds: F pressed right after it is meant for the
+            // build that comes.
+            Command::ToggleFollow => {
+                toggle_follow(state);
+                Vec::new()
+            }
             _ => Vec::new(),
         };
     }
@@ -203,12 +209,7 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             state.tree.filter = StatusFilter::next(state.tree.filter);
             select_first_kept_unless_selected(state);
         }
-        Command::ToggleFollow => {
-            state.follow = !state.follow;
-            if state.follow {
-                follow_newest_build(state);
-            }
-        }
+        Command::ToggleFollow => toggle_follow(state),
         Command::NextRunning => next_running(state),
         Command::FocusNext => {
             state.focus = match state.focus {
@@ -275,6 +276,13 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
         selection_changed(state);
     }
     Vec::new()
+}
+
+fn toggle_follow(state: &mut AppState) {
+    state.follow = !state.follow;
+    if state.follow {
+        follow_newest_build(state);
+    }
 }
 
 /// After the filter changed: the selection stays when the filter keeps its unit or
