@@ -296,6 +296,11 @@ impl TreeRow {
     }
 }
 
+/// Whether a unit search for `query` finds `name`: a part of it, in any case.
+pub fn name_matches(name: &str, query: &str) -> bool {
+    name.to_lowercase().contains(&query.to_lowercase())
+}
+
 /// The derivation outside the crate graph at `path`, as the latest build reported it.
 pub fn other_at<'a>(build: &'a BuildState, path: &str) -> Option<&'a OtherDerivation> {
     build.others.iter().rev().find(|other| other.path == path)

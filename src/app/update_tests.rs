@@ -253,6 +253,40 @@ fn unit_search_selects_as_you_type_and_n_goes_on() {
 }
 
 #[test]
+fn unit_search_finds_derivations_outside_the_crate_graph_after_the_units() {
+    let mut state = fixtures::host_package_failed(SCREEN);
+    press(&mut state, "/rustc");
+    assert_eq!(
+        selected_other_name(&state),
+        "rustc-1.95.0",
+        "found as you type"
+    );
+    press_code(&mut state, KeyCode::Esc);
+    press(&mut state, "/ssl");
+    press_code(&mut state, KeyCode::Enter);
+    assert_eq!(selected_name(&state), "openssl-sys lib", "units first");
+    press(&mut state, "nnn");
+    let source = selected_other_name(&state);
+    assert!(
+        source.starts_with("openssl-sys"),
+        "the crate's source: {source}"
+    );
+    press(&mut state, "n");
+    assert_eq!(selected_other_name(&state), "host-openssl");
+    assert!(
+        state
+            .tree_rows()
+            .iter()
+            .any(|row| row.outside == state.tree.selected_outside),
+        "its group is open"
+    );
+    press(&mut state, "n");
+    assert_eq!(selected_name(&state), "openssl-sys lib", "wraps around");
+    press(&mut state, "N");
+    assert_eq!(selected_other_name(&state), "host-openssl");
+}
+
+#[test]
 fn a_search_without_match_keeps_the_selection() {
     let mut state = fixtures::planned(SCREEN);
     press(&mut state, "jj");

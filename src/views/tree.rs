@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::tree::{OutsideNode, TreeRow, other_at};
+use crate::app::tree::{OutsideNode, TreeRow, name_matches, other_at};
 use crate::app::{AppState, Focus};
 use crate::backend::build_state::{DerivationKind, OtherDerivation, Phase, UnitStatus};
 
@@ -129,17 +129,7 @@ pub fn unit_spans(
     let Some((unit_plan, package)) = state.unit_info(unit) else {
         return vec![Span::raw(format!("unit {unit}"))];
     };
-    let mut name_style = Style::new().add_modifier(Modifier::BOLD);
-    if state
-        .tree
-        .query
-        .as_ref()
-        .is_some_and(|query| package.name.to_lowercase().contains(&query.to_lowercase()))
-    {
-        name_style = name_style
-            .fg(Color::Yellow)
-            .add_modifier(Modifier::UNDERLINED);
-    }
+    let name_style = name_style(state, &package.name);
     let kind = format!(" {}", unit_status::kind_short(unit_plan.kind));
     let version = format!(" {}", package.version);
     let Some(status) = state.status(unit) else {
@@ -251,12 +241,20 @@ pub fn other_spans(
     vec![
         Span::styled(unit_status::icon(&other.status), Style::new().fg(color)),
         Span::raw(" "),
-        Span::styled(
-            other.name.clone(),
-            Style::new().add_modifier(Modifier::BOLD),
-        ),
+        Span::styled(other.name.clone(), name_style(state, &other.name)),
         detail,
     ]
+}
+
+/// Bold, and marked when the last unit search matches it.
+fn name_style(state: &AppState, name: &str) -> Style {
+    let style = Style::new().add_modifier(Modifier::BOLD);
+    let query = state.tree.query.as_deref();
+    if query.is_some_and(|query| name_matches(name, query)) {
+        style.fg(Color::Yellow).add_modifier(Modifier::UNDERLINED)
+    } else {
+        style
+    }
 }
 
 fn width(text: &str) -> usize {

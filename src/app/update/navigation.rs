@@ -135,25 +135,11 @@ pub(super) fn scroll_diagnosis(state: &mut AppState, delta: isize) {
 /// Selects the next failed unit after the selection, in the order the pane shows units,
 /// then the failed derivations outside the crate graph, and round again.
 pub(super) fn next_failed(state: &mut AppState) {
-    let filter = state.tree.filter;
-    let others = (0..state.build.others.len())
-        .filter(|&index| filter.is_none_or(|f| f.matches(&state.build.others[index].status)))
-        .map(Job::Other);
-    let jobs: Vec<Job> = units_in_pane_order(state)
-        .into_iter()
-        .map(Job::Unit)
-        .chain(others)
-        .collect();
-    let current = selected_job(state);
-    let failed = first_after(&jobs, current, |job| {
-        matches!(job_status(state, job), Some(UnitStatus::Failed { .. }))
-    });
-    let Some(job) = failed else {
+    let failed =
+        |state: &AppState, job| matches!(job_status(state, job), Some(UnitStatus::Failed { .. }));
+    if !next_in_pane_order(state, true, failed) {
         notify(state, NoticeKind::Info, "No failed units");
         return;
-    };
-    if current != Some(job) {
-        jump_to(state, job);
     }
     state.focus = Focus::Tree;
 }
@@ -235,27 +221,28 @@ pub(super) fn follow_newest_build(state: &mut AppState) {
     }
 }
 
-/// Selects the next (or previous) unit after the selected one that satisfies `wanted`,
-/// wrapping around, among the units the pane can show: in the flat list's order, or
-/// breadth-first in the tree. Returns whether one was found.
-pub(super) fn next_in_tree_order(
+/// Selects the next (or previous) unit or derivation after the selected one that satisfies
+/// `wanted`, wrapping around, among those the pane can show: the units in the flat list's
+/// order or breadth-first in the tree, then the derivations outside the crate graph.
+/// Returns whether one was found.
+pub(super) fn next_in_pane_order(
     state: &mut AppState,
     forward: bool,
-    wanted: impl Fn(&AppState, UnitId) -> bool,
+    wanted: impl Fn(&AppState, Job) -> bool,
 ) -> bool {
     if state.build.plan.is_none() {
         return false;
     }
-    let mut order = units_in_pane_order(state);
+    let mut order = jobs_in_pane_order(state);
     if !forward {
         order.reverse();
     }
-    let found = first_after(&order, state.selected_unit(), |unit| wanted(state, unit));
-    let Some(unit) = found else {
+    let current = selected_job(state);
+    let Some(job) = first_after(&order, current, |job| wanted(state, job)) else {
         return false;
     };
-    if state.selected_unit() != Some(unit) {
-        jump_to_unit(state, unit);
+    if current != Some(job) {
+        jump_to(state, job);
     }
     true
 }
@@ -278,25 +265,29 @@ fn first_after<T: Copy + PartialEq>(
         .find(|&item| wanted(item))
 }
 
-/// The units the pane can show: in the flat list's order, or breadth-first in the tree.
-fn units_in_pane_order(state: &AppState) -> Vec<UnitId> {
-    if state.tree.flat {
-        return state
+/// The units the pane can show, in the flat list's order or breadth-first in the tree, then
+/// the derivations outside the crate graph the filter keeps.
+fn jobs_in_pane_order(state: &AppState) -> Vec<Job> {
+    let filter = state.tree.filter;
+    let kept = |status: Option<&UnitStatus>| {
+        filter.is_none_or(|filter| status.is_some_and(|status| filter.matches(status)))
+    };
+    let units: Vec<UnitId> = if state.tree.flat {
+        state
             .tree_rows()
             .iter()
             .filter_map(|row| row.unit())
-            .collect();
-    }
-    let filter = state.tree.filter;
-    state
-        .tree
-        .dag
-        .order()
-        .iter()
-        .copied()
-        .filter(|&unit| {
-            filter.is_none_or(|filter| state.status(unit).is_some_and(|s| filter.matches(s)))
-        })
+            .collect()
+    } else {
+        let order = state.tree.dag.order().iter().copied();
+        order.filter(|&unit| kept(state.status(unit))).collect()
+    };
+    let others = state.build.others.iter().enumerate();
+    let others = others.filter(|(_, other)| kept(Some(&other.status)));
+    units
+        .into_iter()
+        .map(Job::Unit)
+        .chain(others.map(|(index, _)| Job::Other(index)))
         .collect()
 }
 
