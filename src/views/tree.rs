@@ -46,8 +46,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let rows_area = block.inner(area);
     frame.render_widget(block, area);
 
-    let rows = state.tree_rows();
-    if rows.is_empty() {
+    let height = usize::from(rows_area.height);
+    let first = state.tree.offset;
+    // One row more than shows: whether the last one shown is expanded.
+    let window = state
+        .tree
+        .rows_window(&state.build, state.now, first..first + height + 1);
+    if window.total == 0 {
         let text = match state.tree.filter {
             Some(filter) => format!("No unit is {} — s shows others.", filter.label()),
             None => "The plan has no units.".to_owned(),
@@ -55,18 +60,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         frame.render_widget(Paragraph::new(Line::styled(text, dim())), rows_area);
         return;
     }
-    let selected = state.tree.selected_index(&rows);
+    let rows = &window.rows;
     let width = usize::from(rows_area.width);
     let lines: Vec<Line> = rows
         .iter()
         .enumerate()
-        .skip(state.tree.offset)
-        .take(usize::from(rows_area.height))
+        .take(height)
         .map(|(index, row)| {
             let expanded = rows
                 .get(index + 1)
                 .is_some_and(|next| next.depth > row.depth);
-            row_line(state, row, expanded, selected == Some(index), width)
+            let selected = window.selected == Some(first + index);
+            row_line(state, row, expanded, selected, width)
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), rows_area);

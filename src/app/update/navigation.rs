@@ -32,9 +32,10 @@ pub(super) fn selection_changed(state: &mut AppState) {
 
 /// Scrolls the units pane so that the selected row shows.
 pub(super) fn selection_into_view(state: &mut AppState) {
-    let rows = state.tree_rows();
     let height = tree_height(state);
-    state.tree.scroll_into_view(&rows, height);
+    state
+        .tree
+        .scroll_selection_into_view(&state.build, state.now, height);
 }
 
 /// Selects `unit` where it is built, opening the tree along the way to it; a filter that
