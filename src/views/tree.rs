@@ -135,29 +135,28 @@ pub fn unit_spans(
         return vec![Span::raw(format!("unit {unit}"))];
     };
     let name_style = name_style(state, &package.name);
-    let kind = format!(" {}", unit_status::kind_short(unit_plan.kind));
+    let mut kind = format!(" {}", unit_status::kind_short(unit_plan.kind));
+    if let Some(target) = unit_status::test_target(unit_plan, package) {
+        kind.push_str(&format!(" {target}"));
+    }
     let version = format!(" {}", package.version);
-    let Some(status) = state.status(unit) else {
+    let Some((icon, color, words)) = unit_status::unit_look(state, unit) else {
         return vec![
             Span::styled(package.name.clone(), name_style),
             Span::styled(version, dim()),
             Span::raw(kind),
         ];
     };
-    let color = unit_status::color(status);
     let essential = 2 + width(&package.name) + width(&kind);
     let mut left = room.saturating_sub(essential);
     let status_text = if with_status {
-        fit(
-            &format!("  {}", unit_status::describe(status, state.now)),
-            left,
-        )
+        fit(&format!("  {words}"), left)
     } else {
         String::new()
     };
     left -= width(&status_text);
     let mut spans = vec![
-        Span::styled(unit_status::icon(status), Style::new().fg(color)),
+        Span::styled(icon, Style::new().fg(color)),
         Span::raw(" "),
         Span::styled(package.name.clone(), name_style),
     ];

@@ -136,8 +136,10 @@ pub(super) fn scroll_diagnosis(state: &mut AppState, delta: isize) {
 /// Selects the next failed unit after the selection, in the order the pane shows units,
 /// then the failed derivations outside the crate graph, and round again.
 pub(super) fn next_failed(state: &mut AppState) {
-    let failed =
-        |state: &AppState, job| matches!(job_status(state, job), Some(UnitStatus::Failed { .. }));
+    let failed = |state: &AppState, job| {
+        matches!(job_status(state, job), Some(UnitStatus::Failed { .. }))
+            || matches!(job, Job::Unit(unit) if state.test_failed(unit))
+    };
     if !next_in_pane_order(state, true, failed) {
         notify(state, NoticeKind::Info, "No failed units");
         return;
@@ -181,23 +183,36 @@ pub(super) fn follow_builds(state: &mut AppState, changed: &[UnitId]) {
         .copied()
         .find(|&index| failed(&state.build.others[index].status))
         .map(Job::Other);
-    let previous = state.selected_item();
     match failed_unit.or(failed_other) {
-        Some(job) => {
-            state.follow = false;
-            jump_to(state, job);
-            let what = match job {
-                Job::Unit(_) => "A unit",
-                Job::Other(_) => "A derivation outside the crate graph",
-            };
-            notify(
-                state,
-                NoticeKind::Error,
-                format!("{what} failed: follow mode stopped on it — F follows again"),
-            );
+        Some(job) => follow_into_failure(state, job),
+        None => {
+            let previous = state.selected_item();
+            follow_newest_build(state);
+            if state.selected_item() != previous {
+                selection_changed(state);
+            }
         }
-        None => follow_newest_build(state),
     }
+}
+
+/// In follow mode, a failure (a unit's, a derivation's, a test run's tests') stops it there.
+pub(super) fn follow_into_failure(state: &mut AppState, job: Job) {
+    if !state.follow {
+        return;
+    }
+    let previous = state.selected_item();
+    state.follow = false;
+    jump_to(state, job);
+    let what = match job {
+        Job::Unit(unit) if state.test_failed(unit) => "A test run",
+        Job::Unit(_) => "A unit",
+        Job::Other(_) => "A derivation outside the crate graph",
+    };
+    notify(
+        state,
+        NoticeKind::Error,
+        format!("{what} failed: follow mode stopped on it — F follows again"),
+    );
     if state.selected_item() != previous {
         selection_changed(state);
     }
