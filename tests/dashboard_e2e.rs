@@ -255,3 +255,37 @@ fn follow_mode_shows_a_building_unit_during_a_real_build() {
     );
     quit_and_check_terminal(&pane);
 }
+
+#[test]
+fn t_runs_the_tests_and_f_shows_a_failing_test_runs_output() {
+    let _one_at_a_time = one_at_a_time();
+    // A lib, a bin and integration tests; `failing` has a test that fails.
+    let project = copy_fixture("verbs");
+    let pane = open_dashboard("tests", project.path(), &[], &[]);
+    pane.wait_for_phase("Ready", "Failed", PLANNING);
+    pane.press("T");
+    // Failing tests are a result: the runs succeed, the build finishes.
+    pane.wait(
+        "the test runs' results summed up",
+        FIRST_BUILD,
+        |screen| {
+            header(screen).contains("Finished")
+                && header(screen).contains("tests ")
+                && screen.contains("Tests failed:")
+        },
+        |screen| header(screen).contains("Failed"),
+    );
+    pane.press("f");
+    pane.wait(
+        "a failed test run selected, its harness output in the log pane",
+        KEYPRESS,
+        |screen| {
+            screen
+                .lines()
+                .any(|line| line.contains("╮╭") && line.contains("test run") && line.contains("✘"))
+                && screen.contains("test result: FAILED")
+        },
+        |_| false,
+    );
+    quit_and_check_terminal(&pane);
+}
