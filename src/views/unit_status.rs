@@ -26,10 +26,17 @@ pub fn kind_short(kind: UnitKind) -> &'static str {
 }
 
 /// The target a test binary or its run is built from, when the package's name does not say
-/// it: an integration test's (`cli`), a binary's of another name.
+/// it: an integration test's (`cli`), a binary's of another name; `bin` for the unit tests
+/// of the binary named as the package, beside those of its lib.
 pub fn test_target(unit: &Unit, package: &Package) -> Option<String> {
-    let tests = matches!(unit.kind, UnitKind::Test | UnitKind::TestRun);
-    (tests && unit.target_name != package.name.replace('-', "_")).then(|| unit.target_name.clone())
+    if !matches!(unit.kind, UnitKind::Test | UnitKind::TestRun) {
+        return None;
+    }
+    if unit.target_name != package.name.replace('-', "_") {
+        return Some(unit.target_name.clone());
+    }
+    let src = unit.src_path.to_string_lossy();
+    (src == "src/main.rs" || src.starts_with("src/bin/")).then(|| "bin".to_owned())
 }
 
 pub fn icon(status: &UnitStatus) -> &'static str {
