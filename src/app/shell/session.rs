@@ -105,3 +105,21 @@ fn request_for(request: &BuildRequest, verb: CargoVerb) -> BuildRequest {
     request.cargo.test_runs = (verb == CargoVerb::Test).then(TestRuns::default);
     request
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_test_session_plans_cargo_test_with_a_run_per_binary_and_a_check_session_checks() {
+        let mut request = BuildRequest::default();
+        request.cargo.packages = vec!["calc".into()];
+        let test = request_for(&request, CargoVerb::Test);
+        assert_eq!(test.cargo.verb, CargoVerb::Test);
+        assert_eq!(test.cargo.test_runs, Some(TestRuns::default()));
+        assert_eq!(test.cargo.packages, ["calc"], "the user's selection stays");
+        let check = request_for(&test, CargoVerb::Check);
+        assert_eq!(check.cargo.verb, CargoVerb::Check);
+        assert_eq!(check.cargo.test_runs, None);
+    }
+}
