@@ -49,42 +49,33 @@ fn below(screen: &str, title: &str) -> String {
 fn build_until_openssl_fails(pane: &Pane) {
     pane.wait_for_phase("Ready", "Failed", PLANNING);
     pane.press("b");
-    let screen = pane.wait_for_phase("Failed", "Finished", FIRST_BUILD);
-    assert!(
-        counts(&screen).contains("✘ 1 failed"),
-        "only openssl-sys's build script fails:\n{screen}"
-    );
+    pane.wait_for_phase("Failed", "Finished", FIRST_BUILD);
+    pane.wait_drawn("only openssl-sys's build script failed", |screen| {
+        counts(screen).contains("✘ 1 failed")
+    });
 
     pane.press("f");
     // The diagnosis, the log title and the log arrive in one frame, but a capture can catch
-    // half of it: wait until all of it is drawn before looking closer.
-    let screen = pane.wait(
-        "openssl-sys's diagnosis and log",
+    // half of it: everything looked at is waited for.
+    pane.wait(
+        "openssl-sys's build-script run selected, its diagnosis with the fix and its log",
         KEYPRESS,
         |screen| {
             screen.contains("OpenSSL not found (openssl-sys)")
-                && screen.contains("fix: deps.")
-                && screen.contains("build-script run ✘ failed")
+                && screen.contains(r#"fix: deps."openssl-sys" = [ pkg-config openssl ];"#)
+                && openssl_build_script_failed(screen)
                 && below(screen, "build-script run ✘ failed")
                     .contains("failed to run custom build command for `openssl-sys")
         },
         |_| false,
     );
-    assert!(
-        screen.contains(r#"fix: deps."openssl-sys" = [ pkg-config openssl ];"#),
-        "the diagnosis suggests the fix:\n{screen}"
-    );
-    assert!(
-        screen
-            .lines()
-            .any(|line| line.contains("openssl-sys") && line.contains("build-script run ✘ failed")),
-        "f selects openssl-sys's build-script run, whose log is titled so:\n{screen}"
-    );
-    let log = below(&screen, "build-script run ✘ failed");
-    assert!(
-        log.contains("failed to run custom build command for `openssl-sys"),
-        "the failed unit's log is shown:\n{screen}"
-    );
+}
+
+/// Whether a line (the log pane's title) shows openssl-sys's build-script run as failed.
+fn openssl_build_script_failed(screen: &str) -> bool {
+    screen
+        .lines()
+        .any(|line| line.contains("openssl-sys") && line.contains("build-script run ✘ failed"))
 }
 
 /// Rebuilds what the last edit offers (`r`) and checks that everything builds.
@@ -92,7 +83,7 @@ fn rebuild_until_finished(pane: &Pane) {
     pane.press("r");
     // The header still says Failed until the new build starts; a Failed after that is real.
     let left_failed = std::cell::Cell::new(false);
-    let screen = pane.wait(
+    pane.wait(
         "the rebuild to finish",
         REBUILD,
         |screen| header(screen).contains("Finished"),
@@ -104,11 +95,14 @@ fn rebuild_until_finished(pane: &Pane) {
             failed && left_failed.get()
         },
     );
-    assert!(
-        counts(&screen).contains("✘ 0 failed") && counts(&screen).contains("⊘ 0 skipped"),
-        "{screen}"
+    pane.wait_drawn(
+        "nothing failed or skipped, and the notice says so",
+        |screen| {
+            counts(screen).contains("✘ 0 failed")
+                && counts(screen).contains("⊘ 0 skipped")
+                && screen.contains("Build finished")
+        },
     );
-    assert!(screen.contains("Build finished"), "{screen}");
 }
 
 /// Quits with `q` and checks that the process exited cleanly and gave the terminal back.
@@ -140,19 +134,29 @@ fn fix_a_failed_crate_with_the_inline_editor_and_rebuild() {
 
     pane.press("e");
     // The editor opens with "loading…" until the current entry is read.
-    let screen = pane.wait_for("(no entry for this crate)", KEYPRESS);
-    assert!(
-        screen.contains("Cargo.dependencies.nix · openssl-sys"),
-        "{screen}"
+    pane.wait(
+        "the editor on openssl-sys's empty entry",
+        KEYPRESS,
+        |screen| {
+            screen.contains("(no entry for this crate)")
+                && screen.contains("Cargo.dependencies.nix · openssl-sys")
+                && screen.contains("[add package]")
+        },
+        |_| false,
     );
-    assert!(screen.contains("[add package]"), "{screen}");
     pane.type_text("pkg-config");
     pane.press("Enter");
     pane.wait_for("Saved: added pkg-config to openssl-sys", KEYPRESS);
 
     pane.press("e");
-    let screen = pane.wait_for("deps (every version): pkg-config", KEYPRESS);
-    assert!(screen.contains("[add package]"), "{screen}");
+    pane.wait(
+        "the editor on openssl-sys's entry with pkg-config",
+        KEYPRESS,
+        |screen| {
+            screen.contains("deps (every version): pkg-config") && screen.contains("[add package]")
+        },
+        |_| false,
+    );
     pane.type_text("openssl");
     pane.press("Enter");
     pane.wait_for("Saved: added openssl to openssl-sys", KEYPRESS);
@@ -214,7 +218,6 @@ fn log_shows_a_building_unit(screen: &str) -> bool {
 }
 
 #[test]
-#[ignore = "flaky in full runs: follow mode is sometimes never seen on a building unit (passes alone); run with --ignored while it is fixed"]
 fn follow_mode_shows_a_building_unit_during_a_real_build() {
     let _one_at_a_time = one_at_a_time();
     let project = copy_demo_without_deps();
@@ -232,28 +235,57 @@ fn follow_mode_shows_a_building_unit_during_a_real_build() {
     );
     pane.wait_for_phase("Ready", "Failed", PLANNING);
     pane.press("b");
+    // Most likely while the engine plans again: follow mode waits for the build.
     pane.press("F");
-    let screen = pane.wait(
-        "follow mode on a building unit",
+    pane.wait(
+        "follow mode on a building unit, with the running-now pane",
         FIRST_BUILD,
-        |screen| header(screen).contains("FOLLOW") && log_shows_a_building_unit(screen),
+        |screen| {
+            header(screen).contains("FOLLOW")
+                && log_shows_a_building_unit(screen)
+                && screen.contains("Running now (")
+        },
         |screen| header(screen).contains("Failed") || header(screen).contains("Finished"),
     );
-    assert!(
-        screen.contains("Running now ("),
-        "the running-now pane lists it:\n{screen}"
-    );
 
-    let screen = pane.wait_for_phase("Failed", "Finished", FIRST_BUILD);
-    assert!(
-        !header(&screen).contains("FOLLOW"),
-        "a failure ends follow mode:\n{screen}"
+    pane.wait_for_phase("Failed", "Finished", FIRST_BUILD);
+    pane.wait_drawn(
+        "follow mode ended by the failure, stopped on openssl-sys's build-script run",
+        |screen| !header(screen).contains("FOLLOW") && openssl_build_script_failed(screen),
     );
-    assert!(
-        screen
-            .lines()
-            .any(|line| line.contains("openssl-sys") && line.contains("build-script run ✘ failed")),
-        "follow mode stopped on the failed unit:\n{screen}"
+    quit_and_check_terminal(&pane);
+}
+
+#[test]
+fn t_runs_the_tests_and_f_shows_a_failing_test_runs_output() {
+    let _one_at_a_time = one_at_a_time();
+    // A lib, a bin and integration tests; `failing` has a test that fails.
+    let project = copy_fixture("verbs");
+    let pane = open_dashboard("tests", project.path(), &[], &[]);
+    pane.wait_for_phase("Ready", "Failed", PLANNING);
+    pane.press("T");
+    // Failing tests are a result: the runs succeed, the build finishes.
+    pane.wait(
+        "the test runs' results summed up",
+        FIRST_BUILD,
+        |screen| {
+            header(screen).contains("Finished")
+                && header(screen).contains("tests ")
+                && screen.contains("Tests failed:")
+        },
+        |screen| header(screen).contains("Failed"),
+    );
+    pane.press("f");
+    pane.wait(
+        "a failed test run selected, its harness output in the log pane",
+        KEYPRESS,
+        |screen| {
+            screen
+                .lines()
+                .any(|line| line.contains("╮╭") && line.contains("test run") && line.contains("✘"))
+                && screen.contains("test result: FAILED")
+        },
+        |_| false,
     );
     quit_and_check_terminal(&pane);
 }

@@ -137,9 +137,11 @@ fn every_unit_builds_on_the_remote_builder_and_says_where() {
         ],
     );
     pane.wait_for("on 127.0.0.1", Duration::from_secs(120));
-    let screen = pane.wait_for_phase("Finished", "Failed", Duration::from_secs(300));
-    let counts = screen.lines().nth(1).unwrap_or_default();
-    assert!(counts.contains("✔ 9 built"), "{screen}");
+    pane.wait_for_phase("Finished", "Failed", Duration::from_secs(300));
+    pane.wait_drawn("the nine units built", |screen| {
+        let counts = screen.lines().nth(1).unwrap_or_default();
+        counts.contains("✔ 9 built")
+    });
     pane.press("q");
     pane.wait_for("EXIT=0", Duration::from_secs(20));
     drop(pane);

@@ -73,6 +73,11 @@ pub enum Command {
     /// Wrap long log lines instead of cutting them at the pane's edge.
     ToggleWrap,
     Build,
+    /// Run the tests through the engine: test binaries and their runs, runs whose binary
+    /// did not change shown as cached.
+    Test,
+    /// Check the project (metadata only) through the engine.
+    Check,
     RebuildSelected,
     Cancel,
     NextFailed,
@@ -122,6 +127,8 @@ impl Command {
             Command::LogFollow => "log: follow the end",
             Command::ToggleWrap => "log: wrap long lines",
             Command::Build => "build everything",
+            Command::Test => "run the tests",
+            Command::Check => "check (no codegen)",
             Command::RebuildSelected => "rebuild unit + dependents",
             Command::Cancel => "cancel the build",
             Command::NextFailed => "next failed unit",

@@ -2,13 +2,21 @@
 
 use crate::backend::build_state::last_build::LastBuild;
 use crate::backend::overrides::Edit;
-use crate::backend::plan::UnitId;
+use crate::backend::plan::{CargoVerb, UnitId};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// `None` builds everything; `Some` rebuilds these units and what depends on them.
+    /// Plans `verb`'s unit graph again and builds it (a test plan runs its tests): `None`
+    /// everything, `Some` these units and what depends on them.
     Build {
+        verb: CargoVerb,
         only: Option<Vec<UnitId>>,
+    },
+    /// Read the result a test run recorded in its output; the shell answers with
+    /// [`super::AppEvent::TestRun`].
+    ReadTestRun {
+        unit: UnitId,
+        out_path: String,
     },
     Cancel,
     /// Change one crate's entry in `Cargo.dependencies.nix`, all edits or none; the shell

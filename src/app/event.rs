@@ -3,6 +3,8 @@
 use crate::backend::insight::timings::Timeline;
 use crate::backend::plan::UnitId;
 
+use super::state::TestOutcome;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum AppEvent {
     /// Result of an [`super::Effect::EditDeps`]: a summary of the change, or an error that
@@ -10,6 +12,13 @@ pub enum AppEvent {
     DepsSaved(Result<String, String>),
     /// The current `Cargo.dependencies.nix` entry of a crate (empty when it has none).
     DepsEntry { crate_name: String, text: String },
+    /// What a test run recorded (from [`super::Effect::ReadTestRun`]), or why it could not be
+    /// read. `out_path` tells a run of the current plan from one of an earlier plan.
+    TestRun {
+        unit: UnitId,
+        out_path: String,
+        outcome: Result<TestOutcome, String>,
+    },
     /// A suggested fix for a failed unit, shown above its log.
     Diagnosis { unit: UnitId, text: String },
     /// An effect the shell could not carry out (the build record for `doctor` could not be

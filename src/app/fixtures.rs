@@ -15,8 +15,8 @@ use crate::backend::plan::{
 };
 use crate::backend::{BackendEvent, UnitPaths};
 
-use super::state::AppState;
-use super::{Action, update};
+use super::state::{AppState, TestCounts, TestOutcome};
+use super::{Action, AppEvent, Command, update};
 
 const PACKAGES: &[(&str, &str)] = &[
     ("demo", "0.1.0"),
@@ -206,8 +206,22 @@ pub fn unit_named(plan: &BuildPlan, name: &str, kind_label: &str) -> UnitId {
 /// The dashboard right after planning: nothing built, the root expanded.
 pub fn planned(size: Size) -> AppState {
     let plan = Arc::new(plan());
-    let paths = plan
-        .units
+    let mut state = AppState::new(size);
+    state.build = BuildState::default();
+    state
+        .build
+        .apply(&BackendEvent::Planned(plan.clone()), Duration::ZERO);
+    state.build.apply(
+        &BackendEvent::Instantiated(unit_paths(&plan)),
+        Duration::ZERO,
+    );
+    state.tree.adopt_plan(&plan);
+    state
+}
+
+/// A derivation and an output path for every unit of `plan`, as instantiating gives them.
+pub fn unit_paths(plan: &BuildPlan) -> Vec<UnitPaths> {
+    plan.units
         .iter()
         .enumerate()
         .map(|(index, unit)| UnitPaths {
@@ -215,17 +229,7 @@ pub fn planned(size: Size) -> AppState {
             drv_path: format!("/nix/store/{:0>32}-{}.drv", index, unit.key),
             out_path: format!("/nix/store/{:a>32}-{}", index, unit.key),
         })
-        .collect();
-    let mut state = AppState::new(size);
-    state.build = BuildState::default();
-    state
-        .build
-        .apply(&BackendEvent::Planned(plan.clone()), Duration::ZERO);
-    state
-        .build
-        .apply(&BackendEvent::Instantiated(paths), Duration::ZERO);
-    state.tree.adopt_plan(&plan);
-    state
+        .collect()
 }
 
 pub fn set_status(state: &mut AppState, name: &str, kind_label: &str, status: UnitStatus) {
@@ -509,4 +513,152 @@ pub fn host_package_failed(size: Size) -> AppState {
     );
     update(&mut state, Action::Tick(Duration::from_secs(40)));
     state
+}
+
+/// The fixture's plan as `cargo test` plans it: demo's unit tests and its integration test
+/// `cli` as test binaries over the same dependencies, each with its run, the runs the roots.
+pub fn test_plan() -> BuildPlan {
+    let mut plan = plan();
+    let demo = plan.units[0].clone();
+    let mut roots = Vec::new();
+    for (target, src) in [("demo", "src/main.rs"), ("cli", "tests/cli.rs")] {
+        let binary = plan.units.len();
+        plan.units.push(Unit {
+            key: format!("demo-test-{target}"),
+            kind: UnitKind::Test,
+            target_name: target.into(),
+            src_path: PathBuf::from(src),
+            ..demo.clone()
+        });
+        roots.push(plan.units.len());
+        plan.units.push(Unit {
+            key: format!("demo-test-run-{target}"),
+            kind: UnitKind::TestRun,
+            target_name: target.into(),
+            src_path: PathBuf::from(src),
+            deps: vec![UnitDep {
+                unit: binary,
+                extern_crate_name: String::new(),
+            }],
+            ..demo.clone()
+        });
+    }
+    plan.roots = roots;
+    plan
+}
+
+/// What demo's unit tests recorded: one of three fails.
+pub fn failed_unit_tests() -> TestOutcome {
+    TestOutcome {
+        exit_code: 101,
+        counts: Some(TestCounts {
+            passed: 2,
+            failed: 1,
+            ignored: 0,
+        }),
+        output: log_of(&[
+            "running 3 tests",
+            "test tests::parses ... ok",
+            "test tests::adds ... ok",
+            "test tests::divides ... FAILED",
+            "",
+            "failures:",
+            "",
+            "---- tests::divides stdout ----",
+            "thread 'tests::divides' panicked at src/main.rs:40:9:",
+            "attempt to divide by zero",
+            "",
+            "failures:",
+            "    tests::divides",
+            "",
+            "test result: FAILED. 2 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s",
+        ]),
+    }
+}
+
+/// What the integration test `cli` recorded in an earlier build: 42 passed.
+pub fn passed_cli_tests() -> TestOutcome {
+    TestOutcome {
+        exit_code: 0,
+        counts: Some(TestCounts {
+            passed: 42,
+            failed: 0,
+            ignored: 0,
+        }),
+        output: log_of(&[
+            "running 42 tests",
+            "..........................................",
+            "test result: ok. 42 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.02s",
+        ]),
+    }
+}
+
+fn log_of(lines: &[&str]) -> LogBuffer {
+    let mut log = LogBuffer::default();
+    for line in lines {
+        log.push((*line).to_owned());
+    }
+    log
+}
+
+/// `T` on the fixture, through the engine's events: everything cached but demo's unit-test
+/// binary, built and run now (one test fails), and the integration test's run, cached;
+/// the shell has read both runs' records.
+pub fn tests_ran(size: Size) -> AppState {
+    let plan = Arc::new(test_plan());
+    let mut state = AppState::new(size);
+    update(&mut state, Action::Command(Command::Test));
+    let unit_tests = unit_where(&plan, UnitKind::Test, "demo");
+    let unit_test_run = unit_where(&plan, UnitKind::TestRun, "demo");
+    let cli_run = unit_where(&plan, UnitKind::TestRun, "cli");
+    let cached = (0..plan.units.len())
+        .filter(|unit| ![unit_tests, unit_test_run].contains(unit))
+        .collect();
+    for event in [
+        BackendEvent::PlanningStarted,
+        BackendEvent::Planned(plan.clone()),
+        BackendEvent::Instantiated(unit_paths(&plan)),
+        BackendEvent::AlreadyValid(cached),
+    ] {
+        update(&mut state, Action::Backend(event));
+    }
+    update(&mut state, Action::Tick(Duration::from_secs(2)));
+    update(&mut state, Action::Backend(BackendEvent::BuildStarted));
+    for (unit, id, at) in [(unit_tests, 10, 2), (unit_test_run, 11, 6)] {
+        let drv = unit_paths(&plan)[unit].drv_path.clone();
+        let stop = format!(r#"@nix {{"action":"stop","id":{id}}}"#);
+        nix_lines_at(&mut state, at, &[build_start_line(&drv, id)]);
+        nix_lines_at(&mut state, at + 3, &[stop]);
+    }
+    update(
+        &mut state,
+        Action::Backend(BackendEvent::Finished {
+            success: true,
+            exit_code: Some(0),
+        }),
+    );
+    for (unit, outcome) in [
+        (cli_run, passed_cli_tests()),
+        (unit_test_run, failed_unit_tests()),
+    ] {
+        let out_path = unit_paths(&plan)[unit].out_path.clone();
+        update(
+            &mut state,
+            Action::App(AppEvent::TestRun {
+                unit,
+                out_path,
+                outcome: Ok(outcome),
+            }),
+        );
+    }
+    update(&mut state, Action::Tick(Duration::from_secs(12)));
+    state
+}
+
+/// The unit of `kind` whose target is `target`.
+pub fn unit_where(plan: &BuildPlan, kind: UnitKind, target: &str) -> UnitId {
+    plan.units
+        .iter()
+        .position(|unit| unit.kind == kind && unit.target_name == target)
+        .unwrap_or_else(|| panic!("plan has no {target} {}", kind.label()))
 }

@@ -66,6 +66,8 @@ pub const NORMAL_BINDINGS: &[Binding] = &[
     ),
     bind(&[KeyCode::Char('w')], "w", Command::ToggleWrap),
     bind(&[KeyCode::Char('b')], "b", Command::Build),
+    bind(&[KeyCode::Char('T')], "T", Command::Test),
+    bind(&[KeyCode::Char('C')], "C", Command::Check),
     bind(&[KeyCode::Char('r')], "r", Command::RebuildSelected),
     bind(&[KeyCode::Char('c')], "c", Command::Cancel),
     bind(&[KeyCode::Char('f')], "f", Command::NextFailed),

@@ -34,7 +34,7 @@ pub use log_view::{LogView, line_matches, plain_text};
 pub use run::{Render, run};
 pub use state::{
     AppState, DepsEntry, ErrorScreen, Focus, Job, Mode, Notice, NoticeKind, RebuildOffer,
-    RunningJob, SearchPrompt, SearchTarget,
+    RunningJob, SearchPrompt, SearchTarget, TestCounts, TestOutcome, records_test_results,
 };
 pub use terminal::TerminalSession;
 pub use update::update;

@@ -149,6 +149,7 @@ mod tests {
 
     use super::*;
     use crate::app::fixtures;
+    use crate::backend::plan::CargoVerb;
 
     /// Terminal input a test types, one event at a time.
     struct TypedInput(mpsc::UnboundedReceiver<io::Result<Event>>);
@@ -210,7 +211,10 @@ mod tests {
 
         assert_eq!(
             effects_seen.recv().await,
-            Some(Effect::Build { only: None })
+            Some(Effect::Build {
+                verb: CargoVerb::Build,
+                only: None
+            })
         );
         assert_eq!(effects_seen.recv().await, Some(Effect::Quit));
         assert!(

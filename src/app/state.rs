@@ -12,7 +12,7 @@ use crate::backend::build_state::{BuildState, LogBuffer, OtherDerivation, UnitSt
 use crate::backend::diagnose::Suggestion;
 use crate::backend::insight::timings::Timeline;
 use crate::backend::overrides::CrateSelector;
-use crate::backend::plan::{BuildPlan, Package, Unit, UnitId};
+use crate::backend::plan::{BuildPlan, CargoVerb, Package, Unit, UnitId, UnitKind};
 
 use super::editor::Editor;
 use super::log_view::LogView;
@@ -90,6 +90,36 @@ pub enum Mode {
     Error,
 }
 
+/// The counts of a test harness's summary (`test result: ok. 42 passed; 0 failed; ...`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TestCounts {
+    pub passed: u64,
+    pub failed: u64,
+    pub ignored: u64,
+}
+
+/// What a test run recorded: the test binary's exit code and output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestOutcome {
+    pub exit_code: i32,
+    /// The last summary the harness printed; `None` when it printed none (it crashed, or
+    /// it is no libtest harness).
+    pub counts: Option<TestCounts>,
+    /// The output, shown in the log pane.
+    pub output: LogBuffer,
+}
+
+impl TestOutcome {
+    pub fn failed(&self) -> bool {
+        self.exit_code != 0
+    }
+}
+
+/// Whether a unit of `kind` runs tests and records what they did.
+pub fn records_test_results(kind: UnitKind) -> bool {
+    kind == UnitKind::TestRun
+}
+
 /// Something Nix builds or fetches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Job {
@@ -149,6 +179,10 @@ pub struct AppState {
     pub other_fetch_started: HashMap<String, Duration>,
     /// Lines of the diagnosis scrolled past, when it is longer than its pane.
     pub diagnosis_scroll: u16,
+    /// The Cargo command whose unit graph the last build asked for followed; `r` asks again.
+    pub verb: CargoVerb,
+    /// What each test run of the plan recorded, once the shell has read it.
+    pub test_outcomes: BTreeMap<UnitId, TestOutcome>,
 }
 
 impl AppState {
@@ -180,6 +214,8 @@ impl AppState {
             fetch_started: HashMap::new(),
             other_fetch_started: HashMap::new(),
             diagnosis_scroll: 0,
+            verb: CargoVerb::Build,
+            test_outcomes: BTreeMap::new(),
         }
     }
 
@@ -242,11 +278,22 @@ impl AppState {
         failures.iter().rev().find(|f| f.drv_path == other.path)
     }
 
-    /// The log the log pane shows for the selection: a unit's, or the end of a derivation's
-    /// outside the crate graph that failed (empty for one that did not: Nix shows its log
-    /// only then). `None` on a heading or without a selection.
+    /// Whether `unit` is a test run whose tests failed.
+    pub fn test_failed(&self, unit: UnitId) -> bool {
+        self.test_outcomes
+            .get(&unit)
+            .is_some_and(TestOutcome::failed)
+    }
+
+    /// The log the log pane shows for the selection: a unit's (a test run's recorded output,
+    /// also when it ran in an earlier build), or the end of a derivation's outside the crate
+    /// graph that failed (empty for one that did not: Nix shows its log only then). `None`
+    /// on a heading or without a selection.
     pub fn selected_log(&self) -> Option<Cow<'_, LogBuffer>> {
         if let Some(unit) = self.selected_unit() {
+            if let Some(outcome) = self.test_outcomes.get(&unit) {
+                return Some(Cow::Borrowed(&outcome.output));
+            }
             return self.unit_state(unit).map(|state| Cow::Borrowed(&state.log));
         }
         let other = self.selected_other()?;

@@ -11,6 +11,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{HashSet, VecDeque};
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -296,6 +297,11 @@ impl TreeRow {
     }
 }
 
+/// Whether a unit search for `query` finds `name`: a part of it, in any case.
+pub fn name_matches(name: &str, query: &str) -> bool {
+    name.to_lowercase().contains(&query.to_lowercase())
+}
+
 /// The derivation outside the crate graph at `path`, as the latest build reported it.
 pub fn other_at<'a>(build: &'a BuildState, path: &str) -> Option<&'a OtherDerivation> {
     build.others.iter().rev().find(|other| other.path == path)
@@ -382,55 +388,82 @@ impl TreeView {
 
     /// The rows the pane shows for the units' states in `build`, top to bottom.
     pub fn visible_rows(&self, build: &BuildState, now: Duration) -> Vec<TreeRow> {
+        self.rows_window(build, now, 0..usize::MAX).rows
+    }
+
+    /// The rows at `wanted` among those [`TreeView::visible_rows`] gives, with how many
+    /// there are and where the selection is. Only the wanted rows are made: a frame needs
+    /// a screenful of the thousands a big expanded tree has.
+    pub fn rows_window(
+        &self,
+        build: &BuildState,
+        now: Duration,
+        wanted: Range<usize>,
+    ) -> RowsWindow {
         let status = |unit: UnitId| build.units.get(unit).map(|state| &state.status);
         let kept = |unit: UnitId| {
             self.filter
                 .is_none_or(|filter| status(unit).is_some_and(|status| filter.matches(status)))
         };
-        let mut rows = if self.flat {
-            self.flat_rows(build, now, kept)
-        } else {
-            self.tree_rows(kept)
+        let mut sink = RowSink {
+            view: self,
+            wanted,
+            window: RowsWindow::default(),
         };
-        self.push_outside_rows(build, &mut rows);
-        rows
+        if self.flat {
+            for unit in self.flat_units(build, now, kept) {
+                sink.flat_row(unit);
+            }
+        } else {
+            self.tree_rows(kept, &mut sink);
+        }
+        self.outside_rows(build, &mut sink);
+        sink.window
     }
 
-    fn tree_rows(&self, kept: impl Fn(UnitId) -> bool) -> Vec<TreeRow> {
-        let mut rows = Vec::new();
-        match self.filter {
-            None => {
-                for &root in self.dag.roots() {
-                    self.push_rows(vec![root], &|path| self.opened.contains(path), &mut rows);
-                }
+    fn tree_rows(&self, kept: impl Fn(UnitId) -> bool, sink: &mut RowSink) {
+        // With a filter: every path to a kept unit, expanded; shared units only at home.
+        let below = self.filter.map(|_| {
+            let mut below = vec![false; self.dag.children.len()];
+            for &unit in self.dag.order().iter().rev() {
+                below[unit] = kept(unit) || self.dag.home_children(unit).any(|c| below[c]);
             }
-            Some(_) => {
-                // Every path to a kept unit, expanded; shared units only at home.
-                let mut below = vec![false; self.dag.children.len()];
-                for &unit in self.dag.order().iter().rev() {
-                    let shown = kept(unit) || self.dag.home_children(unit).any(|c| below[c]);
-                    below[unit] = shown;
-                }
-                for &root in self.dag.roots().iter().filter(|&&root| below[root]) {
-                    let mut filtered = Vec::new();
-                    self.push_rows(vec![root], &|_| true, &mut filtered);
-                    rows.extend(
-                        filtered.into_iter().filter(|row| {
-                            !row.recurs && row.unit().is_some_and(|unit| below[unit])
-                        }),
-                    );
-                }
+            below
+        });
+        let mut path = TreePath::new();
+        for &root in self.dag.roots() {
+            path.push(root);
+            self.walk(&mut path, below.as_deref(), sink);
+            path.pop();
+        }
+    }
+
+    /// The row at `path` and, where it is open, the rows below it. With `below` (a filter's
+    /// units and those above them) every home row on the way to one, and only those.
+    fn walk(&self, path: &mut TreePath, below: Option<&[bool]>, sink: &mut RowSink) {
+        let home = self.dag.is_home(path);
+        let unit = path[path.len() - 1];
+        if below.is_some_and(|below| !home || !below[unit]) {
+            return;
+        }
+        let children = if home { self.dag.children(unit) } else { &[] };
+        sink.unit_row(path, !children.is_empty(), !home);
+        if !children.is_empty() && (below.is_some() || self.opened.contains(path.as_slice())) {
+            for &child in children {
+                path.push(child);
+                self.walk(path, below, sink);
+                path.pop();
             }
         }
-        rows
     }
 
-    fn flat_rows(
+    /// The units of the flat list, sorted as it is.
+    fn flat_units(
         &self,
         build: &BuildState,
         now: Duration,
         kept: impl Fn(UnitId) -> bool,
-    ) -> Vec<TreeRow> {
+    ) -> Vec<UnitId> {
         let plan = build.plan.as_deref();
         let name = |unit: UnitId| {
             plan.and_then(|plan| {
@@ -451,21 +484,12 @@ impl TreeView {
             FlatOrder::Name => units.sort_by_cached_key(|&unit| (name(unit), unit)),
         }
         units
-            .into_iter()
-            .map(|unit| TreeRow {
-                path: self.dag.home_path(unit),
-                depth: 0,
-                has_children: false,
-                recurs: false,
-                outside: None,
-            })
-            .collect()
     }
 
     /// The group of derivations outside the crate graph, when the build has any: its
     /// heading, a heading per kind, the derivations of each kind in the order they started;
     /// with a filter, only the derivations it keeps.
-    fn push_outside_rows(&self, build: &BuildState, rows: &mut Vec<TreeRow>) {
+    fn outside_rows(&self, build: &BuildState, sink: &mut RowSink) {
         let kept = |other: &&OtherDerivation| {
             self.filter
                 .is_none_or(|filter| filter.matches(&other.status))
@@ -473,14 +497,7 @@ impl TreeView {
         if !build.others.iter().any(|other| kept(&other)) {
             return;
         }
-        let row = |depth, has_children, node| TreeRow {
-            path: Vec::new(),
-            depth,
-            has_children,
-            recurs: false,
-            outside: Some(node),
-        };
-        rows.push(row(0, true, OutsideNode::Group));
+        sink.outside_row(0, true, OutsideNode::Group);
         if self.collapsed_outside.contains(&OutsideNode::Group) {
             return;
         }
@@ -496,39 +513,14 @@ impl TreeView {
             }
             let heading = OutsideNode::Kind(kind);
             let open = !self.collapsed_outside.contains(&heading);
-            rows.push(row(1, true, heading));
+            sink.outside_row(1, true, heading);
             if open {
-                rows.extend(of_kind.map(|other| {
+                for other in of_kind {
                     let path = other.path.clone();
-                    row(2, false, OutsideNode::Derivation { kind, path })
-                }));
+                    sink.outside_row(2, false, OutsideNode::Derivation { kind, path });
+                }
             }
         }
-    }
-
-    /// The row at `path` and, where `open` says so, the rows below it.
-    fn push_rows(&self, path: TreePath, open: &dyn Fn(&TreePath) -> bool, rows: &mut Vec<TreeRow>) {
-        let home = self.dag.is_home(&path);
-        let unit = path[path.len() - 1];
-        let children = if home { self.dag.children(unit) } else { &[] };
-        let expand = !children.is_empty() && open(&path);
-        let index = rows.len();
-        rows.push(TreeRow {
-            depth: path.len() - 1,
-            has_children: !children.is_empty(),
-            recurs: !home,
-            path: Vec::new(),
-            outside: None,
-        });
-        if expand {
-            for &child in children {
-                let mut child_path = Vec::with_capacity(path.len() + 1);
-                child_path.extend_from_slice(&path);
-                child_path.push(child);
-                self.push_rows(child_path, open, rows);
-            }
-        }
-        rows[index].path = path;
     }
 
     /// Moves the selection `delta` rows (negative is up), stopping at the ends.
@@ -715,15 +707,94 @@ impl TreeView {
     }
 
     pub fn scroll_into_view(&mut self, rows: &[TreeRow], height: usize) {
+        self.scroll_to(self.selected_index(rows), rows.len(), height);
+    }
+
+    /// [`TreeView::scroll_into_view`] without making every row.
+    pub fn scroll_selection_into_view(&mut self, build: &BuildState, now: Duration, height: usize) {
+        let window = self.rows_window(build, now, 0..0);
+        self.scroll_to(window.selected, window.total, height);
+    }
+
+    /// Scrolls so that the row at `selected` of `total` shows in `height` rows.
+    fn scroll_to(&mut self, selected: Option<usize>, total: usize, height: usize) {
         let height = height.max(1);
-        if let Some(index) = self.selected_index(rows) {
+        if let Some(index) = selected {
             if index < self.offset {
                 self.offset = index;
             } else if index >= self.offset + height {
                 self.offset = index + 1 - height;
             }
         }
-        self.offset = self.offset.min(rows.len().saturating_sub(height));
+        self.offset = self.offset.min(total.saturating_sub(height));
+    }
+}
+
+/// A stretch of the pane's rows: see [`TreeView::rows_window`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowsWindow {
+    /// The rows asked for that exist.
+    pub rows: Vec<TreeRow>,
+    /// How many rows the pane has in all.
+    pub total: usize,
+    /// The selected row's index among all rows, if it is shown.
+    pub selected: Option<usize>,
+}
+
+/// Counts the rows as the walk meets them, notes the selected one, and keeps those wanted.
+struct RowSink<'a> {
+    view: &'a TreeView,
+    wanted: Range<usize>,
+    window: RowsWindow,
+}
+
+impl RowSink<'_> {
+    /// Counts a row that is `selected`; keeps the one `make` makes when it is wanted.
+    fn row(&mut self, selected: bool, make: impl FnOnce() -> TreeRow) {
+        let index = self.window.total;
+        self.window.total += 1;
+        if selected {
+            self.window.selected = Some(index);
+        }
+        if self.wanted.contains(&index) {
+            self.window.rows.push(make());
+        }
+    }
+
+    fn unit_row(&mut self, path: &[UnitId], has_children: bool, recurs: bool) {
+        let view = self.view;
+        let selected = view.selected_outside.is_none() && path == view.selected.as_slice();
+        self.row(selected, || TreeRow {
+            path: path.to_vec(),
+            depth: path.len() - 1,
+            has_children,
+            recurs,
+            outside: None,
+        });
+    }
+
+    /// A row of the flat list: in it, the selection is by unit.
+    fn flat_row(&mut self, unit: UnitId) {
+        let view = self.view;
+        let selected = view.selected_outside.is_none() && view.selected_unit() == Some(unit);
+        self.row(selected, || TreeRow {
+            path: view.dag.home_path(unit),
+            depth: 0,
+            has_children: false,
+            recurs: false,
+            outside: None,
+        });
+    }
+
+    fn outside_row(&mut self, depth: usize, has_children: bool, node: OutsideNode) {
+        let selected = self.view.selected_outside.as_ref() == Some(&node);
+        self.row(selected, || TreeRow {
+            path: Vec::new(),
+            depth,
+            has_children,
+            recurs: false,
+            outside: Some(node),
+        });
     }
 }
 
@@ -839,6 +910,37 @@ mod tests {
         assert_eq!(view.offset, 1);
         view.move_selection(&rows, -5, 3);
         assert_eq!(view.offset, 0);
+    }
+
+    #[test]
+    fn a_window_is_a_stretch_of_all_rows_with_the_selection_and_the_count() {
+        let state = fixtures::host_package_failed(ratatui::layout::Size::new(120, 36));
+        let (build, now) = (&state.build, state.now);
+        let mut tree = state.tree.clone();
+        tree.expand_all();
+        let filtered = TreeView {
+            filter: Some(StatusFilter::NotCached),
+            ..tree.clone()
+        };
+        let flat = TreeView {
+            flat: true,
+            ..tree.clone()
+        };
+        for mut view in [tree, filtered, flat] {
+            let all = view.visible_rows(build, now);
+            let count = all.len();
+            assert!(all.iter().any(|row| row.outside.is_some()), "{all:?}");
+            for selected in [0, count / 2, count - 1] {
+                view.select_row(&all[selected]);
+                for wanted in [0..0, 0..3, selected..selected + 5, count - 2..count + 10] {
+                    let window = view.rows_window(build, now, wanted.clone());
+                    assert_eq!(window.total, count);
+                    assert_eq!(window.selected, Some(selected));
+                    let stretch = &all[wanted.start.min(count)..wanted.end.min(count)];
+                    assert_eq!(window.rows, stretch, "{wanted:?} of {count}");
+                }
+            }
+        }
     }
 
     #[test]

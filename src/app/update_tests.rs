@@ -11,7 +11,7 @@ use super::*;
 use crate::backend::build_state::UnitStatus;
 use crate::backend::nix::protocol::parse_line;
 use crate::backend::overrides::{CrateSelector, Edit};
-use crate::backend::plan::UnitId;
+use crate::backend::plan::{CargoVerb, UnitId, UnitKind};
 use crate::backend::{BackendEvent, EngineError, ErrorKind};
 
 const SCREEN: Size = Size::new(120, 36);
@@ -169,6 +169,7 @@ fn after_a_save_r_rebuilds_the_crate_and_its_dependents() {
     assert_eq!(
         effects,
         vec![Effect::Build {
+            verb: CargoVerb::Build,
             only: Some(openssl_units)
         }]
     );
@@ -186,6 +187,7 @@ fn r_rebuilds_the_selected_unit() {
     assert_eq!(
         press(&mut state, "r"),
         vec![Effect::Build {
+            verb: CargoVerb::Build,
             only: Some(vec![failed])
         }]
     );
@@ -211,7 +213,13 @@ fn nothing_builds_until_asked_and_then_once() {
     ] {
         assert!(update(&mut state, Action::Backend(event)).is_empty());
     }
-    assert_eq!(press(&mut state, "b"), vec![Effect::Build { only: None }]);
+    assert_eq!(
+        press(&mut state, "b"),
+        vec![Effect::Build {
+            verb: CargoVerb::Build,
+            only: None
+        }]
+    );
     assert!(press(&mut state, "b").is_empty());
     assert_eq!(press(&mut state, "c"), vec![Effect::Cancel]);
     update(
@@ -222,7 +230,13 @@ fn nothing_builds_until_asked_and_then_once() {
         }),
     );
     assert!(press(&mut state, "c").is_empty(), "nothing left to cancel");
-    assert_eq!(press(&mut state, "b"), vec![Effect::Build { only: None }]);
+    assert_eq!(
+        press(&mut state, "b"),
+        vec![Effect::Build {
+            verb: CargoVerb::Build,
+            only: None
+        }]
+    );
 }
 
 #[test]
@@ -250,6 +264,40 @@ fn unit_search_selects_as_you_type_and_n_goes_on() {
     assert_eq!(selected_name(&state), "openssl-sys lib", "wraps around");
     press(&mut state, "N");
     assert_eq!(selected_name(&state), "openssl-sys build script");
+}
+
+#[test]
+fn unit_search_finds_derivations_outside_the_crate_graph_after_the_units() {
+    let mut state = fixtures::host_package_failed(SCREEN);
+    press(&mut state, "/rustc");
+    assert_eq!(
+        selected_other_name(&state),
+        "rustc-1.95.0",
+        "found as you type"
+    );
+    press_code(&mut state, KeyCode::Esc);
+    press(&mut state, "/ssl");
+    press_code(&mut state, KeyCode::Enter);
+    assert_eq!(selected_name(&state), "openssl-sys lib", "units first");
+    press(&mut state, "nnn");
+    let source = selected_other_name(&state);
+    assert!(
+        source.starts_with("openssl-sys"),
+        "the crate's source: {source}"
+    );
+    press(&mut state, "n");
+    assert_eq!(selected_other_name(&state), "host-openssl");
+    assert!(
+        state
+            .tree_rows()
+            .iter()
+            .any(|row| row.outside == state.tree.selected_outside),
+        "its group is open"
+    );
+    press(&mut state, "n");
+    assert_eq!(selected_name(&state), "openssl-sys lib", "wraps around");
+    press(&mut state, "N");
+    assert_eq!(selected_other_name(&state), "host-openssl");
 }
 
 #[test]
@@ -357,7 +405,13 @@ fn an_engine_error_before_any_plan_shows_the_error_screen() {
         .as_ref()
         .and_then(|error| error.hint.clone());
     assert!(hint.is_some_and(|hint| hint.contains("Install Nix")));
-    assert_eq!(press(&mut state, "b"), vec![Effect::Build { only: None }]);
+    assert_eq!(
+        press(&mut state, "b"),
+        vec![Effect::Build {
+            verb: CargoVerb::Build,
+            only: None
+        }]
+    );
     assert_eq!(state.mode(), Mode::Normal);
 }
 
@@ -432,6 +486,7 @@ fn selecting_another_crate_withdraws_the_rebuild_offer() {
     assert_eq!(
         press(&mut state, "r"),
         vec![Effect::Build {
+            verb: CargoVerb::Build,
             only: Some(vec![libc])
         }]
     );
@@ -587,6 +642,35 @@ fn follow_mode_selects_each_new_build_and_stops_at_a_failure() {
     assert!(!state.follow, "and stays there");
     let notice = state.notice.clone().expect("a notice");
     assert!(notice.text.contains("F follows again"), "{}", notice.text);
+}
+
+/// `F` pressed right after `b`, while the engine plans again: the plan is gone until the new
+/// one comes, and follow mode must not be lost with it.
+#[test]
+fn follow_mode_asked_for_while_planning_follows_the_build_that_comes() {
+    let mut state = fixtures::planned(SCREEN);
+    let plan = state.build.plan.clone().expect("plan");
+    assert_eq!(
+        press(&mut state, "b"),
+        vec![Effect::Build {
+            verb: CargoVerb::Build,
+            only: None
+        }]
+    );
+    update(&mut state, Action::Backend(BackendEvent::PlanningStarted));
+    press(&mut state, "F");
+    assert!(state.follow, "F is taken while planning");
+    for event in [
+        BackendEvent::Planned(plan.clone()),
+        BackendEvent::Instantiated(fixtures::unit_paths(&plan)),
+        BackendEvent::BuildStarted,
+    ] {
+        update(&mut state, Action::Backend(event));
+    }
+    let libc = unit_named(&plan, "libc", "lib");
+    build_starts(&mut state, libc, 10, 1);
+    assert!(state.follow);
+    assert_eq!(selected_name(&state), "libc lib");
 }
 
 #[test]
@@ -933,5 +1017,119 @@ fn the_group_outside_the_crate_graph_collapses_and_opens_like_the_tree() {
         selected_other_name(&state),
         "host-openssl",
         "kept by the filter"
+    );
+}
+
+#[test]
+fn t_runs_the_tests_and_asks_for_what_each_run_recorded() {
+    let mut state = fixtures::planned(SCREEN);
+    assert_eq!(
+        press(&mut state, "T"),
+        vec![Effect::Build {
+            verb: CargoVerb::Test,
+            only: None
+        }]
+    );
+    let plan = Arc::new(fixtures::test_plan());
+    let cli_run = fixtures::unit_where(&plan, UnitKind::TestRun, "cli");
+    let out_path = fixtures::unit_paths(&plan)[cli_run].out_path.clone();
+    for event in [
+        BackendEvent::PlanningStarted,
+        BackendEvent::Planned(plan.clone()),
+        BackendEvent::Instantiated(fixtures::unit_paths(&plan)),
+    ] {
+        update(&mut state, Action::Backend(event));
+    }
+    let effects = update(
+        &mut state,
+        Action::Backend(BackendEvent::AlreadyValid(vec![cli_run])),
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::ReadTestRun {
+            unit: cli_run,
+            out_path: out_path.clone()
+        }],
+        "a run cached from an earlier build has its record read too"
+    );
+    update(
+        &mut state,
+        Action::App(AppEvent::TestRun {
+            unit: cli_run,
+            out_path: "/nix/store/0000-an-earlier-plans-run".into(),
+            outcome: Ok(fixtures::passed_cli_tests()),
+        }),
+    );
+    assert!(state.test_outcomes.is_empty(), "not this plan's run");
+    update(
+        &mut state,
+        Action::App(AppEvent::TestRun {
+            unit: cli_run,
+            out_path,
+            outcome: Ok(fixtures::passed_cli_tests()),
+        }),
+    );
+    assert!(state.test_outcomes.contains_key(&cli_run));
+}
+
+#[test]
+fn f_jumps_to_the_failed_test_run_and_the_log_shows_its_output() {
+    let mut state = fixtures::tests_ran(SCREEN);
+    let plan = state.build.plan.clone().expect("plan");
+    let failed_run = fixtures::unit_where(&plan, UnitKind::TestRun, "demo");
+    let notice = state.notice.clone().expect("the tests are summed up");
+    assert_eq!(
+        notice.text,
+        "Tests failed: 1 failed, 44 passed; 1 of 2 test binaries (1 cached) failed — f jumps to the next one"
+    );
+    press(&mut state, "f");
+    assert_eq!(state.selected_unit(), Some(failed_run));
+    let log = state.selected_log().expect("a log");
+    assert!(
+        log.lines
+            .iter()
+            .any(|line| line == "attempt to divide by zero"),
+        "{:?}",
+        log.lines
+    );
+    assert_eq!(
+        press(&mut state, "r"),
+        vec![Effect::Build {
+            verb: CargoVerb::Test,
+            only: Some(vec![failed_run])
+        }],
+        "r runs it again, as a test"
+    );
+}
+
+#[test]
+fn follow_mode_stops_at_a_test_run_whose_tests_failed() {
+    let mut state = fixtures::tests_ran(SCREEN);
+    let plan = state.build.plan.clone().expect("plan");
+    let failed_run = fixtures::unit_where(&plan, UnitKind::TestRun, "demo");
+    state.test_outcomes.clear();
+    press(&mut state, "F");
+    let out_path = fixtures::unit_paths(&plan)[failed_run].out_path.clone();
+    update(
+        &mut state,
+        Action::App(AppEvent::TestRun {
+            unit: failed_run,
+            out_path,
+            outcome: Ok(fixtures::failed_unit_tests()),
+        }),
+    );
+    assert!(!state.follow);
+    assert_eq!(state.selected_unit(), Some(failed_run));
+}
+
+#[test]
+fn capital_c_checks_the_project() {
+    let mut state = fixtures::planned(SCREEN);
+    assert_eq!(
+        press(&mut state, "C"),
+        vec![Effect::Build {
+            verb: CargoVerb::Check,
+            only: None
+        }]
     );
 }

@@ -16,6 +16,7 @@ const COLUMN_WIDTH: usize = 37;
 /// What the marks in the units pane mean.
 const LEGEND: &[&str] = &[
     " Kinds: bs build script, bs-run its run, pm proc-macro, ex example",
+    "        test a test binary, t-run its run (T), chk checked only (C)",
     " ↪ a shared unit again: it is built once, where → takes you",
 ];
 

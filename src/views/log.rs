@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::{AppState, Focus, line_matches};
-use crate::backend::build_state::{LogBuffer, OtherDerivation, UnitState, UnitStatus};
+use crate::backend::build_state::{LogBuffer, OtherDerivation, UnitStatus};
 use crate::backend::plan::UnitId;
 
 use super::{dim, pane_block, title_style, unit_status};
@@ -18,7 +18,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let height = usize::from(block.inner(area).height);
     let selected = match (state.selected_unit(), state.selected_other()) {
         (Some(unit), _) => state.unit_state(unit).map(|unit_state| {
-            let title = unit_title(state, unit, unit_state);
+            let title = unit_title(state, unit);
             (title, empty_log_text(&unit_state.status).to_owned())
         }),
         (None, Some(other)) => Some((other_title(state, other), other_empty_log_text(other))),
@@ -134,12 +134,13 @@ fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
 }
 
 /// ` openssl-sys 0.9.109 build-script run · ✘ failed (exit 101) `
-fn unit_title(state: &AppState, unit: UnitId, unit_state: &UnitState) -> Line<'static> {
-    let status = &unit_state.status;
+fn unit_title(state: &AppState, unit: UnitId) -> Line<'static> {
     let name = match state.unit_info(unit) {
         Some((unit_plan, package)) => {
+            let target = unit_status::test_target(unit_plan, package)
+                .map_or_else(String::new, |target| format!(" {target}"));
             format!(
-                " {} {} {} ",
+                " {} {} {}{target} ",
                 package.name,
                 package.version,
                 unit_plan.kind.label()
@@ -147,17 +148,14 @@ fn unit_title(state: &AppState, unit: UnitId, unit_state: &UnitState) -> Line<'s
         }
         None => format!(" unit {unit} "),
     };
-    Line::from(vec![
-        Span::styled(name, title_style()),
-        Span::styled(
-            format!(
-                "{} {} ",
-                unit_status::icon(status),
-                unit_status::describe(status, state.now)
-            ),
-            Style::new().fg(unit_status::color(status)),
-        ),
-    ])
+    let mut title = vec![Span::styled(name, title_style())];
+    if let Some((icon, color, words)) = unit_status::unit_look(state, unit) {
+        title.push(Span::styled(
+            format!("{icon} {words} "),
+            Style::new().fg(color),
+        ));
+    }
+    Line::from(title)
 }
 
 /// ` following ` or ` 12–30 of 400 `, counting every line the unit logged.

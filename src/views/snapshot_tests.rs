@@ -501,3 +501,21 @@ fn running_now_lists_the_toolchain_fetch_and_a_host_package_build() {
         state
     });
 }
+
+#[test]
+fn test_runs_with_their_counts_and_a_failed_one_selected() {
+    snapshot_at_both_sizes("test_runs_failed_selected", |size| {
+        let mut state = fixtures::tests_ran(size);
+        press(&mut state, "f");
+        state
+    });
+}
+
+#[test]
+fn test_runs_expanded_with_their_binaries() {
+    snapshot_at_both_sizes("test_runs_expanded", |size| {
+        let mut state = fixtures::tests_ran(size);
+        press(&mut state, "*");
+        state
+    });
+}

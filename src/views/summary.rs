@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::AppState;
 use crate::backend::build_state::{Counters, Phase, UnitStatus};
+use crate::backend::plan::CargoVerb;
 
 use super::{dim, unit_status};
 use crate::app::layout::roomy;
@@ -40,6 +41,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     }
 
     let mut facts = Vec::new();
+    match state.verb {
+        CargoVerb::Test => facts.push(tests_fact(state)),
+        CargoVerb::Check => facts.push("check".to_owned()),
+        CargoVerb::Build | CargoVerb::Run => {}
+    }
     let hits = counts.cached + counts.substituted;
     if let Some(percent) = (hits * 100).checked_div(total) {
         facts.push(format!("cache {hits}/{total} ({percent}%)"));
@@ -93,6 +99,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         vec![Line::from(headline)]
     };
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// `tests 42 passed, 3 failed` over the test runs read so far; `tests` before any is.
+fn tests_fact(state: &AppState) -> String {
+    let counts = state.test_outcomes.values().filter_map(|o| o.counts);
+    let (passed, failed) = counts.fold((0, 0), |(p, f), c| (p + c.passed, f + c.failed));
+    if state.test_outcomes.is_empty() {
+        "tests".to_owned()
+    } else if failed > 0 {
+        format!("tests {passed} passed, {failed} failed")
+    } else {
+        format!("tests {passed} passed")
+    }
 }
 
 fn root_name(state: &AppState) -> Option<String> {

@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::tree::{OutsideNode, TreeRow, other_at};
+use crate::app::tree::{OutsideNode, TreeRow, name_matches, other_at};
 use crate::app::{AppState, Focus};
 use crate::backend::build_state::{DerivationKind, OtherDerivation, Phase, UnitStatus};
 
@@ -46,8 +46,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let rows_area = block.inner(area);
     frame.render_widget(block, area);
 
-    let rows = state.tree_rows();
-    if rows.is_empty() {
+    let height = usize::from(rows_area.height);
+    let first = state.tree.offset;
+    // One row more than shows: whether the last one shown is expanded.
+    let window = state
+        .tree
+        .rows_window(&state.build, state.now, first..first + height + 1);
+    if window.total == 0 {
         let text = match state.tree.filter {
             Some(filter) => format!("No unit is {} — s shows others.", filter.label()),
             None => "The plan has no units.".to_owned(),
@@ -55,18 +60,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         frame.render_widget(Paragraph::new(Line::styled(text, dim())), rows_area);
         return;
     }
-    let selected = state.tree.selected_index(&rows);
+    let rows = &window.rows;
     let width = usize::from(rows_area.width);
     let lines: Vec<Line> = rows
         .iter()
         .enumerate()
-        .skip(state.tree.offset)
-        .take(usize::from(rows_area.height))
+        .take(height)
         .map(|(index, row)| {
             let expanded = rows
                 .get(index + 1)
                 .is_some_and(|next| next.depth > row.depth);
-            row_line(state, row, expanded, selected == Some(index), width)
+            let selected = window.selected == Some(first + index);
+            row_line(state, row, expanded, selected, width)
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), rows_area);
@@ -129,40 +134,29 @@ pub fn unit_spans(
     let Some((unit_plan, package)) = state.unit_info(unit) else {
         return vec![Span::raw(format!("unit {unit}"))];
     };
-    let mut name_style = Style::new().add_modifier(Modifier::BOLD);
-    if state
-        .tree
-        .query
-        .as_ref()
-        .is_some_and(|query| package.name.to_lowercase().contains(&query.to_lowercase()))
-    {
-        name_style = name_style
-            .fg(Color::Yellow)
-            .add_modifier(Modifier::UNDERLINED);
+    let name_style = name_style(state, &package.name);
+    let mut kind = format!(" {}", unit_status::kind_short(unit_plan.kind));
+    if let Some(target) = unit_status::test_target(unit_plan, package) {
+        kind.push_str(&format!(" {target}"));
     }
-    let kind = format!(" {}", unit_status::kind_short(unit_plan.kind));
     let version = format!(" {}", package.version);
-    let Some(status) = state.status(unit) else {
+    let Some((icon, color, words)) = unit_status::unit_look(state, unit) else {
         return vec![
             Span::styled(package.name.clone(), name_style),
             Span::styled(version, dim()),
             Span::raw(kind),
         ];
     };
-    let color = unit_status::color(status);
     let essential = 2 + width(&package.name) + width(&kind);
     let mut left = room.saturating_sub(essential);
     let status_text = if with_status {
-        fit(
-            &format!("  {}", unit_status::describe(status, state.now)),
-            left,
-        )
+        fit(&format!("  {words}"), left)
     } else {
         String::new()
     };
     left -= width(&status_text);
     let mut spans = vec![
-        Span::styled(unit_status::icon(status), Style::new().fg(color)),
+        Span::styled(icon, Style::new().fg(color)),
         Span::raw(" "),
         Span::styled(package.name.clone(), name_style),
     ];
@@ -251,12 +245,20 @@ pub fn other_spans(
     vec![
         Span::styled(unit_status::icon(&other.status), Style::new().fg(color)),
         Span::raw(" "),
-        Span::styled(
-            other.name.clone(),
-            Style::new().add_modifier(Modifier::BOLD),
-        ),
+        Span::styled(other.name.clone(), name_style(state, &other.name)),
         detail,
     ]
+}
+
+/// Bold, and marked when the last unit search matches it.
+fn name_style(state: &AppState, name: &str) -> Style {
+    let style = Style::new().add_modifier(Modifier::BOLD);
+    let query = state.tree.query.as_deref();
+    if query.is_some_and(|query| name_matches(name, query)) {
+        style.fg(Color::Yellow).add_modifier(Modifier::UNDERLINED)
+    } else {
+        style
+    }
 }
 
 fn width(text: &str) -> usize {

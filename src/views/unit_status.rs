@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use ratatui::style::Color;
 
+use crate::app::{AppState, TestCounts, TestOutcome};
 use crate::backend::build_state::{OtherDerivation, UnitStatus};
-use crate::backend::plan::UnitKind;
+use crate::backend::plan::{Package, Unit, UnitId, UnitKind};
 
 /// A unit's kind in a few letters, for lists where the name needs the room: `lib`, `bin`,
 /// `pm` (proc-macro), `ex` (example), `bs` (build script), `bs-run` (running it), `chk`
@@ -22,6 +23,20 @@ pub fn kind_short(kind: UnitKind) -> &'static str {
         UnitKind::Test => "test",
         UnitKind::TestRun => "t-run",
     }
+}
+
+/// The target a test binary or its run is built from, when the package's name does not say
+/// it: an integration test's (`cli`), a binary's of another name; `bin` for the unit tests
+/// of the binary named as the package, beside those of its lib.
+pub fn test_target(unit: &Unit, package: &Package) -> Option<String> {
+    if !matches!(unit.kind, UnitKind::Test | UnitKind::TestRun) {
+        return None;
+    }
+    if unit.target_name != package.name.replace('-', "_") {
+        return Some(unit.target_name.clone());
+    }
+    let src = unit.src_path.to_string_lossy();
+    (src == "src/main.rs" || src.starts_with("src/bin/")).then(|| "bin".to_owned())
 }
 
 pub fn icon(status: &UnitStatus) -> &'static str {
@@ -73,6 +88,47 @@ pub fn describe(status: &UnitStatus, now: Duration) -> String {
         UnitStatus::Skipped => "skipped".into(),
         UnitStatus::Interrupted => "interrupted".into(),
     }
+}
+
+/// How a unit shows its state: icon, colour and a few words. A test run shows what its
+/// tests did (`cached: 42 passed`, `3 failed, 39 passed`) once that is read.
+pub fn unit_look(state: &AppState, unit: UnitId) -> Option<(&'static str, Color, String)> {
+    let status = state.status(unit)?;
+    let Some(outcome) = state.test_outcomes.get(&unit) else {
+        return Some((icon(status), color(status), describe(status, state.now)));
+    };
+    let cached = matches!(status, UnitStatus::Cached | UnitStatus::Substituted { .. });
+    let words = describe_tests(outcome, cached);
+    if outcome.failed() {
+        Some(("✘", Color::Red, words))
+    } else {
+        Some((icon(status), color(status), words))
+    }
+}
+
+/// `cached: 42 passed`, `3 failed, 39 passed, 1 ignored`, `failed (exit 101)`.
+pub fn describe_tests(outcome: &TestOutcome, cached: bool) -> String {
+    let prefix = if cached { "cached: " } else { "" };
+    let words = match outcome.counts {
+        Some(TestCounts {
+            passed,
+            failed,
+            ignored,
+        }) => {
+            let mut words = Vec::new();
+            if failed > 0 {
+                words.push(format!("{failed} failed"));
+            }
+            words.push(format!("{passed} passed"));
+            if ignored > 0 {
+                words.push(format!("{ignored} ignored"));
+            }
+            words.join(", ")
+        }
+        None if outcome.failed() => format!("failed (exit {})", outcome.exit_code),
+        None => "passed".to_owned(),
+    };
+    format!("{prefix}{words}")
 }
 
 /// A derivation outside the crate graph's status in a few words, with the bytes fetched

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 pub const WIDTH: u16 = 120;
 pub const HEIGHT: u16 = 40;
 const POLL: Duration = Duration::from_millis(200);
+/// How long the rest of a frame may take to show once a part of it did.
+const FRAME_DRAWN: Duration = Duration::from_secs(20);
 
 /// A detached tmux session on a server of its own (its own socket in a private temp dir, no
 /// user config), so tests running in parallel never see each other's panes. The server is
@@ -106,6 +108,13 @@ impl Pane {
             }
             std::thread::sleep(POLL);
         }
+    }
+
+    /// Waits until `drawn` holds of the screen, once a part of the same frame was seen: a
+    /// capture can catch a frame half drawn, so what a test asserts about a screen is
+    /// checked here, not on the screen another wait returned.
+    pub fn wait_drawn(&self, what: &str, drawn: impl Fn(&str) -> bool) -> String {
+        self.wait(what, FRAME_DRAWN, drawn, |_| false)
     }
 
     /// Waits until the screen shows `text`.

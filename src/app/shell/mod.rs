@@ -1,24 +1,26 @@
 //! The shell: carries out the [`Effect`]s `update` asks for and answers with [`AppEvent`]s.
 //! May import the backend and the app's effect and event types; never update, views or cli
-//! (one exception until it moves to the backend: `cli::deps::describe_done`).
+//! (exceptions until they move to the backend: `cli::deps::describe_done`,
+//! `cli::test::harness_results`).
 //!
 //! It passes the engine's events on to the app unchanged, one stream as the headless CLI
 //! reads it, keeping the plan they announce: the app's unit ids and the workspace refer to it.
 //!
 //! One file per kind of effect: [`session`] (build, cancel), [`deps`] (read and edit
 //! Cargo.dependencies.nix), [`record`] (keep the finished build for `doctor`, show the
-//! recorded one's timings).
+//! recorded one's timings), [`test_runs`] (read what a test run recorded).
 
 mod deps;
 mod record;
 mod session;
+mod test_runs;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use crate::backend::BackendEvent;
-use crate::backend::plan::BuildPlan;
+use crate::backend::plan::{BuildPlan, CargoVerb};
 use crate::backend::session::BuildRequest;
 
 use super::effect::Effect;
@@ -101,7 +103,10 @@ impl Shell {
 
     async fn serve(mut self, build_now: bool, mut effects: UnboundedReceiver<Effect>) {
         let first = if build_now {
-            Session::Build(None)
+            Session::Build {
+                verb: CargoVerb::Build,
+                only: None,
+            }
         } else {
             Session::PlanOnly
         };
@@ -109,7 +114,8 @@ impl Shell {
         self.start(first);
         while let Some(effect) = effects.recv().await {
             match effect {
-                Effect::Build { only } => self.build(only),
+                Effect::Build { verb, only } => self.build(verb, only),
+                Effect::ReadTestRun { unit, out_path } => self.read_test_run(unit, out_path),
                 Effect::Cancel => self.cancel(),
                 Effect::EditDeps(edits) => self.edit_deps(edits),
                 Effect::LoadDepsEntry { crate_name } => self.load_deps_entry(crate_name),

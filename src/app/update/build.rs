@@ -3,18 +3,26 @@
 use std::sync::Arc;
 
 use crate::app::effect::Effect;
-use crate::app::state::{AppState, ErrorScreen, NoticeKind, RebuildOffer};
+use crate::app::state::{
+    AppState, ErrorScreen, Job, NoticeKind, RebuildOffer, TestOutcome, records_test_results,
+};
 use crate::backend::BackendEvent;
 use crate::backend::build_state::last_build::{self, LastBuild};
 use crate::backend::build_state::{Phase, UnitStatus};
 use crate::backend::diagnose::diagnose;
-use crate::backend::plan::UnitId;
+use crate::backend::plan::{CargoVerb, UnitId};
 
 use super::hints::hint_for;
-use super::navigation::follow_builds;
+use super::navigation::{follow_builds, follow_into_failure};
 use super::notify;
 
-pub(super) fn request_build(state: &mut AppState, only: Option<Vec<UnitId>>) -> Vec<Effect> {
+/// Asks for `verb`'s unit graph to be planned and built: `only` these units and their
+/// dependents, or everything.
+pub(super) fn request_build(
+    state: &mut AppState,
+    verb: CargoVerb,
+    only: Option<Vec<UnitId>>,
+) -> Vec<Effect> {
     if state.is_busy() {
         let why = if state.build.phase == Phase::Planning {
             "Still planning: Cargo is computing the unit graph"
@@ -28,7 +36,8 @@ pub(super) fn request_build(state: &mut AppState, only: Option<Vec<UnitId>>) -> 
     state.cancel_requested = false;
     state.rebuild_offer = None;
     state.notice = None;
-    vec![Effect::Build { only }]
+    state.verb = verb;
+    vec![Effect::Build { verb, only }]
 }
 
 pub(super) fn rebuild(state: &mut AppState) -> Vec<Effect> {
@@ -38,7 +47,7 @@ pub(super) fn rebuild(state: &mut AppState) -> Vec<Effect> {
             Some(version) => format!("{} {version}", offer.crate_name),
             None => offer.crate_name.clone(),
         };
-        let effects = request_build(state, Some(units));
+        let effects = request_build(state, state.verb, Some(units));
         if !effects.is_empty() {
             notify(
                 state,
@@ -49,7 +58,7 @@ pub(super) fn rebuild(state: &mut AppState) -> Vec<Effect> {
         return effects;
     }
     match state.selected_unit() {
-        Some(unit) => request_build(state, Some(vec![unit])),
+        Some(unit) => request_build(state, state.verb, Some(vec![unit])),
         None => Vec::new(),
     }
 }
@@ -114,6 +123,7 @@ pub(super) fn backend_event(state: &mut AppState, event: BackendEvent) -> Vec<Ef
         state.fix_preview = None;
         state.fetch_started.clear();
         state.other_fetch_started.clear();
+        state.test_outcomes.clear();
         // Planning reads the deps file again; so does the view of an entry.
         state.deps_entry = None;
     }
@@ -128,17 +138,117 @@ pub(super) fn backend_event(state: &mut AppState, event: BackendEvent) -> Vec<Ef
         state.log.reset();
     }
     follow_builds(state, &changed);
+    let mut effects = read_test_runs(state, &changed);
     let BackendEvent::Finished { success, .. } = event else {
-        return Vec::new();
+        return effects;
     };
     announce_finish(state, success);
+    announce_tests(state);
     // What `doctor` reads, as after a headless build.
-    match &state.build.plan {
-        Some(plan) => vec![Effect::RecordBuild(Box::new(LastBuild::from_state(
-            plan,
-            &state.build,
-        )))],
-        None => Vec::new(),
+    if let Some(plan) = &state.build.plan {
+        let record = LastBuild::from_state(plan, &state.build);
+        effects.push(Effect::RecordBuild(Box::new(record)));
+    }
+    effects
+}
+
+/// Asks the shell for what each test run among `changed` recorded, once it is in the
+/// store: run now or in an earlier build.
+fn read_test_runs(state: &AppState, changed: &[UnitId]) -> Vec<Effect> {
+    let Some(plan) = state.plan() else {
+        return Vec::new();
+    };
+    changed
+        .iter()
+        .filter(|&&unit| records_test_results(plan.units[unit].kind))
+        .filter_map(|&unit| {
+            let unit_state = &state.build.units[unit];
+            let stored = matches!(
+                unit_state.status,
+                UnitStatus::Built { .. } | UnitStatus::Cached | UnitStatus::Substituted { .. }
+            );
+            let out_path = unit_state.out_path.clone().filter(|_| stored)?;
+            Some(Effect::ReadTestRun { unit, out_path })
+        })
+        .collect()
+}
+
+/// Keeps what a test run recorded, if it is a run of the current plan.
+pub(super) fn test_run_read(
+    state: &mut AppState,
+    unit: UnitId,
+    out_path: &str,
+    outcome: Result<TestOutcome, String>,
+) {
+    let current = state.unit_state(unit).and_then(|u| u.out_path.as_deref());
+    if current != Some(out_path) {
+        return;
+    }
+    match outcome {
+        Ok(outcome) => {
+            let failed = outcome.failed();
+            state.test_outcomes.insert(unit, outcome);
+            if failed {
+                follow_into_failure(state, Job::Unit(unit));
+            }
+            announce_tests(state);
+        }
+        Err(error) => notify(state, NoticeKind::Error, error),
+    }
+}
+
+/// Once a test build has finished and every test run's result is read: how the tests went.
+fn announce_tests(state: &mut AppState) {
+    let Some(plan) = state.plan() else {
+        return;
+    };
+    if state.verb != CargoVerb::Test || !matches!(state.build.phase, Phase::Finished { .. }) {
+        return;
+    }
+    let runs: Vec<UnitId> = (0..plan.units.len())
+        .filter(|&unit| records_test_results(plan.units[unit].kind))
+        .filter(|&unit| state.build.units[unit].out_path.is_some())
+        .filter(|&unit| {
+            matches!(
+                state.build.units[unit].status,
+                UnitStatus::Built { .. } | UnitStatus::Cached | UnitStatus::Substituted { .. }
+            )
+        })
+        .collect();
+    if runs.is_empty()
+        || runs
+            .iter()
+            .any(|unit| !state.test_outcomes.contains_key(unit))
+    {
+        return;
+    }
+    let outcomes: Vec<&TestOutcome> = runs.iter().map(|unit| &state.test_outcomes[unit]).collect();
+    let counts = outcomes.iter().filter_map(|outcome| outcome.counts);
+    let (passed, failed) = counts.fold((0, 0), |(p, f), c| (p + c.passed, f + c.failed));
+    let failed_runs = outcomes.iter().filter(|outcome| outcome.failed()).count();
+    let cached = runs
+        .iter()
+        .filter(|&&unit| state.build.units[unit].status == UnitStatus::Cached)
+        .count();
+    let binaries = format!(
+        "{} test binar{} ({cached} cached)",
+        runs.len(),
+        if runs.len() == 1 { "y" } else { "ies" }
+    );
+    if failed_runs == 0 {
+        notify(
+            state,
+            NoticeKind::Success,
+            format!("Tests passed: {passed} passed in {binaries}"),
+        );
+    } else {
+        notify(
+            state,
+            NoticeKind::Error,
+            format!(
+                "Tests failed: {failed} failed, {passed} passed; {failed_runs} of {binaries} failed — f jumps to the next one"
+            ),
+        );
     }
 }
 

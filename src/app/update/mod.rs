@@ -25,8 +25,9 @@ use crate::app::state::{
 
 use crate::app::tree::{StatusFilter, TreeRow};
 use crate::backend::build_state::UnitStatus;
+use crate::backend::plan::CargoVerb;
 
-use build::{backend_event, cancel, rebuild, request_build};
+use build::{backend_event, cancel, rebuild, request_build, test_run_read};
 use deps::{apply_fix, editor_command, load_deps_entry_if_needed, open_editor, save_edit};
 use navigation::{
     click, follow_newest_build, next_failed, next_running, page, scroll, scroll_diagnosis,
@@ -127,7 +128,7 @@ fn error_screen_command(state: &mut AppState, command: Command) -> Vec<Effect> {
         }
         Command::Build => {
             state.error_screen = None;
-            request_build(state, None)
+            request_build(state, CargoVerb::Build, None)
         }
         _ => Vec::new(),
     }
@@ -136,10 +137,18 @@ fn error_screen_command(state: &mut AppState, command: Command) -> Vec<Effect> {
 fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
     if state.build.plan.is_none() {
         return match command {
-            Command::Build => request_build(state, None),
+            Command::Build => request_build(state, CargoVerb::Build, None),
+            Command::Test => request_build(state, CargoVerb::Test, None),
+            Command::Check => request_build(state, CargoVerb::Check, None),
             Command::Cancel => cancel(state),
             Command::Help => {
                 state.show_help = true;
+                Vec::new()
+            }
+            // `b` plans again before it builds: F pressed right after it is meant for the
+            // build that comes.
+            Command::ToggleFollow => {
+                toggle_follow(state);
                 Vec::new()
             }
             _ => Vec::new(),
@@ -203,12 +212,7 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             state.tree.filter = StatusFilter::next(state.tree.filter);
             select_first_kept_unless_selected(state);
         }
-        Command::ToggleFollow => {
-            state.follow = !state.follow;
-            if state.follow {
-                follow_newest_build(state);
-            }
-        }
+        Command::ToggleFollow => toggle_follow(state),
         Command::NextRunning => next_running(state),
         Command::FocusNext => {
             state.focus = match state.focus {
@@ -232,7 +236,9 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
         }
         Command::LogFollow => state.log.follow_tail(),
         Command::ToggleWrap => state.log.wrap = !state.log.wrap,
-        Command::Build => return request_build(state, None),
+        Command::Build => return request_build(state, CargoVerb::Build, None),
+        Command::Test => return request_build(state, CargoVerb::Test, None),
+        Command::Check => return request_build(state, CargoVerb::Check, None),
         Command::RebuildSelected => return rebuild(state),
         Command::Cancel => return cancel(state),
         Command::NextFailed => next_failed(state),
@@ -275,6 +281,13 @@ fn normal_command(state: &mut AppState, command: Command) -> Vec<Effect> {
         selection_changed(state);
     }
     Vec::new()
+}
+
+fn toggle_follow(state: &mut AppState) {
+    state.follow = !state.follow;
+    if state.follow {
+        follow_newest_build(state);
+    }
 }
 
 /// After the filter changed: the selection stays when the filter keeps its unit or
@@ -351,6 +364,14 @@ fn app_event(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
                 crate_name,
                 text: Some(text),
             });
+            Vec::new()
+        }
+        AppEvent::TestRun {
+            unit,
+            out_path,
+            outcome,
+        } => {
+            test_run_read(state, unit, &out_path, outcome);
             Vec::new()
         }
         AppEvent::Diagnosis { unit, text } => {

@@ -32,9 +32,10 @@ pub(super) fn selection_changed(state: &mut AppState) {
 
 /// Scrolls the units pane so that the selected row shows.
 pub(super) fn selection_into_view(state: &mut AppState) {
-    let rows = state.tree_rows();
     let height = tree_height(state);
-    state.tree.scroll_into_view(&rows, height);
+    state
+        .tree
+        .scroll_selection_into_view(&state.build, state.now, height);
 }
 
 /// Selects `unit` where it is built, opening the tree along the way to it; a filter that
@@ -135,25 +136,13 @@ pub(super) fn scroll_diagnosis(state: &mut AppState, delta: isize) {
 /// Selects the next failed unit after the selection, in the order the pane shows units,
 /// then the failed derivations outside the crate graph, and round again.
 pub(super) fn next_failed(state: &mut AppState) {
-    let filter = state.tree.filter;
-    let others = (0..state.build.others.len())
-        .filter(|&index| filter.is_none_or(|f| f.matches(&state.build.others[index].status)))
-        .map(Job::Other);
-    let jobs: Vec<Job> = units_in_pane_order(state)
-        .into_iter()
-        .map(Job::Unit)
-        .chain(others)
-        .collect();
-    let current = selected_job(state);
-    let failed = first_after(&jobs, current, |job| {
+    let failed = |state: &AppState, job| {
         matches!(job_status(state, job), Some(UnitStatus::Failed { .. }))
-    });
-    let Some(job) = failed else {
+            || matches!(job, Job::Unit(unit) if state.test_failed(unit))
+    };
+    if !next_in_pane_order(state, true, failed) {
         notify(state, NoticeKind::Info, "No failed units");
         return;
-    };
-    if current != Some(job) {
-        jump_to(state, job);
     }
     state.focus = Focus::Tree;
 }
@@ -194,23 +183,36 @@ pub(super) fn follow_builds(state: &mut AppState, changed: &[UnitId]) {
         .copied()
         .find(|&index| failed(&state.build.others[index].status))
         .map(Job::Other);
-    let previous = state.selected_item();
     match failed_unit.or(failed_other) {
-        Some(job) => {
-            state.follow = false;
-            jump_to(state, job);
-            let what = match job {
-                Job::Unit(_) => "A unit",
-                Job::Other(_) => "A derivation outside the crate graph",
-            };
-            notify(
-                state,
-                NoticeKind::Error,
-                format!("{what} failed: follow mode stopped on it — F follows again"),
-            );
+        Some(job) => follow_into_failure(state, job),
+        None => {
+            let previous = state.selected_item();
+            follow_newest_build(state);
+            if state.selected_item() != previous {
+                selection_changed(state);
+            }
         }
-        None => follow_newest_build(state),
     }
+}
+
+/// In follow mode, a failure (a unit's, a derivation's, a test run's tests') stops it there.
+pub(super) fn follow_into_failure(state: &mut AppState, job: Job) {
+    if !state.follow {
+        return;
+    }
+    let previous = state.selected_item();
+    state.follow = false;
+    jump_to(state, job);
+    let what = match job {
+        Job::Unit(unit) if state.test_failed(unit) => "A test run",
+        Job::Unit(_) => "A unit",
+        Job::Other(_) => "A derivation outside the crate graph",
+    };
+    notify(
+        state,
+        NoticeKind::Error,
+        format!("{what} failed: follow mode stopped on it — F follows again"),
+    );
     if state.selected_item() != previous {
         selection_changed(state);
     }
@@ -235,27 +237,28 @@ pub(super) fn follow_newest_build(state: &mut AppState) {
     }
 }
 
-/// Selects the next (or previous) unit after the selected one that satisfies `wanted`,
-/// wrapping around, among the units the pane can show: in the flat list's order, or
-/// breadth-first in the tree. Returns whether one was found.
-pub(super) fn next_in_tree_order(
+/// Selects the next (or previous) unit or derivation after the selected one that satisfies
+/// `wanted`, wrapping around, among those the pane can show: the units in the flat list's
+/// order or breadth-first in the tree, then the derivations outside the crate graph.
+/// Returns whether one was found.
+pub(super) fn next_in_pane_order(
     state: &mut AppState,
     forward: bool,
-    wanted: impl Fn(&AppState, UnitId) -> bool,
+    wanted: impl Fn(&AppState, Job) -> bool,
 ) -> bool {
     if state.build.plan.is_none() {
         return false;
     }
-    let mut order = units_in_pane_order(state);
+    let mut order = jobs_in_pane_order(state);
     if !forward {
         order.reverse();
     }
-    let found = first_after(&order, state.selected_unit(), |unit| wanted(state, unit));
-    let Some(unit) = found else {
+    let current = selected_job(state);
+    let Some(job) = first_after(&order, current, |job| wanted(state, job)) else {
         return false;
     };
-    if state.selected_unit() != Some(unit) {
-        jump_to_unit(state, unit);
+    if current != Some(job) {
+        jump_to(state, job);
     }
     true
 }
@@ -278,25 +281,29 @@ fn first_after<T: Copy + PartialEq>(
         .find(|&item| wanted(item))
 }
 
-/// The units the pane can show: in the flat list's order, or breadth-first in the tree.
-fn units_in_pane_order(state: &AppState) -> Vec<UnitId> {
-    if state.tree.flat {
-        return state
+/// The units the pane can show, in the flat list's order or breadth-first in the tree, then
+/// the derivations outside the crate graph the filter keeps.
+fn jobs_in_pane_order(state: &AppState) -> Vec<Job> {
+    let filter = state.tree.filter;
+    let kept = |status: Option<&UnitStatus>| {
+        filter.is_none_or(|filter| status.is_some_and(|status| filter.matches(status)))
+    };
+    let units: Vec<UnitId> = if state.tree.flat {
+        state
             .tree_rows()
             .iter()
             .filter_map(|row| row.unit())
-            .collect();
-    }
-    let filter = state.tree.filter;
-    state
-        .tree
-        .dag
-        .order()
-        .iter()
-        .copied()
-        .filter(|&unit| {
-            filter.is_none_or(|filter| state.status(unit).is_some_and(|s| filter.matches(s)))
-        })
+            .collect()
+    } else {
+        let order = state.tree.dag.order().iter().copied();
+        order.filter(|&unit| kept(state.status(unit))).collect()
+    };
+    let others = state.build.others.iter().enumerate();
+    let others = others.filter(|(_, other)| kept(Some(&other.status)));
+    units
+        .into_iter()
+        .map(Job::Unit)
+        .chain(others.map(|(index, _)| Job::Other(index)))
         .collect()
 }
 

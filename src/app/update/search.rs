@@ -1,31 +1,38 @@
 //! Search prompts over unit names and log lines, and typing into prompts and the editor.
 
 use crate::app::action::Command;
-use crate::app::state::{AppState, NoticeKind, SearchTarget};
-use crate::backend::plan::UnitId;
+use crate::app::state::{AppState, Job, NoticeKind, SearchTarget};
+use crate::app::tree::name_matches;
 
-use super::navigation::{next_in_tree_order, selection_changed, with_selected_log};
+use super::navigation::{next_in_pane_order, selection_changed, with_selected_log};
 use super::{log_height, notify};
 
-pub(super) fn unit_name_matches(state: &AppState, unit: UnitId, query: &str) -> bool {
-    let Some((_, package)) = state.unit_info(unit) else {
-        return false;
+/// Whether the name of a unit's package, or of a derivation outside the crate graph,
+/// matches `query`.
+fn job_name_matches(state: &AppState, job: Job, query: &str) -> bool {
+    let name = match job {
+        Job::Unit(unit) => state.unit_info(unit).map(|(_, package)| &package.name),
+        Job::Other(index) => state.build.others.get(index).map(|other| &other.name),
     };
-    package.name.to_lowercase().contains(&query.to_lowercase())
+    name.is_some_and(|name| name_matches(name, query))
+}
+
+fn no_match(state: &mut AppState, query: &str) {
+    notify(
+        state,
+        NoticeKind::Info,
+        format!("No unit or derivation matches “{query}”"),
+    );
 }
 
 pub(super) fn next_unit_match(state: &mut AppState, forward: bool) {
     let Some(query) = state.tree.query.clone() else {
         return;
     };
-    if !next_in_tree_order(state, forward, |state, unit| {
-        unit_name_matches(state, unit, &query)
+    if !next_in_pane_order(state, forward, |state, job| {
+        job_name_matches(state, job, &query)
     }) {
-        notify(
-            state,
-            NoticeKind::Info,
-            format!("No unit matches “{query}”"),
-        );
+        no_match(state, &query);
     }
 }
 
@@ -89,16 +96,12 @@ pub(super) fn type_text(state: &mut AppState, character: Option<char>) {
         let previous_outside = state.tree.selected_outside.take();
         // Incremental: the first match from the top, as the query grows.
         state.tree.selected.clear();
-        if !next_in_tree_order(state, true, |state, unit| {
-            unit_name_matches(state, unit, &query)
+        if !next_in_pane_order(state, true, |state, job| {
+            job_name_matches(state, job, &query)
         }) {
             state.tree.selected = previous_path;
             state.tree.selected_outside = previous_outside;
-            notify(
-                state,
-                NoticeKind::Info,
-                format!("No unit matches “{query}”"),
-            );
+            no_match(state, &query);
         }
         if state.selected_item() != previous {
             selection_changed(state);
