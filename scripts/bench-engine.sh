@@ -94,7 +94,7 @@ delete_dead_unit_outputs() {
   mapfile -t drvs < <("$tool" build --manifest-path "$manifest" --message-format json |
     sed -n 's/.*"drv_path":"\([^"]*\)".*/\1/p')
   outs=$(nix-store -q --outputs "${drvs[@]}" | sort -u)
-  mapfile -t dead < <(comm -23 <(echo "$outs") <(nix-store -qR "$project"/target/libnix/gcroots/*/* 2>/dev/null | sort -u))
+  mapfile -t dead < <(comm -23 <(echo "$outs") <(find "$project"/target/libnix/gcroots -type l -exec nix-store -qR {} + | sort -u))
   if [ ${#dead[@]} -eq 0 ]; then
     echo "GC roots keep all $(echo "$outs" | wc -l) unit outputs"
     return
