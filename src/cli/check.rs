@@ -40,7 +40,7 @@ fn replay_diagnostics(state: &BuildState, store_args: &[String]) {
     for unit in 0..plan.units.len() {
         let runs = matches!(
             plan.units[unit].kind,
-            UnitKind::BuildScriptRun | UnitKind::TestRun
+            UnitKind::BuildScriptRun | UnitKind::TestRun | UnitKind::DocTest
         );
         if !plan.package_of(unit).is_member || runs {
             continue;
@@ -154,6 +154,7 @@ fn target_description(plan: &BuildPlan, id: UnitId) -> String {
             TestTarget::Lib => "lib test".to_string(),
             TestTarget::Bin => format!("bin \"{}\" test", unit.target_name),
             TestTarget::Integration => format!("test \"{}\"", unit.target_name),
+            TestTarget::Doc => "doctest".to_string(),
         },
         _ => "lib".to_string(),
     }

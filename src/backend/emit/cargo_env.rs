@@ -46,7 +46,12 @@ pub fn rustc_command(plan: &BuildPlan, id: UnitId) -> Option<Vec<String>> {
     if matches!(unit.kind, UnitKind::BuildScriptRun | UnitKind::TestRun) {
         return None;
     }
-    let mut args = vec!["rustc".to_string()];
+    let tool = if unit.kind == UnitKind::DocTest {
+        "rustdoc"
+    } else {
+        "rustc"
+    };
+    let mut args = vec![tool.to_string()];
     args.extend(rustc_args(plan, unit, plan.package_of(id)));
     for dep in &unit.deps {
         if let Some(file) = extern_file(&plan.units[dep.unit]) {
@@ -63,13 +68,65 @@ pub fn rustc_command(plan: &BuildPlan, id: UnitId) -> Option<Vec<String>> {
 }
 
 /// rustc's arguments that depend only on the plan (no store paths), with the user's
-/// rustflags and linker last, as Cargo passes them.
+/// rustflags and linker last, as Cargo passes them; rustdoc's for a doc-test unit.
 pub(super) fn rustc_args(plan: &BuildPlan, unit: &Unit, package: &Package) -> Vec<String> {
+    if unit.kind == UnitKind::DocTest {
+        return rustdoc_test_args(plan, unit, package);
+    }
     let mut args = static_rustc_args(unit, package);
     if let Some(linker) = &plan.linker {
         args.extend(["-C".into(), format!("linker={linker}")]);
     }
     args.extend(plan.rustflags.iter().cloned());
+    args
+}
+
+/// `rustdoc --test`'s arguments as `cargo test -v` shows them, less the store paths the
+/// builder adds (`--test-run-directory`, `--extern`, `-L`): RUSTFLAGS are not rustdoc's,
+/// the test arguments after `--` go to each doc test as `--test-args`.
+fn rustdoc_test_args(plan: &BuildPlan, unit: &Unit, package: &Package) -> Vec<String> {
+    let crate_type = unit.crate_types.first().map_or("lib", String::as_str);
+    let mut args = vec![
+        format!("--edition={}", unit.edition),
+        "--crate-type".to_string(),
+        crate_type.to_string(),
+        "--color".to_string(),
+        "auto".to_string(),
+        "--crate-name".to_string(),
+        crate_name(unit),
+        "--test".to_string(),
+        unit.src_path.display().to_string(),
+    ];
+    if let Some(linker) = &plan.linker {
+        args.extend(["-C".into(), format!("linker={linker}")]);
+    }
+    for arg in plan.test_runs.iter().flat_map(|runs| &runs.args) {
+        args.extend(["--test-args".into(), arg.clone()]);
+    }
+    if matches!(unit.profile.lto.as_str(), "false" | "off") {
+        args.extend(["-C".into(), "embed-bitcode=no".into()]);
+    }
+    args.extend(feature_args(unit, package));
+    args.extend(["--error-format".into(), "human".into()]);
+    args
+}
+
+/// `--cfg feature="..."` for the unit's features and `--check-cfg` for the package's.
+fn feature_args(unit: &Unit, package: &Package) -> Vec<String> {
+    let mut args = Vec::new();
+    for feature in &unit.features {
+        args.extend(["--cfg".into(), format!("feature=\"{feature}\"")]);
+    }
+    args.extend(["--check-cfg".into(), "cfg(docsrs,test)".into()]);
+    let values: Vec<String> = package
+        .declared_features
+        .iter()
+        .map(|f| format!("\"{f}\""))
+        .collect();
+    args.extend([
+        "--check-cfg".into(),
+        format!("cfg(feature, values({}))", values.join(", ")),
+    ]);
     args
 }
 
@@ -138,19 +195,7 @@ fn static_rustc_args(unit: &Unit, package: &Package) -> Vec<String> {
         args.extend(["-C".into(), format!("strip={}", profile.strip)]);
     }
     // Build scripts too: `#[cfg(feature = "vendored")]` in build.rs is common.
-    for feature in &unit.features {
-        args.extend(["--cfg".into(), format!("feature=\"{feature}\"")]);
-    }
-    args.extend(["--check-cfg".into(), "cfg(docsrs,test)".into()]);
-    let values: Vec<String> = package
-        .declared_features
-        .iter()
-        .map(|f| format!("\"{f}\""))
-        .collect();
-    args.extend([
-        "--check-cfg".into(),
-        format!("cfg(feature, values({}))", values.join(", ")),
-    ]);
+    args.extend(feature_args(unit, package));
     let hash = &unit.metadata_hash;
     args.extend(["-C".into(), format!("metadata={hash}")]);
     if !matches!(
@@ -383,6 +428,47 @@ mod tests {
             has_pair(&script, "--cfg", "feature=\"default\""),
             "build scripts are compiled with their package's features: {script:?}"
         );
+    }
+
+    #[test]
+    fn doc_tests_get_rustdocs_arguments_as_cargo_passes_them() {
+        let mut doc = unit(UnitKind::DocTest, &["lib"]);
+        doc.profile.lto = "false".into();
+        let plan = BuildPlan {
+            rustflags: vec!["-Dwarnings".into()],
+            test_runs: Some(crate::backend::plan::TestRuns {
+                args: vec!["--ignored".into()],
+                salt: None,
+            }),
+            ..BuildPlan::default()
+        };
+        let args = rustdoc_test_args(&plan, &doc, &package(true));
+        let expected: Vec<String> = [
+            "--edition=2021",
+            "--crate-type",
+            "lib",
+            "--color",
+            "auto",
+            "--crate-name",
+            "my_crate",
+            "--test",
+            "src/lib.rs",
+            "--test-args",
+            "--ignored",
+            "-C",
+            "embed-bitcode=no",
+            "--cfg",
+            "feature=\"default\"",
+            "--check-cfg",
+            "cfg(docsrs,test)",
+            "--check-cfg",
+            "cfg(feature, values(\"default\", \"extra\"))",
+            "--error-format",
+            "human",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(args, expected, "RUSTFLAGS are rustc's, not rustdoc's");
     }
 
     #[test]

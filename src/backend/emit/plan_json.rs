@@ -146,6 +146,8 @@ pub struct CompileJson<'a> {
     pub bin_exes: Vec<BinExeJson<'a>>,
     /// The only files of the package the compile reads; `None`: all.
     pub narrowed_source: Option<Narrowed>,
+    /// Doc tests only: `--rerun`'s salt, an input of the run.
+    pub salt: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -270,6 +272,7 @@ fn unit_json<'a>(
         UnitKind::BuildScript => "build-script",
         UnitKind::Check => "check",
         UnitKind::Test => "test",
+        UnitKind::DocTest => "doctest",
         UnitKind::TestRun => return test_run_json(plan, common, id),
     };
     let externs = unit
@@ -307,6 +310,9 @@ fn unit_json<'a>(
         bin_exes: bin_exes(plan, id),
         narrowed_source: narrow
             .then(|| build_script_source(plan, unit, package))
+            .flatten(),
+        salt: (unit.kind == UnitKind::DocTest)
+            .then(|| plan.test_runs.as_ref()?.salt.as_deref())
             .flatten(),
     })
 }
@@ -349,6 +355,7 @@ fn test_run_json<'a>(plan: &'a BuildPlan, common: UnitCommonJson<'a>, id: UnitId
 fn incremental_dir(plan: &BuildPlan, toolchain: &Toolchain, id: UnitId) -> Option<PathBuf> {
     let unit = &plan.units[id];
     (toolchain.mode == ToolchainMode::Host
+        && unit.kind != UnitKind::DocTest
         && unit.profile.incremental
         && plan.package_of(id).is_member)
         .then(|| Layout::of(plan).incremental_dir(&unit.key))
@@ -410,7 +417,7 @@ fn root_link(unit: &Unit) -> String {
     match unit.kind {
         UnitKind::Bin | UnitKind::Example => format!("bin/{}", unit.target_name),
         UnitKind::Test => format!("bin/{}", unit.target_name),
-        UnitKind::TestRun => "test-run".to_string(),
+        UnitKind::TestRun | UnitKind::DocTest => "test-run".to_string(),
         _ => "lib".to_string(),
     }
 }

@@ -95,6 +95,9 @@ pub enum UnitKind {
     Test,
     /// Running a test binary; its output records the results, passed or failed.
     TestRun,
+    /// A lib's doc tests, compiled and run by `rustdoc --test`; its output records the
+    /// results, passed or failed, as a test run's does.
+    DocTest,
 }
 
 impl UnitKind {
@@ -110,6 +113,7 @@ impl UnitKind {
             UnitKind::Check => "check",
             UnitKind::Test => "test",
             UnitKind::TestRun => "test run",
+            UnitKind::DocTest => "doc test",
         }
     }
 }
