@@ -1,6 +1,6 @@
 //! `libnix-tui test`: test binaries and their runs as derivations. Output and exit status
 //! as `cargo test`'s, results of unchanged binaries from the store, `--rerun` runs again,
-//! and pass/fail counts equal Cargo's on a real crates.io crate.
+//! doc tests through rustdoc, and pass/fail counts equal Cargo's on real crates.io crates.
 
 mod common;
 
@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use common::{copy_fixture, libnix_tui};
+use common::{append, copy_fixture, libnix_tui};
 use libnix_tui::cli::test::harness_results as results;
 
 fn libnix_test(project: &Path, extra: &[&str]) -> Output {
@@ -198,15 +198,112 @@ fn integration_tests_see_the_binaries_and_the_package_source_read_only() {
     );
 }
 
-#[test]
-fn counts_equal_cargos_on_a_crates_io_crate() {
-    let project = copy_fixture("semver");
-    let select = ["--lib", "--tests"];
-    let ours = libnix_test(project.path(), &select);
-    let cargos = cargo_test(project.path(), &select);
+/// `cargo test`'s per-binary `(passed, failed, ignored)` on a copy of a crates.io crate,
+/// doc tests included, and ours: equal, with `binaries` test binaries and doc tests.
+fn assert_counts_equal_cargos(fixture: &str, binaries: usize) {
+    let project = copy_fixture(fixture);
+    let ours = libnix_test(project.path(), &[]);
+    let cargos = cargo_test(project.path(), &[]);
     assert!(ours.status.success(), "{}", text(&ours.stderr));
-    assert!(cargos.status.success());
+    assert!(cargos.status.success(), "{}", text(&cargos.stderr));
     let expected = results(&text(&cargos.stdout));
-    assert_eq!(expected.len(), 5, "semver's lib and four integration tests");
-    assert_eq!(results(&text(&ours.stdout)), expected);
+    assert_eq!(expected.len(), binaries, "{}", text(&cargos.stdout));
+    assert_eq!(results(&text(&ours.stdout)), expected, "{fixture}");
+    assert!(
+        text(&ours.stderr).contains(&format!("   Doc-tests {}", fixture.replace('-', "_"))),
+        "{}",
+        text(&ours.stderr)
+    );
+}
+
+#[test]
+fn counts_equal_cargos_on_semver() {
+    // The lib's unit tests, four integration tests, the doc tests.
+    assert_counts_equal_cargos("semver", 6);
+}
+
+#[test]
+fn counts_equal_cargos_on_itoa() {
+    // Unit tests (none), an integration test, the doc tests.
+    assert_counts_equal_cargos("itoa", 3);
+}
+
+#[test]
+fn counts_equal_cargos_on_scopeguard() {
+    // Edition 2015, an example built but not run, unit and doc tests.
+    assert_counts_equal_cargos("scopeguard", 2);
+}
+
+#[test]
+fn counts_equal_cargos_on_fnv() {
+    // A lib at the package root (`lib.rs`), unit and doc tests.
+    assert_counts_equal_cargos("fnv", 2);
+}
+
+#[test]
+fn counts_equal_cargos_on_either() {
+    // Doc tests that use a dev-dependency (serde_json) and its dependencies.
+    assert_counts_equal_cargos("either", 2);
+}
+
+#[test]
+fn doc_tests_run_once_and_fail_as_cargos() {
+    let project = copy_fixture("verbs");
+    let first = libnix_test(project.path(), &["--doc"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stderr).contains("   Doc-tests calc\n"),
+        "{}",
+        text(&first.stderr)
+    );
+    let cargos = cargo_test(project.path(), &["--doc"]);
+    assert_eq!(
+        comparable(&text(&first.stdout)),
+        comparable(&text(&cargos.stdout))
+    );
+    assert_eq!(results(&text(&first.stdout)), [(1, 0, 0)]);
+
+    let again = libnix_test(project.path(), &["--doc"]);
+    assert!(
+        text(&again.stderr).contains("   Doc-tests calc [cached: 1 passed]"),
+        "{}",
+        text(&again.stderr)
+    );
+    let rerun = libnix_test(project.path(), &["--doc", "--rerun"]);
+    assert!(
+        !text(&rerun.stderr).contains("[cached"),
+        "{}",
+        text(&rerun.stderr)
+    );
+
+    append(
+        &project.path().join("src/lib.rs"),
+        "\n/// ```\n/// assert_eq!(calc::add(1, 1), 3, \"a failing doc test\");\n/// ```\npub fn wrong() {}\n",
+    );
+    let failing = libnix_test(project.path(), &["--doc"]);
+    let cargos = cargo_test(project.path(), &["--doc"]);
+    assert_eq!(cargos.status.code(), Some(101));
+    assert_eq!(
+        failing.status.code(),
+        Some(101),
+        "{}",
+        text(&failing.stderr)
+    );
+    assert!(
+        text(&failing.stderr).contains("error: doctest failed, to rerun pass `--doc`"),
+        "{}",
+        text(&failing.stderr)
+    );
+    assert_eq!(results(&text(&failing.stdout)), [(1, 1, 0)]);
+    assert!(text(&failing.stdout).contains("a failing doc test"));
+    assert_eq!(
+        comparable(&text(&failing.stdout))
+            .iter()
+            .filter(|line| line.starts_with("test ") || line.starts_with("failures"))
+            .collect::<Vec<_>>(),
+        comparable(&text(&cargos.stdout))
+            .iter()
+            .filter(|line| line.starts_with("test ") || line.starts_with("failures"))
+            .collect::<Vec<_>>()
+    );
 }
