@@ -17,6 +17,7 @@ runScript u.name
       src = sources.${u.package};
       testBinary = "${unitAt u.testBinary}/${u.binaryFile}";
       salt = if u.salt == null then "" else u.salt;
+      targetTmpdir = if u.targetTmpdir or null == null then "" else u.targetTmpdir;
     }
   )
   ''
@@ -26,6 +27,8 @@ runScript u.name
       arg="testArg$i"
       testArgs+=("''${!arg}")
     done
+    # CARGO_TARGET_TMPDIR, compiled into integration tests, exists as Cargo makes it.
+    if [ -n "$targetTmpdir" ]; then mkdir -p -m 1777 "$targetTmpdir"; fi
     source ${./record-run.sh}
     recordRun "$testBinary" "''${testArgs[@]}"
   ''

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::check::build_with_diagnostics;
 use super::{BuildArgs, MessageFormat};
 use crate::backend::build_state::{BuildState, UnitStatus};
-use crate::backend::plan::{BuildPlan, CargoVerb, TestRuns, Unit, UnitId, UnitKind};
+use crate::backend::plan::{BuildPlan, CargoVerb, TestRuns, TestTarget, Unit, UnitId, UnitKind};
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
@@ -140,35 +140,12 @@ fn binary_path(plan: &BuildPlan, state: &BuildState, binary: UnitId) -> PathBuf 
         .join(&plan.units[binary].target_name)
 }
 
-/// What kind of target a test binary was built from, as Cargo's flags name it.
-pub(super) enum TestTarget {
-    Lib,
-    Bin,
-    Integration,
-    /// A lib's doc tests.
-    Doc,
-}
-
-pub(super) fn test_target(plan: &BuildPlan, binary: UnitId) -> TestTarget {
-    let unit = &plan.units[binary];
-    let src = unit.src_path.to_string_lossy();
-    if unit.kind == UnitKind::DocTest {
-        TestTarget::Doc
-    } else if !unit.crate_types.iter().any(|t| t == "bin") {
-        TestTarget::Lib
-    } else if src == "src/main.rs" || src.starts_with("src/bin/") {
-        TestTarget::Bin
-    } else {
-        TestTarget::Integration
-    }
-}
-
 /// Cargo's words for a test binary: `unittests src/lib.rs`, `tests/cli.rs`; for doc tests
 /// `Doc-tests calc`.
 fn describe_target(plan: &BuildPlan, binary: UnitId) -> String {
     let unit = &plan.units[binary];
     let src = unit.src_path.display();
-    match test_target(plan, binary) {
+    match plan.test_target(binary) {
         TestTarget::Doc => format!("Doc-tests {}", crate_name(unit)),
         TestTarget::Integration => src.to_string(),
         TestTarget::Lib | TestTarget::Bin => format!("unittests {src}"),
@@ -182,7 +159,7 @@ fn crate_name(unit: &Unit) -> String {
 /// The flag that selects this binary again: `--lib`, `--bin calc`, `--test cli`.
 fn rerun_flag(plan: &BuildPlan, binary: UnitId) -> String {
     let name = &plan.units[binary].target_name;
-    match test_target(plan, binary) {
+    match plan.test_target(binary) {
         TestTarget::Lib => "--lib".to_string(),
         TestTarget::Bin => format!("--bin {name}"),
         TestTarget::Integration => format!("--test {name}"),
@@ -233,7 +210,7 @@ fn print_human(
             (true, Some((passed, _, _))) => format!(" [cached: {passed} passed]"),
             (true, None) => " [cached]".to_string(),
         };
-        match test_target(plan, outcome.binary) {
+        match plan.test_target(outcome.binary) {
             TestTarget::Doc => eprintln!(
                 "{:>12} {}{cached}",
                 "Doc-tests",
@@ -260,7 +237,7 @@ fn print_human(
     match failed.as_slice() {
         [] => 0,
         [one] if !no_fail_fast => {
-            let what = match test_target(plan, *one) {
+            let what = match plan.test_target(*one) {
                 TestTarget::Doc => "doctest",
                 _ => "test",
             };

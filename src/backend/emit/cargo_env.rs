@@ -5,7 +5,19 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::backend::plan::{BuildPlan, Package, Unit, UnitId, UnitKind};
+use crate::backend::plan::{BuildPlan, Package, TestTarget, Unit, UnitId, UnitKind};
+
+/// CARGO_TARGET_TMPDIR, which integration tests and benches get at compile time. Cargo
+/// gives `<target>/tmp`; one fixed path keeps a test binary's derivation independent of
+/// where the project is (shared between projects and machines). Below /tmp it can be made
+/// wherever the binary runs: the test run's builder makes it (Nix's sandbox has a /tmp of
+/// its own), and so does every plan with integration tests, for binaries run by hand.
+pub const TARGET_TMPDIR: &str = "/tmp/libnix-tui-target-tmp";
+
+/// Whether `unit` is an integration test or bench: what Cargo gives CARGO_TARGET_TMPDIR.
+pub fn gets_target_tmpdir(plan: &BuildPlan, unit: UnitId) -> bool {
+    plan.units[unit].kind == UnitKind::Test && plan.test_target(unit) == TestTarget::Integration
+}
 
 pub(super) fn crate_name(unit: &Unit) -> String {
     if unit.kind == UnitKind::BuildScript {
@@ -300,6 +312,9 @@ pub fn unit_env(plan: &BuildPlan, id: UnitId) -> BTreeMap<String, String> {
                 unit.kind == UnitKind::Check && unit.crate_types.iter().any(|t| t == "bin");
             if matches!(unit.kind, UnitKind::Bin | UnitKind::Example) || checked_bin {
                 env.insert("CARGO_BIN_NAME".into(), unit.target_name.clone());
+            }
+            if gets_target_tmpdir(plan, id) {
+                env.insert("CARGO_TARGET_TMPDIR".into(), TARGET_TMPDIR.into());
             }
             // As Cargo: the packages the command selected, not every workspace member.
             let primary = plan

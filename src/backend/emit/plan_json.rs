@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::cargo_env::{extern_file, rustc_args, unit_env};
+use super::cargo_env::{TARGET_TMPDIR, extern_file, gets_target_tmpdir, rustc_args, unit_env};
 use super::rerun::{Narrowed, RunSource, build_script_source, run_inputs};
 use super::{EmitError, SourcePaths};
 use crate::backend::layout::{GENERATED_MARKER, Layout};
@@ -83,6 +83,8 @@ pub struct TestRunJson<'a> {
     pub binary_file: String,
     pub args: &'a [String],
     pub salt: Option<&'a str>,
+    /// For integration tests: CARGO_TARGET_TMPDIR, made before the run.
+    pub target_tmpdir: Option<&'static str>,
 }
 
 /// `CARGO_BIN_EXE_<name>`: a binary of the package, for its integration tests.
@@ -346,6 +348,7 @@ fn test_run_json<'a>(plan: &'a BuildPlan, common: UnitCommonJson<'a>, id: UnitId
         binary_file: format!("bin/{}", plan.units[binary].target_name),
         args: runs.map_or(&[], |r| r.args.as_slice()),
         salt: runs.and_then(|r| r.salt.as_deref()),
+        target_tmpdir: gets_target_tmpdir(plan, binary).then_some(TARGET_TMPDIR),
     })
 }
 

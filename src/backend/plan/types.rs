@@ -118,6 +118,19 @@ impl UnitKind {
     }
 }
 
+/// What a test unit was built from, as Cargo's flags name it ([`BuildPlan::test_target`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestTarget {
+    /// A lib's unit tests (`--lib`).
+    Lib,
+    /// A bin's unit tests (`--bin NAME`).
+    Bin,
+    /// An integration test or a bench (`--test NAME`).
+    Integration,
+    /// A lib's doc tests (`--doc`).
+    Doc,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Unit {
     /// Stable, unique, Nix-name-safe name: `<pkg>-<version>-<kind label>-<metadata_hash>`
