@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use common::{append, copy_fixture, libnix_tui};
+use common::{append, copy_fixture, libnix_tui, with_stand_in_nixpkgs};
 use libnix_tui::cli::test::harness_results as results;
 
 fn libnix_test(project: &Path, extra: &[&str]) -> Output {
@@ -306,4 +306,18 @@ fn doc_tests_run_once_and_fail_as_cargos() {
             .filter(|line| line.starts_with("test ") || line.starts_with("failures"))
             .collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn doc_tests_run_with_the_rustdoc_of_nixpkgs_rustc() {
+    let project = copy_fixture("verbs");
+    let mut command = libnix_tui();
+    command
+        .args(["test", "--doc", "--toolchain", "nixpkgs", "--manifest-path"])
+        .arg(project.path().join("Cargo.toml"));
+    let output = with_stand_in_nixpkgs(&mut command)
+        .output()
+        .expect("run libnix-tui test");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(results(&text(&output.stdout)), [(1, 0, 0)]);
 }

@@ -202,6 +202,7 @@ pub fn stand_in_nixpkgs_env(command: &mut Command) -> &mut Command {
             format!("nixpkgs={}", fixture("fake-nixpkgs").display()),
         )
         .env("LIBNIX_TEST_HOST_RUSTC", format!("{sysroot}/bin/rustc"))
+        .env("LIBNIX_TEST_HOST_RUSTDOC", format!("{sysroot}/bin/rustdoc"))
         .env("LIBNIX_TEST_HOST_CARGO", format!("{sysroot}/bin/cargo"))
 }
 
