@@ -188,9 +188,12 @@ pub fn harness_results(output: &str) -> Vec<(u64, u64, u64)> {
         .collect()
 }
 
-/// The binary's counts: its harness's last summary line.
+/// The binary's counts: its harness's summary lines added up (rustdoc prints two for
+/// edition 2024 doc tests: the merged ones, then those compiled on their own).
 fn counts(output: &str) -> Option<(u64, u64, u64)> {
-    harness_results(output).last().copied()
+    harness_results(output)
+        .into_iter()
+        .reduce(|(p, f, i), (p2, f2, i2)| (p + p2, f + f2, i + i2))
 }
 
 fn print_human(
@@ -299,5 +302,15 @@ mod tests {
                       0 measured; 0 filtered out; finished in 0.00s\n\n";
         assert_eq!(counts(output), Some((1, 1, 1)));
         assert_eq!(counts("thread 'main' panicked"), None);
+    }
+
+    #[test]
+    fn edition_2024_doc_tests_count_both_summaries() {
+        let output = "running 2 tests\n\ntest result: ok. 2 passed; 0 failed; 0 ignored; \
+                      0 measured; 0 filtered out; finished in 0.06s\n\n\nrunning 2 tests\n\n\
+                      test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; \
+                      0 filtered out; finished in 0.60s\n\nall doctests ran in 1.93s; merged \
+                      doctests compilation took 1.25s\n";
+        assert_eq!(counts(output), Some((3, 1, 0)));
     }
 }
