@@ -44,14 +44,7 @@ fn probe_lines(stdout: &[u8]) -> Vec<String> {
 #[test]
 fn integration_tests_get_a_target_tmpdir_as_cargo_gives_it() {
     let project = copy_fixture("cargo-env");
-    let manifest = project.path().join("Cargo.toml");
-    let cargo = Command::new(env!("CARGO"))
-        .args(["test", "--manifest-path"])
-        .arg(&manifest)
-        .args(["--", "--nocapture"])
-        .env("CARGO_TARGET_DIR", project.path().join("target/cargo"))
-        .output()
-        .expect("run cargo test");
+    let cargo = cargo_test(project.path(), &["--", "--nocapture"]);
     assert!(
         cargo.status.success(),
         "{}",
@@ -63,12 +56,7 @@ fn integration_tests_get_a_target_tmpdir_as_cargo_gives_it() {
         expected.contains(&"probe integration CARGO_TARGET_TMPDIR is writable: true".to_string())
     );
 
-    let ours = libnix_tui()
-        .args(["test", "--manifest-path"])
-        .arg(&manifest)
-        .args(["--", "--nocapture"])
-        .output()
-        .expect("run libnix-tui test");
+    let ours = libnix_test(project.path(), &["--", "--nocapture"]);
     let stderr = String::from_utf8_lossy(&ours.stderr);
     assert!(ours.status.success(), "{stderr}");
     assert_eq!(
@@ -80,11 +68,7 @@ fn integration_tests_get_a_target_tmpdir_as_cargo_gives_it() {
     // Run by hand, as `--no-run` offers it: the directory is there (made again when it
     // went, unless another run is using it).
     let _ = std::fs::remove_dir(libnix_tui::backend::emit::cargo_env::TARGET_TMPDIR);
-    let no_run = libnix_tui()
-        .args(["test", "--no-run", "--test", "probe", "--manifest-path"])
-        .arg(&manifest)
-        .output()
-        .expect("run libnix-tui test --no-run");
+    let no_run = libnix_test(project.path(), &["--no-run", "--test", "probe"]);
     let stderr = String::from_utf8_lossy(&no_run.stderr);
     assert!(no_run.status.success(), "{stderr}");
     let binary = stderr

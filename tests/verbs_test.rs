@@ -4,35 +4,10 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use serde_json::Value;
 
-use common::{append, copy_fixture, libnix_tui, with_stand_in_nixpkgs};
+use common::{append, cargo_test, copy_fixture, libnix_test, libnix_tui, with_stand_in_nixpkgs};
 use libnix_tui::cli::test::harness_results as results;
-
-fn libnix_test(project: &Path, extra: &[&str]) -> Output {
-    libnix_tui()
-        .arg("test")
-        .arg("--manifest-path")
-        .arg(project.join("Cargo.toml"))
-        .args(extra)
-        .output()
-        .expect("run libnix-tui test")
-}
-
-fn cargo_test(project: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO"))
-        .arg("test")
-        .arg("--manifest-path")
-        .arg(project.join("Cargo.toml"))
-        .args(extra)
-        .env("CARGO_TARGET_DIR", project.join("target/cargo"))
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("run cargo test")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
