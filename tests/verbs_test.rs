@@ -296,3 +296,21 @@ fn doc_tests_run_with_the_rustdoc_of_nixpkgs_rustc() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(results(&text(&output.stdout)), [(1, 0, 0)]);
 }
+
+#[test]
+fn doc_tests_get_rustdocflags_as_cargo_gives_them() {
+    let project = copy_fixture("verbs");
+    append(
+        &project.path().join("src/lib.rs"),
+        "\n/// ```\n/// assert!(cfg!(from_rustdocflags));\n/// ```\npub fn flagged() {}\n",
+    );
+    let flags = "--cfg from_rustdocflags --check-cfg cfg(from_rustdocflags)";
+    let ours = libnix_tui()
+        .args(["test", "--doc", "--manifest-path"])
+        .arg(project.path().join("Cargo.toml"))
+        .env("RUSTDOCFLAGS", flags)
+        .output()
+        .expect("run libnix-tui test");
+    assert!(ours.status.success(), "{}", text(&ours.stdout));
+    assert_eq!(results(&text(&ours.stdout)), [(2, 0, 0)]);
+}

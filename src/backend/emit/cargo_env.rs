@@ -94,8 +94,8 @@ pub(super) fn rustc_args(plan: &BuildPlan, unit: &Unit, package: &Package) -> Ve
 }
 
 /// `rustdoc --test`'s arguments as `cargo test -v` shows them, less the store paths the
-/// builder adds (`--test-run-directory`, `--extern`, `-L`): RUSTFLAGS are not rustdoc's,
-/// the test arguments after `--` go to each doc test as `--test-args`.
+/// builder adds (`--test-run-directory`, `--extern`, `-L`): RUSTDOCFLAGS instead of
+/// RUSTFLAGS, the test arguments after `--` given to each doc test as `--test-args`.
 fn rustdoc_test_args(plan: &BuildPlan, unit: &Unit, package: &Package) -> Vec<String> {
     let crate_type = unit.crate_types.first().map_or("lib", String::as_str);
     let mut args = vec![
@@ -119,6 +119,7 @@ fn rustdoc_test_args(plan: &BuildPlan, unit: &Unit, package: &Package) -> Vec<St
         args.extend(["-C".into(), "embed-bitcode=no".into()]);
     }
     args.extend(feature_args(unit, package));
+    args.extend(plan.rustdocflags.iter().cloned());
     args.extend(["--error-format".into(), "human".into()]);
     args
 }
@@ -451,6 +452,7 @@ mod tests {
         doc.profile.lto = "false".into();
         let plan = BuildPlan {
             rustflags: vec!["-Dwarnings".into()],
+            rustdocflags: vec!["--cfg".into(), "docs".into()],
             test_runs: Some(crate::backend::plan::TestRuns {
                 args: vec!["--ignored".into()],
                 salt: None,
@@ -478,6 +480,8 @@ mod tests {
             "cfg(docsrs,test)",
             "--check-cfg",
             "cfg(feature, values(\"default\", \"extra\"))",
+            "--cfg",
+            "docs",
             "--error-format",
             "human",
         ]

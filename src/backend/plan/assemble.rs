@@ -299,6 +299,7 @@ pub(super) fn assemble(
         rustc_sysroot: toolchain.sysroot,
         rustc_cfg: toolchain.cfg,
         rustflags: flags.rustflags,
+        rustdocflags: flags.rustdocflags,
         linker: flags.linker,
         packages,
         units,
@@ -462,6 +463,7 @@ mod tests {
             },
             flags: CompileFlags {
                 rustflags: vec!["-Dwarnings".into()],
+                rustdocflags: vec!["--cfg".into(), "docs".into()],
                 linker: Some("clang".into()),
             },
             workspace_manifest: toml::from_str(include_str!(
@@ -567,6 +569,7 @@ mod tests {
         );
         assert_eq!(plan.units[3].features, vec!["loud"]);
         assert_eq!(plan.rustflags, vec!["-Dwarnings"]);
+        assert_eq!(plan.rustdocflags, vec!["--cfg", "docs"]);
         assert_eq!(plan.linker.as_deref(), Some("clang"));
     }
 

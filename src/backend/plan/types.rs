@@ -28,6 +28,10 @@ pub struct BuildPlan {
     /// Extra rustc flags for every unit, from where Cargo takes them:
     /// CARGO_ENCODED_RUSTFLAGS, RUSTFLAGS, or the `rustflags` of Cargo's config.
     pub rustflags: Vec<String>,
+    /// The same for the rustdoc that runs doc tests: CARGO_ENCODED_RUSTDOCFLAGS,
+    /// RUSTDOCFLAGS, or the `rustdocflags` of Cargo's config.
+    #[serde(default)]
+    pub rustdocflags: Vec<String>,
     /// `target.<host>.linker` from Cargo's config.
     pub linker: Option<String>,
     /// Keyed by Cargo's package id.
