@@ -314,3 +314,24 @@ fn doc_tests_get_rustdocflags_as_cargo_gives_them() {
     assert!(ours.status.success(), "{}", text(&ours.stdout));
     assert_eq!(results(&text(&ours.stdout)), [(2, 0, 0)]);
 }
+
+#[test]
+fn no_fail_fast_names_each_failure_as_cargo_does() {
+    let project = copy_fixture("verbs");
+    append(
+        &project.path().join("src/lib.rs"),
+        "\n/// ```\n/// assert_eq!(calc::add(1, 1), 3);\n/// ```\npub fn wrong() {}\n",
+    );
+    let errors = |output: &std::process::Output| -> Vec<String> {
+        text(&output.stderr)
+            .lines()
+            .filter(|line| line.starts_with("error") || line.starts_with("    `"))
+            .map(str::to_string)
+            .collect()
+    };
+    let ours = libnix_test(project.path(), &["--no-fail-fast"]);
+    let cargos = cargo_test(project.path(), &["--no-fail-fast"]);
+    assert_eq!(ours.status.code(), Some(101));
+    assert_eq!(errors(&ours), errors(&cargos));
+    assert_eq!(errors(&ours).len(), 5, "{:?}", errors(&ours));
+}

@@ -231,32 +231,28 @@ fn print_human(
         let _ = out.write_all(outcome.output.as_bytes());
         let _ = out.flush();
         if outcome.status != 0 {
-            failed.push(outcome.binary);
-            if !no_fail_fast {
-                break;
-            }
-        }
-    }
-    match failed.as_slice() {
-        [] => 0,
-        [one] if !no_fail_fast => {
-            let what = match plan.test_target(*one) {
+            // As Cargo: right after the binary, then once more in the summary.
+            let what = match plan.test_target(outcome.binary) {
                 TestTarget::Doc => "doctest",
                 _ => "test",
             };
-            let flag = rerun_flag(plan, *one);
+            let flag = rerun_flag(plan, outcome.binary);
             eprintln!("error: {what} failed, to rerun pass `{flag}`");
-            101
-        }
-        several => {
-            let plural = if several.len() == 1 { "" } else { "s" };
-            eprintln!("error: {} target{plural} failed:", several.len());
-            for &binary in several {
-                eprintln!("    `{}`", rerun_flag(plan, binary));
+            if !no_fail_fast {
+                return 101;
             }
-            101
+            failed.push(flag);
         }
     }
+    if failed.is_empty() {
+        return 0;
+    }
+    let plural = if failed.len() == 1 { "" } else { "s" };
+    eprintln!("error: {} target{plural} failed:", failed.len());
+    for flag in &failed {
+        eprintln!("    `{flag}`");
+    }
+    101
 }
 
 /// One line per test binary: its counts and output, and whether the result was recorded
