@@ -187,7 +187,9 @@ runDocTests() {
     exit 1
   fi
   readCompileInputs
-  # shellcheck source-path=SCRIPTDIR source=record-run.sh
+  # A writable home, as test runs get (test-run.nix).
+  unitEnv+=(HOME="$TMPDIR")
+  # shellcheck source=/dev/null # record-run.sh, passed by default.nix
   source "$recordRun"
   echo "Running rustdoc ${rustcArgs[*]} --test-run-directory $src ${directiveArgs[*]}"
   recordRun env -- "${userEnv[@]}" "${unitEnv[@]}" "${rustcEnv[@]}" "$rustdoc" "${rustcArgs[@]}" \

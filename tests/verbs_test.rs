@@ -298,19 +298,34 @@ fn doc_tests_run_with_the_rustdoc_of_nixpkgs_rustc() {
 }
 
 #[test]
-fn doc_tests_get_rustdocflags_as_cargo_gives_them() {
+fn doc_tests_run_where_and_with_what_cargo_gives_them() {
     let project = copy_fixture("verbs");
     append(
         &project.path().join("src/lib.rs"),
-        "\n/// ```\n/// assert!(cfg!(from_rustdocflags));\n/// ```\npub fn flagged() {}\n",
+        concat!(
+            "\n/// ```\n",
+            "/// assert!(cfg!(from_rustdocflags), \"RUSTDOCFLAGS\");\n",
+            "/// assert!(std::path::Path::new(\"tests/data.txt\").is_file(), \"the package dir\");\n",
+            "/// assert_eq!(env!(\"CARGO_PKG_NAME\"), \"calc\");\n",
+            "/// let home = std::path::PathBuf::from(std::env::var(\"HOME\").unwrap());\n",
+            "/// std::fs::write(home.join(\"doc-test-was-here\"), \"\").expect(\"a writable HOME\");\n",
+            "/// ```\n",
+            "pub fn environment() {}\n",
+        ),
     );
     let flags = "--cfg from_rustdocflags --check-cfg cfg(from_rustdocflags)";
-    let ours = libnix_tui()
-        .args(["test", "--doc", "--manifest-path"])
-        .arg(project.path().join("Cargo.toml"))
-        .env("RUSTDOCFLAGS", flags)
-        .output()
-        .expect("run libnix-tui test");
+    let run = |mut command: std::process::Command| {
+        command
+            .args(["test", "--doc", "--manifest-path"])
+            .arg(project.path().join("Cargo.toml"))
+            .env("RUSTDOCFLAGS", flags)
+            .env("CARGO_TARGET_DIR", project.path().join("target/cargo"))
+            .output()
+            .expect("run the tests")
+    };
+    let cargos = run(std::process::Command::new(env!("CARGO")));
+    assert_eq!(results(&text(&cargos.stdout)), [(2, 0, 0)]);
+    let ours = run(libnix_tui());
     assert!(ours.status.success(), "{}", text(&ours.stdout));
     assert_eq!(results(&text(&ours.stdout)), [(2, 0, 0)]);
 }
