@@ -349,4 +349,14 @@ fn no_fail_fast_names_each_failure_as_cargo_does() {
     assert_eq!(ours.status.code(), Some(101));
     assert_eq!(errors(&ours), errors(&cargos));
     assert_eq!(errors(&ours).len(), 5, "{:?}", errors(&ours));
+
+    // A package named on the command line is named again.
+    let ours = libnix_test(project.path(), &["-p", "calc", "--no-fail-fast"]);
+    let cargos = cargo_test(project.path(), &["-p", "calc", "--no-fail-fast"]);
+    assert!(
+        errors(&ours).contains(&"    `-p calc --doc`".to_string()),
+        "{:?}",
+        errors(&ours)
+    );
+    assert_eq!(errors(&ours), errors(&cargos));
 }

@@ -100,7 +100,16 @@ pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
         .map(|&run| read_outcome(plan, &state, run))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(match args.build.message_format {
-        MessageFormat::Human => print_human(plan, &state, &outcomes, args.no_fail_fast),
+        MessageFormat::Human => {
+            let mut tested: Vec<&str> = outcomes
+                .iter()
+                .map(|o| plan.units[o.binary].package.as_str())
+                .collect();
+            tested.sort_unstable();
+            tested.dedup();
+            let name_package = !args.build.packages.is_empty() || tested.len() > 1;
+            print_human(plan, &state, &outcomes, args.no_fail_fast, name_package)
+        }
         MessageFormat::Json => print_json(plan, &outcomes),
     })
 }
@@ -156,14 +165,20 @@ fn crate_name(unit: &Unit) -> String {
     unit.target_name.replace('-', "_")
 }
 
-/// The flag that selects this binary again: `--lib`, `--bin calc`, `--test cli`.
-fn rerun_flag(plan: &BuildPlan, binary: UnitId) -> String {
+/// The flags that select this binary again: `--lib`, `--bin calc`, `--test cli`; with
+/// `-p calc` before them when packages were named or several were tested, as Cargo says.
+fn rerun_flag(plan: &BuildPlan, binary: UnitId, name_package: bool) -> String {
     let name = &plan.units[binary].target_name;
-    match plan.test_target(binary) {
+    let target = match plan.test_target(binary) {
         TestTarget::Lib => "--lib".to_string(),
         TestTarget::Bin => format!("--bin {name}"),
         TestTarget::Integration => format!("--test {name}"),
         TestTarget::Doc => "--doc".to_string(),
+    };
+    if name_package {
+        format!("-p {} {target}", plan.package_of(binary).name)
+    } else {
+        target
     }
 }
 
@@ -201,6 +216,7 @@ fn print_human(
     state: &BuildState,
     outcomes: &[Outcome],
     no_fail_fast: bool,
+    name_package: bool,
 ) -> i32 {
     let mut failed = Vec::new();
     let stdout = std::io::stdout();
@@ -236,7 +252,7 @@ fn print_human(
                 TestTarget::Doc => "doctest",
                 _ => "test",
             };
-            let flag = rerun_flag(plan, outcome.binary);
+            let flag = rerun_flag(plan, outcome.binary, name_package);
             eprintln!("error: {what} failed, to rerun pass `{flag}`");
             if !no_fail_fast {
                 return 101;
