@@ -173,7 +173,7 @@ fn integration_tests_see_the_binaries_and_the_package_source_read_only() {
     );
 }
 
-/// `cargo test`'s per-binary `(passed, failed, ignored)` on a copy of a crates.io crate,
+/// `cargo test`'s per-binary `(passed, failed, ignored)` on a copy of a fixture crate,
 /// doc tests included, and ours: equal, with `binaries` test binaries and doc tests.
 fn assert_counts_equal_cargos(fixture: &str, binaries: usize) {
     let project = copy_fixture(fixture);
@@ -213,6 +213,11 @@ fn counts_equal_cargos_on_scopeguard() {
 fn counts_equal_cargos_on_fnv() {
     // A lib at the package root (`lib.rs`), unit and doc tests.
     assert_counts_equal_cargos("fnv", 2);
+}
+
+#[test]
+fn proc_macro_unit_and_doc_tests_see_proc_macro() {
+    assert_counts_equal_cargos("seven-macro", 2);
 }
 
 #[test]

@@ -109,6 +109,9 @@ fn rustdoc_test_args(plan: &BuildPlan, unit: &Unit, package: &Package) -> Vec<St
         "--test".to_string(),
         unit.src_path.display().to_string(),
     ];
+    if is_proc_macro(unit) {
+        args.extend(["--extern".into(), "proc_macro".into()]);
+    }
     if let Some(linker) = &plan.linker {
         args.extend(["-C".into(), format!("linker={linker}")]);
     }
@@ -122,6 +125,10 @@ fn rustdoc_test_args(plan: &BuildPlan, unit: &Unit, package: &Package) -> Vec<St
     args.extend(plan.rustdocflags.iter().cloned());
     args.extend(["--error-format".into(), "human".into()]);
     args
+}
+
+fn is_proc_macro(unit: &Unit) -> bool {
+    unit.crate_types.iter().any(|t| t == "proc-macro")
 }
 
 /// `--cfg feature="..."` for the unit's features and `--check-cfg` for the package's.
@@ -165,7 +172,8 @@ fn static_rustc_args(unit: &Unit, package: &Package) -> Vec<String> {
             }
         }
     }
-    if unit.kind == UnitKind::ProcMacro {
+    // Its unit tests too: a proc-macro's `--test` binary uses `proc_macro` as well.
+    if is_proc_macro(unit) {
         args.extend(["--extern".into(), "proc_macro".into()]);
     }
     // A build script's dep-info tells the next plan which files its compile read.
