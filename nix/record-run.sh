@@ -5,11 +5,15 @@
 # way, so a failing result is cached like a passing one. The store copy is read-only, but a
 # builder running as root may write anyway: whatever the tests changed there is named and
 # fails the run, and what they created is removed again.
+# Runs of one source take turns, as Cargo runs test binaries one after another: a run that
+# writes into the source must not make another run of it see those files, or lose them.
 # shellcheck shell=bash disable=SC2154 # $src and $out arrive from the environment
 recordRun() {
-  local status=0 written
+  local status=0 written lock
+  lock="/tmp/libnix-tui-run-locks/$(basename "$src")"
   mkdir -p "$out"
   cd "$src" || return 1
+  takeSourceLock "$lock"
   find "$src" -mindepth 1 >"$TMPDIR/source-files"
   touch "$TMPDIR/before-tests"
   "$@" >"$out/output" 2>&1 || status=$?
@@ -25,6 +29,23 @@ recordRun() {
       rm -rf "$path"
     done
   fi
+  rm -rf "$lock"
   echo "$status" >"$out/status"
   cat "$out/output"
+}
+
+# takeSourceLock DIR: wait for DIR (an atomic mkdir) until its holder is done or dead (a
+# builder killed midway leaves it behind). No EXIT trap: stdenv's builder has its own.
+takeSourceLock() {
+  local holder
+  mkdir -p "$(dirname "$1")"
+  until mkdir "$1" 2>/dev/null; do
+    holder="$(cat "$1/pid" 2>/dev/null || true)"
+    if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null; then
+      rm -rf "$1"
+    else
+      sleep 0.1
+    fi
+  done
+  echo $$ >"$1/pid"
 }

@@ -365,3 +365,69 @@ fn no_fail_fast_names_each_failure_as_cargo_does() {
     );
     assert_eq!(errors(&ours), errors(&cargos));
 }
+
+#[test]
+fn a_run_that_writes_into_the_source_does_not_fail_another_run_of_it() {
+    let project = copy_fixture("verbs");
+    // manifest_dir's run writes into the shared source 1 s in and looks for what it wrote
+    // 5 s in; the lib's run takes 3 s: started within 2 s before the write or 1 s after,
+    // it ends between the two.
+    let edit = |file: &str, from: &str, to: &str| {
+        let path = project.path().join(file);
+        let text = std::fs::read_to_string(&path).expect("read the fixture");
+        assert!(text.contains(from), "{file}");
+        std::fs::write(&path, text.replace(from, to)).expect("write the fixture");
+    };
+    edit(
+        "src/lib.rs",
+        "fn slow() {}",
+        "fn slow() { std::thread::sleep(std::time::Duration::from_secs(3)); }",
+    );
+    edit(
+        "tests/manifest_dir.rs",
+        "fn writes_into_its_source_dir() {",
+        "fn writes_into_its_source_dir() {\n    \
+         std::thread::sleep(std::time::Duration::from_secs(1));",
+    );
+    edit(
+        "tests/manifest_dir.rs",
+        ".expect(\"write into the source dir\");",
+        ".expect(\"write into the source dir\");\n    \
+         std::thread::sleep(std::time::Duration::from_secs(4));",
+    );
+    let output = libnix_test(
+        project.path(),
+        &[
+            "--lib",
+            "--test",
+            "manifest_dir",
+            "--no-fail-fast",
+            "--rerun",
+            "-j",
+            "4",
+            "--message-format",
+            "json",
+            "--",
+            "--ignored",
+        ],
+    );
+    let wrote: Vec<(String, bool)> = text(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["reason"] == "test-binary-finished")
+        .map(|line| {
+            let output = line["output"].as_str().unwrap_or_default();
+            (
+                line["target"].as_str().unwrap_or_default().to_string(),
+                output.contains("wrote into their package's source directory"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        wrote,
+        [
+            ("unittests src/lib.rs".to_string(), false),
+            ("tests/manifest_dir.rs".to_string(), true)
+        ]
+    );
+}
