@@ -123,13 +123,16 @@ lockIncremental() {
   trap 'rm -rf "$incrementalLock"' EXIT
 }
 
-compileUnit() {
-  local rustcArgs depRuns externs libDirs dep
+# What a compile (or a doc-test run) is given: plan.json's arguments in rustcArgs; the build
+# scripts' directives and the dependencies' --extern and -L in directiveArgs; OUT_DIR and
+# the manifest in unitEnv.
+readCompileInputs() {
+  local depRuns externs libDirs dep
   readList rustcArg rustcArgs
   readList depRun depRuns
   readList extern externs
   readList libDir libDirs
-  local unitEnv=(CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml")
+  unitEnv=(CARGO_MANIFEST_DIR="$src" CARGO_MANIFEST_PATH="$src/Cargo.toml")
   if [ -n "$ownRun" ]; then
     unitEnv+=(OUT_DIR="$ownRun/out")
     readDirectives "$ownRun/output" own
@@ -137,6 +140,11 @@ compileUnit() {
   for dep in "${depRuns[@]}"; do readDirectives "$dep/output" dep; done
   for dep in "${externs[@]}"; do directiveArgs+=(--extern "$dep"); done
   for dep in "${libDirs[@]}"; do directiveArgs+=(-L "dependency=$dep"); done
+}
+
+compileUnit() {
+  local rustcArgs unitEnv
+  readCompileInputs
   # Incremental state lives outside the store (host mode, local crates, as Cargo does).
   # rustc reuses it only while sources and outputs keep their paths, and every edit gives
   # both new store paths: compile a copy at a fixed place and move the result out.
@@ -168,6 +176,24 @@ compileUnit() {
   if [ "$outputDir" != "$out" ]; then
     mv "$outputDir" "$out"
   fi
+}
+
+# A lib's doc tests, compiled and run by `rustdoc --test` in one step and recorded as a test
+# run is (record-run.sh, passed as $recordRun).
+runDocTests() {
+  local rustcArgs unitEnv rustdoc="${RUSTC%rustc}rustdoc"
+  if [ ! -x "$rustdoc" ]; then
+    echo "error: doc tests need rustdoc, and there is none beside rustc ($RUSTC)" >&2
+    exit 1
+  fi
+  readCompileInputs
+  # A writable home, as test runs get (test-run.nix).
+  unitEnv+=(HOME="$TMPDIR")
+  # shellcheck source=/dev/null # record-run.sh, passed by default.nix
+  source "$recordRun"
+  echo "Running rustdoc ${rustcArgs[*]} --test-run-directory $src ${directiveArgs[*]}"
+  recordRun env -- "${userEnv[@]}" "${unitEnv[@]}" "${rustcEnv[@]}" "$rustdoc" "${rustcArgs[@]}" \
+    --test-run-directory "$src" "${directiveArgs[@]}"
 }
 
 # Cargo's name for metadata: upper case, `-` as `_`; set on the build script's command
@@ -249,7 +275,7 @@ linkTarget() {
 }
 
 case "$libnixUnit" in
-  compile) compileUnit ;;
+  compile) if [ "$targetKind" = doctest ]; then runDocTests; else compileUnit; fi ;;
   run) runBuildScript ;;
   target) linkTarget ;;
   *) echo "libnix-tui: unknown unit kind '$libnixUnit'" >&2; exit 1 ;;

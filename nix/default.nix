@@ -157,7 +157,16 @@ let
     // indexed "rustcArg" u.rustcArgs
     // indexed "extern" (map (e: "${e.name}=${unitAt e.unit}/${e.file}") u.externs)
     // indexed "libDir" (map (i: "${unitAt i}/lib") u.libDeps)
-    // indexed "depRun" (map unitAt u.depRuns);
+    // indexed "depRun" (map unitAt u.depRuns)
+    // (
+      if u.targetKind == "doctest" then
+        {
+          recordRun = ./record-run.sh;
+          salt = if u.salt == null then "" else u.salt;
+        }
+      else
+        { }
+    );
 
   # Cargo.dependencies.nix's variables as NAME=VALUE, kept apart from the derivation's own
   # attributes: a variable named src, name or out must not replace them.

@@ -19,12 +19,14 @@ let
         "$mkdir" -p "$out/bin"
         for tool in $toolLinks; do "$ln" -s "''${tool#*=}" "$out/bin/''${tool%%=*}"; done
         "$ln" -s "$rustc" "$out/bin/rustc"
+        if [ -n "$rustdoc" ]; then "$ln" -s "$rustdoc" "$out/bin/rustdoc"; fi
       ''
     ];
     mkdir = toolchain.tools.mkdir;
     ln = toolchain.tools.ln;
     toolLinks = builtins.attrValues (builtins.mapAttrs (name: path: "${name}=${path}") toolchain.tools);
     inherit (toolchain) rustc;
+    rustdoc = if toolchain.rustdoc or null == null then "" else toolchain.rustdoc;
     rustcIdentity = toolchain.identity;
   };
 

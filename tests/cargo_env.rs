@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::process::Command;
+
 use common::*;
 
 #[test]
@@ -26,4 +28,62 @@ fn build_script_and_rustc_see_the_environment_cargo_gives() {
         (vec![], vec![]),
         "(lines only Cargo printed, lines only libnix-tui's build printed)"
     );
+}
+
+/// The fixture's `probe` lines: what its tests were compiled with, sorted.
+fn probe_lines(stdout: &[u8]) -> Vec<String> {
+    let mut lines: Vec<String> = String::from_utf8_lossy(stdout)
+        .lines()
+        .filter(|line| line.starts_with("probe "))
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn integration_tests_get_a_target_tmpdir_as_cargo_gives_it() {
+    let project = copy_fixture("cargo-env");
+    let cargo = cargo_test(project.path(), &["--", "--nocapture"]);
+    assert!(
+        cargo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cargo.stderr)
+    );
+    let expected = probe_lines(&cargo.stdout);
+    assert_eq!(expected.len(), 5, "{expected:?}");
+    assert!(
+        expected.contains(&"probe integration CARGO_TARGET_TMPDIR is writable: true".to_string())
+    );
+
+    let ours = libnix_test(project.path(), &["--", "--nocapture"]);
+    let stderr = String::from_utf8_lossy(&ours.stderr);
+    assert!(ours.status.success(), "{stderr}");
+    assert_eq!(
+        probe_lines(&ours.stdout),
+        expected,
+        "in the test run's builder"
+    );
+
+    // Run by hand, as `--no-run` offers it: the directory is there (made again when it
+    // went, unless another run is using it).
+    let _ = std::fs::remove_dir(libnix_tui::backend::emit::cargo_env::TARGET_TMPDIR);
+    let no_run = libnix_test(project.path(), &["--no-run", "--test", "probe"]);
+    let stderr = String::from_utf8_lossy(&no_run.stderr);
+    assert!(no_run.status.success(), "{stderr}");
+    let binary = stderr
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Executable tests/probe.rs ("))
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("no executable named: {stderr}"));
+    let by_hand = Command::new(binary)
+        .arg("--nocapture")
+        .output()
+        .expect("run the test binary");
+    assert!(by_hand.status.success());
+    let integration: Vec<String> = expected
+        .into_iter()
+        .filter(|line| line.starts_with("probe integration"))
+        .collect();
+    assert_eq!(probe_lines(&by_hand.stdout), integration, "run by hand");
 }

@@ -1,38 +1,13 @@
 //! `libnix-tui test`: test binaries and their runs as derivations. Output and exit status
 //! as `cargo test`'s, results of unchanged binaries from the store, `--rerun` runs again,
-//! and pass/fail counts equal Cargo's on a real crates.io crate.
+//! doc tests through rustdoc, and pass/fail counts equal Cargo's on real crates.io crates.
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use serde_json::Value;
 
-use common::{copy_fixture, libnix_tui};
+use common::{append, cargo_test, copy_fixture, libnix_test, libnix_tui, with_stand_in_nixpkgs};
 use libnix_tui::cli::test::harness_results as results;
-
-fn libnix_test(project: &Path, extra: &[&str]) -> Output {
-    libnix_tui()
-        .arg("test")
-        .arg("--manifest-path")
-        .arg(project.join("Cargo.toml"))
-        .args(extra)
-        .output()
-        .expect("run libnix-tui test")
-}
-
-fn cargo_test(project: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO"))
-        .arg("test")
-        .arg("--manifest-path")
-        .arg(project.join("Cargo.toml"))
-        .args(extra)
-        .env("CARGO_TARGET_DIR", project.join("target/cargo"))
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("run cargo test")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -198,15 +173,261 @@ fn integration_tests_see_the_binaries_and_the_package_source_read_only() {
     );
 }
 
-#[test]
-fn counts_equal_cargos_on_a_crates_io_crate() {
-    let project = copy_fixture("semver");
-    let select = ["--lib", "--tests"];
-    let ours = libnix_test(project.path(), &select);
-    let cargos = cargo_test(project.path(), &select);
+/// `cargo test`'s per-binary `(passed, failed, ignored)` on a copy of a fixture crate,
+/// doc tests included, and ours: equal, with `binaries` test binaries and doc tests.
+fn assert_counts_equal_cargos(fixture: &str, binaries: usize) {
+    let project = copy_fixture(fixture);
+    let ours = libnix_test(project.path(), &[]);
+    let cargos = cargo_test(project.path(), &[]);
     assert!(ours.status.success(), "{}", text(&ours.stderr));
-    assert!(cargos.status.success());
+    assert!(cargos.status.success(), "{}", text(&cargos.stderr));
     let expected = results(&text(&cargos.stdout));
-    assert_eq!(expected.len(), 5, "semver's lib and four integration tests");
-    assert_eq!(results(&text(&ours.stdout)), expected);
+    assert_eq!(expected.len(), binaries, "{}", text(&cargos.stdout));
+    assert_eq!(results(&text(&ours.stdout)), expected, "{fixture}");
+    assert!(
+        text(&ours.stderr).contains(&format!("   Doc-tests {}", fixture.replace('-', "_"))),
+        "{}",
+        text(&ours.stderr)
+    );
+}
+
+#[test]
+fn counts_equal_cargos_on_semver() {
+    // The lib's unit tests, four integration tests, the doc tests.
+    assert_counts_equal_cargos("semver", 6);
+}
+
+#[test]
+fn counts_equal_cargos_on_itoa() {
+    // Unit tests (none), an integration test, the doc tests.
+    assert_counts_equal_cargos("itoa", 3);
+}
+
+#[test]
+fn counts_equal_cargos_on_scopeguard() {
+    // Edition 2015, an example built but not run, unit and doc tests.
+    assert_counts_equal_cargos("scopeguard", 2);
+}
+
+#[test]
+fn counts_equal_cargos_on_fnv() {
+    // A lib at the package root (`lib.rs`), unit and doc tests.
+    assert_counts_equal_cargos("fnv", 2);
+}
+
+#[test]
+fn proc_macro_unit_and_doc_tests_see_proc_macro() {
+    assert_counts_equal_cargos("seven-macro", 2);
+}
+
+#[test]
+fn counts_equal_cargos_on_either() {
+    // Doc tests that use a dev-dependency (serde_json) and its dependencies.
+    assert_counts_equal_cargos("either", 2);
+}
+
+#[test]
+fn doc_tests_run_once_and_fail_as_cargos() {
+    let project = copy_fixture("verbs");
+    let first = libnix_test(project.path(), &["--doc"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stderr).contains("   Doc-tests calc\n"),
+        "{}",
+        text(&first.stderr)
+    );
+    let cargos = cargo_test(project.path(), &["--doc"]);
+    assert_eq!(
+        comparable(&text(&first.stdout)),
+        comparable(&text(&cargos.stdout))
+    );
+    assert_eq!(results(&text(&first.stdout)), [(1, 0, 0)]);
+
+    let again = libnix_test(project.path(), &["--doc"]);
+    assert!(
+        text(&again.stderr).contains("   Doc-tests calc [cached: 1 passed]"),
+        "{}",
+        text(&again.stderr)
+    );
+    let rerun = libnix_test(project.path(), &["--doc", "--rerun"]);
+    assert!(
+        !text(&rerun.stderr).contains("[cached"),
+        "{}",
+        text(&rerun.stderr)
+    );
+
+    append(
+        &project.path().join("src/lib.rs"),
+        "\n/// ```\n/// assert_eq!(calc::add(1, 1), 3, \"a failing doc test\");\n/// ```\npub fn wrong() {}\n",
+    );
+    let failing = libnix_test(project.path(), &["--doc"]);
+    let cargos = cargo_test(project.path(), &["--doc"]);
+    assert_eq!(cargos.status.code(), Some(101));
+    assert_eq!(
+        failing.status.code(),
+        Some(101),
+        "{}",
+        text(&failing.stderr)
+    );
+    assert!(
+        text(&failing.stderr).contains("error: doctest failed, to rerun pass `--doc`"),
+        "{}",
+        text(&failing.stderr)
+    );
+    assert_eq!(results(&text(&failing.stdout)), [(1, 1, 0)]);
+    assert!(text(&failing.stdout).contains("a failing doc test"));
+    assert_eq!(
+        comparable(&text(&failing.stdout))
+            .iter()
+            .filter(|line| line.starts_with("test ") || line.starts_with("failures"))
+            .collect::<Vec<_>>(),
+        comparable(&text(&cargos.stdout))
+            .iter()
+            .filter(|line| line.starts_with("test ") || line.starts_with("failures"))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn doc_tests_run_with_the_rustdoc_of_nixpkgs_rustc() {
+    let project = copy_fixture("verbs");
+    let mut command = libnix_tui();
+    command
+        .args(["test", "--doc", "--toolchain", "nixpkgs", "--manifest-path"])
+        .arg(project.path().join("Cargo.toml"));
+    let output = with_stand_in_nixpkgs(&mut command)
+        .output()
+        .expect("run libnix-tui test");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(results(&text(&output.stdout)), [(1, 0, 0)]);
+}
+
+#[test]
+fn doc_tests_run_where_and_with_what_cargo_gives_them() {
+    let project = copy_fixture("verbs");
+    append(
+        &project.path().join("src/lib.rs"),
+        concat!(
+            "\n/// ```\n",
+            "/// assert!(cfg!(from_rustdocflags), \"RUSTDOCFLAGS\");\n",
+            "/// assert!(std::path::Path::new(\"tests/data.txt\").is_file(), \"the package dir\");\n",
+            "/// assert_eq!(env!(\"CARGO_PKG_NAME\"), \"calc\");\n",
+            "/// let home = std::path::PathBuf::from(std::env::var(\"HOME\").unwrap());\n",
+            "/// std::fs::write(home.join(\"doc-test-was-here\"), \"\").expect(\"a writable HOME\");\n",
+            "/// ```\n",
+            "pub fn environment() {}\n",
+        ),
+    );
+    let flags = "--cfg from_rustdocflags --check-cfg cfg(from_rustdocflags)";
+    let run = |mut command: std::process::Command| {
+        command
+            .args(["test", "--doc", "--manifest-path"])
+            .arg(project.path().join("Cargo.toml"))
+            .env("RUSTDOCFLAGS", flags)
+            .env("CARGO_TARGET_DIR", project.path().join("target/cargo"))
+            .output()
+            .expect("run the tests")
+    };
+    let cargos = run(std::process::Command::new(env!("CARGO")));
+    assert_eq!(results(&text(&cargos.stdout)), [(2, 0, 0)]);
+    let ours = run(libnix_tui());
+    assert!(ours.status.success(), "{}", text(&ours.stdout));
+    assert_eq!(results(&text(&ours.stdout)), [(2, 0, 0)]);
+}
+
+#[test]
+fn no_fail_fast_names_each_failure_as_cargo_does() {
+    let project = copy_fixture("verbs");
+    append(
+        &project.path().join("src/lib.rs"),
+        "\n/// ```\n/// assert_eq!(calc::add(1, 1), 3);\n/// ```\npub fn wrong() {}\n",
+    );
+    let errors = |output: &std::process::Output| -> Vec<String> {
+        text(&output.stderr)
+            .lines()
+            .filter(|line| line.starts_with("error") || line.starts_with("    `"))
+            .map(str::to_string)
+            .collect()
+    };
+    let ours = libnix_test(project.path(), &["--no-fail-fast"]);
+    let cargos = cargo_test(project.path(), &["--no-fail-fast"]);
+    assert_eq!(ours.status.code(), Some(101));
+    assert_eq!(errors(&ours), errors(&cargos));
+    assert_eq!(errors(&ours).len(), 5, "{:?}", errors(&ours));
+
+    // A package named on the command line is named again.
+    let ours = libnix_test(project.path(), &["-p", "calc", "--no-fail-fast"]);
+    let cargos = cargo_test(project.path(), &["-p", "calc", "--no-fail-fast"]);
+    assert!(
+        errors(&ours).contains(&"    `-p calc --doc`".to_string()),
+        "{:?}",
+        errors(&ours)
+    );
+    assert_eq!(errors(&ours), errors(&cargos));
+}
+
+#[test]
+fn a_run_that_writes_into_the_source_does_not_fail_another_run_of_it() {
+    let project = copy_fixture("verbs");
+    // manifest_dir's run writes into the shared source 1 s in and looks for what it wrote
+    // 5 s in; the lib's run takes 3 s: started within 2 s before the write or 1 s after,
+    // it ends between the two.
+    let edit = |file: &str, from: &str, to: &str| {
+        let path = project.path().join(file);
+        let text = std::fs::read_to_string(&path).expect("read the fixture");
+        assert!(text.contains(from), "{file}");
+        std::fs::write(&path, text.replace(from, to)).expect("write the fixture");
+    };
+    edit(
+        "src/lib.rs",
+        "fn slow() {}",
+        "fn slow() { std::thread::sleep(std::time::Duration::from_secs(3)); }",
+    );
+    edit(
+        "tests/manifest_dir.rs",
+        "fn writes_into_its_source_dir() {",
+        "fn writes_into_its_source_dir() {\n    \
+         std::thread::sleep(std::time::Duration::from_secs(1));",
+    );
+    edit(
+        "tests/manifest_dir.rs",
+        ".expect(\"write into the source dir\");",
+        ".expect(\"write into the source dir\");\n    \
+         std::thread::sleep(std::time::Duration::from_secs(4));",
+    );
+    let output = libnix_test(
+        project.path(),
+        &[
+            "--lib",
+            "--test",
+            "manifest_dir",
+            "--no-fail-fast",
+            "--rerun",
+            "-j",
+            "4",
+            "--message-format",
+            "json",
+            "--",
+            "--ignored",
+        ],
+    );
+    let wrote: Vec<(String, bool)> = text(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["reason"] == "test-binary-finished")
+        .map(|line| {
+            let output = line["output"].as_str().unwrap_or_default();
+            (
+                line["target"].as_str().unwrap_or_default().to_string(),
+                output.contains("wrote into their package's source directory"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        wrote,
+        [
+            ("unittests src/lib.rs".to_string(), false),
+            ("tests/manifest_dir.rs".to_string(), true)
+        ]
+    );
 }

@@ -155,6 +155,8 @@ pub struct Toolchain {
     /// Host mode only: the real rustc / cargo executables (not rustup's proxies).
     pub rustc: Option<PathBuf>,
     pub cargo: Option<PathBuf>,
+    /// Host mode only: the rustdoc beside rustc (doc tests), when there is one.
+    pub rustdoc: Option<PathBuf>,
     /// Host mode only: tool name -> absolute host path.
     pub tools: BTreeMap<String, PathBuf>,
 }
@@ -185,11 +187,14 @@ impl Toolchain {
             identity,
             rustc: None,
             cargo: None,
+            rustdoc: None,
             tools: BTreeMap::new(),
         };
         if mode == ToolchainMode::Host {
             let rustc = sysroot.join("bin/rustc");
             let cargo = sysroot.join("bin/cargo");
+            let rustdoc = sysroot.join("bin/rustdoc");
+            toolchain.rustdoc = rustdoc.is_file().then_some(rustdoc);
             toolchain.rustc = Some(rustc);
             toolchain.cargo = cargo
                 .is_file()

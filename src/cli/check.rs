@@ -7,10 +7,9 @@ use std::process::Command;
 
 use super::BuildArgs;
 use super::build::{build_printed, is_builder_noise};
-use super::test::{TestTarget, test_target};
 use crate::backend::build_state::{BuildState, UnitStatus};
 use crate::backend::nix::protocol::strip_ansi;
-use crate::backend::plan::{BuildPlan, CargoVerb, UnitId, UnitKind};
+use crate::backend::plan::{BuildPlan, CargoVerb, TestTarget, UnitId, UnitKind};
 use crate::backend::session::BuildRequest;
 
 /// `libnix-tui check`.
@@ -40,7 +39,7 @@ fn replay_diagnostics(state: &BuildState, store_args: &[String]) {
     for unit in 0..plan.units.len() {
         let runs = matches!(
             plan.units[unit].kind,
-            UnitKind::BuildScriptRun | UnitKind::TestRun
+            UnitKind::BuildScriptRun | UnitKind::TestRun | UnitKind::DocTest
         );
         if !plan.package_of(unit).is_member || runs {
             continue;
@@ -150,10 +149,11 @@ fn target_description(plan: &BuildPlan, id: UnitId) -> String {
         UnitKind::Example => format!("example \"{}\"", unit.target_name),
         UnitKind::Bin => format!("bin \"{}\"", unit.target_name),
         UnitKind::Check if is_bin => format!("bin \"{}\"", unit.target_name),
-        UnitKind::Test => match test_target(plan, id) {
+        UnitKind::Test => match plan.test_target(id) {
             TestTarget::Lib => "lib test".to_string(),
             TestTarget::Bin => format!("bin \"{}\" test", unit.target_name),
             TestTarget::Integration => format!("test \"{}\"", unit.target_name),
+            TestTarget::Doc => "doctest".to_string(),
         },
         _ => "lib".to_string(),
     }

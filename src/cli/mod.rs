@@ -50,8 +50,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Check for errors through Nix, as `cargo check`: metadata only, diagnostics as Cargo's.
     Check(BuildArgs),
-    /// Build and run the tests through Nix, as `cargo test`; unchanged test binaries'
-    /// results come from the store (`--rerun` runs them again).
+    /// Build and run the tests and doc tests through Nix, as `cargo test`; unchanged test
+    /// binaries' and doc tests' results come from the store (`--rerun` runs them again).
     Test(test::TestArgs),
     /// Print the unit graph that would be built.
     Plan {

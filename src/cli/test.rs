@@ -1,7 +1,9 @@
 //! `libnix-tui test`: Cargo's `test` unit graph through Nix. Each test binary is a unit and
 //! each run of one is a derivation of its own (`nix/test-run.nix`) that records the
 //! binary's output and exit status, passed or failed; an unchanged binary run with the same
-//! arguments is not run again, its recorded result is shown as cached.
+//! arguments is not run again, its recorded result is shown as cached. A lib's doc tests
+//! are one more such derivation: `rustdoc --test` compiles and runs them, its output is
+//! recorded the same way.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,7 +15,7 @@ use serde_json::json;
 use super::check::build_with_diagnostics;
 use super::{BuildArgs, MessageFormat};
 use crate::backend::build_state::{BuildState, UnitStatus};
-use crate::backend::plan::{BuildPlan, CargoVerb, TestRuns, UnitId, UnitKind};
+use crate::backend::plan::{BuildPlan, CargoVerb, TestRuns, TestTarget, Unit, UnitId, UnitKind};
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
@@ -31,6 +33,9 @@ pub struct TestArgs {
     /// Test all examples
     #[arg(long = "examples")]
     pub all_examples: bool,
+    /// Test only this library's documentation
+    #[arg(long)]
+    pub doc: bool,
     /// Compile, but don't run tests
     #[arg(long)]
     pub no_run: bool,
@@ -45,8 +50,9 @@ pub struct TestArgs {
     pub args: Vec<String>,
 }
 
-/// One test binary's recorded run.
+/// One test binary's recorded run, or a lib's doc tests'.
 struct Outcome {
+    /// The test binary, or the doc-test unit.
     binary: UnitId,
     cached: bool,
     status: i32,
@@ -62,6 +68,7 @@ pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
     cargo.all_tests = args.all_tests;
     cargo.all_bins = args.all_bins;
     cargo.all_examples = args.all_examples;
+    cargo.doc = args.doc;
     cargo.test_runs = (!args.no_run).then(|| TestRuns {
         args: args.args.clone(),
         salt: args.rerun.then(fresh_salt),
@@ -82,30 +89,29 @@ pub fn run(args: &TestArgs) -> anyhow::Result<i32> {
         }
         return Ok(0);
     }
-    let outcomes = plan
-        .roots
-        .iter()
-        .filter(|&&r| plan.units[r].kind == UnitKind::TestRun)
+    // As Cargo: the test binaries first, then the doc tests.
+    let outcomes = [UnitKind::TestRun, UnitKind::DocTest]
+        .into_iter()
+        .flat_map(|kind| {
+            plan.roots
+                .iter()
+                .filter(move |&&r| plan.units[r].kind == kind)
+        })
         .map(|&run| read_outcome(plan, &state, run))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let selects_targets = args.build.lib
-        || !args.build.bins.is_empty()
-        || !args.build.examples.is_empty()
-        || !args.tests.is_empty()
-        || args.all_tests
-        || args.all_bins
-        || args.all_examples;
-    let has_lib_tests = outcomes
-        .iter()
-        .any(|o| matches!(test_target(plan, o.binary), TestTarget::Lib));
-    let code = match args.build.message_format {
-        MessageFormat::Human => print_human(plan, &state, &outcomes, args.no_fail_fast),
+    Ok(match args.build.message_format {
+        MessageFormat::Human => {
+            let mut tested: Vec<&str> = outcomes
+                .iter()
+                .map(|o| plan.units[o.binary].package.as_str())
+                .collect();
+            tested.sort_unstable();
+            tested.dedup();
+            let name_package = !args.build.packages.is_empty() || tested.len() > 1;
+            print_human(plan, &state, &outcomes, args.no_fail_fast, name_package)
+        }
         MessageFormat::Json => print_json(plan, &outcomes),
-    };
-    if !selects_targets && has_lib_tests {
-        eprintln!("note: doc tests are not run through Nix yet: `cargo test --doc` runs them");
-    }
-    Ok(code)
+    })
 }
 
 fn fresh_salt() -> String {
@@ -125,8 +131,12 @@ fn read_outcome(plan: &BuildPlan, state: &BuildState, run: UnitId) -> anyhow::Re
         std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     };
     let status = String::from_utf8_lossy(&read("status")?).trim().parse()?;
+    let binary = match plan.units[run].kind {
+        UnitKind::DocTest => run,
+        _ => plan.units[run].deps[0].unit,
+    };
     Ok(Outcome {
-        binary: plan.units[run].deps[0].unit,
+        binary,
         cached: state.units[run].status == UnitStatus::Cached,
         status,
         output: String::from_utf8_lossy(&read("output")?).into_owned(),
@@ -139,41 +149,36 @@ fn binary_path(plan: &BuildPlan, state: &BuildState, binary: UnitId) -> PathBuf 
         .join(&plan.units[binary].target_name)
 }
 
-/// What kind of target a test binary was built from, as Cargo's flags name it.
-pub(super) enum TestTarget {
-    Lib,
-    Bin,
-    Integration,
-}
-
-pub(super) fn test_target(plan: &BuildPlan, binary: UnitId) -> TestTarget {
-    let unit = &plan.units[binary];
-    let src = unit.src_path.to_string_lossy();
-    if !unit.crate_types.iter().any(|t| t == "bin") {
-        TestTarget::Lib
-    } else if src == "src/main.rs" || src.starts_with("src/bin/") {
-        TestTarget::Bin
-    } else {
-        TestTarget::Integration
-    }
-}
-
-/// Cargo's words for a test binary: `unittests src/lib.rs`, `tests/cli.rs`.
+/// Cargo's words for a test binary: `unittests src/lib.rs`, `tests/cli.rs`; for doc tests
+/// `Doc-tests calc`.
 fn describe_target(plan: &BuildPlan, binary: UnitId) -> String {
-    let src = plan.units[binary].src_path.display();
-    match test_target(plan, binary) {
+    let unit = &plan.units[binary];
+    let src = unit.src_path.display();
+    match plan.test_target(binary) {
+        TestTarget::Doc => format!("Doc-tests {}", crate_name(unit)),
         TestTarget::Integration => src.to_string(),
         TestTarget::Lib | TestTarget::Bin => format!("unittests {src}"),
     }
 }
 
-/// The flag that selects this binary again: `--lib`, `--bin calc`, `--test cli`.
-fn rerun_flag(plan: &BuildPlan, binary: UnitId) -> String {
+fn crate_name(unit: &Unit) -> String {
+    unit.target_name.replace('-', "_")
+}
+
+/// The flags that select this binary again: `--lib`, `--bin calc`, `--test cli`; with
+/// `-p calc` before them when packages were named or several were tested, as Cargo says.
+fn rerun_flag(plan: &BuildPlan, binary: UnitId, name_package: bool) -> String {
     let name = &plan.units[binary].target_name;
-    match test_target(plan, binary) {
+    let target = match plan.test_target(binary) {
         TestTarget::Lib => "--lib".to_string(),
         TestTarget::Bin => format!("--bin {name}"),
         TestTarget::Integration => format!("--test {name}"),
+        TestTarget::Doc => "--doc".to_string(),
+    };
+    if name_package {
+        format!("-p {} {target}", plan.package_of(binary).name)
+    } else {
+        target
     }
 }
 
@@ -198,9 +203,12 @@ pub fn harness_results(output: &str) -> Vec<(u64, u64, u64)> {
         .collect()
 }
 
-/// The binary's counts: its harness's last summary line.
+/// The binary's counts: its harness's summary lines added up (rustdoc prints two for
+/// edition 2024 doc tests: the merged ones, then those compiled on their own).
 fn counts(output: &str) -> Option<(u64, u64, u64)> {
-    harness_results(output).last().copied()
+    harness_results(output)
+        .into_iter()
+        .reduce(|(p, f, i), (p2, f2, i2)| (p + p2, f + f2, i + i2))
 }
 
 fn print_human(
@@ -208,6 +216,7 @@ fn print_human(
     state: &BuildState,
     outcomes: &[Outcome],
     no_fail_fast: bool,
+    name_package: bool,
 ) -> i32 {
     let mut failed = Vec::new();
     let stdout = std::io::stdout();
@@ -220,38 +229,46 @@ fn print_human(
             (true, Some((passed, _, _))) => format!(" [cached: {passed} passed]"),
             (true, None) => " [cached]".to_string(),
         };
-        eprintln!(
-            "{:>12} {} ({}){cached}",
-            "Running",
-            describe_target(plan, outcome.binary),
-            binary_path(plan, state, outcome.binary).display()
-        );
+        match plan.test_target(outcome.binary) {
+            TestTarget::Doc => eprintln!(
+                "{:>12} {}{cached}",
+                "Doc-tests",
+                crate_name(&plan.units[outcome.binary])
+            ),
+            _ => eprintln!(
+                "{:>12} {} ({}){cached}",
+                "Running",
+                describe_target(plan, outcome.binary),
+                binary_path(plan, state, outcome.binary).display()
+            ),
+        }
         let mut out = stdout.lock();
         // A reader that stopped early (`| head`) is not an error.
         let _ = out.write_all(outcome.output.as_bytes());
         let _ = out.flush();
         if outcome.status != 0 {
-            failed.push(rerun_flag(plan, outcome.binary));
+            // As Cargo: right after the binary, then once more in the summary.
+            let what = match plan.test_target(outcome.binary) {
+                TestTarget::Doc => "doctest",
+                _ => "test",
+            };
+            let flag = rerun_flag(plan, outcome.binary, name_package);
+            eprintln!("error: {what} failed, to rerun pass `{flag}`");
             if !no_fail_fast {
-                break;
+                return 101;
             }
+            failed.push(flag);
         }
     }
-    match failed.as_slice() {
-        [] => 0,
-        [one] if !no_fail_fast => {
-            eprintln!("error: test failed, to rerun pass `{one}`");
-            101
-        }
-        several => {
-            let plural = if several.len() == 1 { "" } else { "s" };
-            eprintln!("error: {} target{plural} failed:", several.len());
-            for flag in several {
-                eprintln!("    `{flag}`");
-            }
-            101
-        }
+    if failed.is_empty() {
+        return 0;
     }
+    let plural = if failed.len() == 1 { "" } else { "s" };
+    eprintln!("error: {} target{plural} failed:", failed.len());
+    for flag in &failed {
+        eprintln!("    `{flag}`");
+    }
+    101
 }
 
 /// One line per test binary: its counts and output, and whether the result was recorded
@@ -297,5 +314,15 @@ mod tests {
                       0 measured; 0 filtered out; finished in 0.00s\n\n";
         assert_eq!(counts(output), Some((1, 1, 1)));
         assert_eq!(counts("thread 'main' panicked"), None);
+    }
+
+    #[test]
+    fn edition_2024_doc_tests_count_both_summaries() {
+        let output = "running 2 tests\n\ntest result: ok. 2 passed; 0 failed; 0 ignored; \
+                      0 measured; 0 filtered out; finished in 0.06s\n\n\nrunning 2 tests\n\n\
+                      test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; \
+                      0 filtered out; finished in 0.60s\n\nall doctests ran in 1.93s; merged \
+                      doctests compilation took 1.25s\n";
+        assert_eq!(counts(output), Some((3, 1, 0)));
     }
 }

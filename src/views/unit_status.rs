@@ -10,7 +10,7 @@ use crate::backend::plan::{Package, Unit, UnitId, UnitKind};
 
 /// A unit's kind in a few letters, for lists where the name needs the room: `lib`, `bin`,
 /// `pm` (proc-macro), `ex` (example), `bs` (build script), `bs-run` (running it), `chk`
-/// (metadata only), `test` (a test binary), `t-run` (running it).
+/// (metadata only), `test` (a test binary), `t-run` (running it), `doc` (doc tests).
 pub fn kind_short(kind: UnitKind) -> &'static str {
     match kind {
         UnitKind::Lib => "lib",
@@ -22,6 +22,7 @@ pub fn kind_short(kind: UnitKind) -> &'static str {
         UnitKind::Check => "chk",
         UnitKind::Test => "test",
         UnitKind::TestRun => "t-run",
+        UnitKind::DocTest => "doc",
     }
 }
 

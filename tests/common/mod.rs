@@ -114,6 +114,30 @@ pub fn libnix_tui() -> Command {
     command
 }
 
+/// `libnix-tui test` on `project` with `extra` flags (test arguments after `--`).
+pub fn libnix_test(project: &Path, extra: &[&str]) -> Output {
+    libnix_tui()
+        .arg("test")
+        .arg("--manifest-path")
+        .arg(project.join("Cargo.toml"))
+        .args(extra)
+        .output()
+        .expect("run libnix-tui test")
+}
+
+/// `cargo test` on `project`, into its own target dir, with `extra` flags.
+pub fn cargo_test(project: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO"))
+        .arg("test")
+        .arg("--manifest-path")
+        .arg(project.join("Cargo.toml"))
+        .args(extra)
+        .env("CARGO_TARGET_DIR", project.join("target/cargo"))
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("run cargo test")
+}
+
 /// `libnix-tui build --message-format json` in `project`.
 pub fn build(project: &Path, extra: &[&str]) -> BuildRun {
     build_with(project, extra, |_| {})
@@ -202,6 +226,7 @@ pub fn stand_in_nixpkgs_env(command: &mut Command) -> &mut Command {
             format!("nixpkgs={}", fixture("fake-nixpkgs").display()),
         )
         .env("LIBNIX_TEST_HOST_RUSTC", format!("{sysroot}/bin/rustc"))
+        .env("LIBNIX_TEST_HOST_RUSTDOC", format!("{sysroot}/bin/rustdoc"))
         .env("LIBNIX_TEST_HOST_CARGO", format!("{sysroot}/bin/cargo"))
 }
 

@@ -5,7 +5,19 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::backend::plan::{BuildPlan, Package, Unit, UnitId, UnitKind};
+use crate::backend::plan::{BuildPlan, Package, TestTarget, Unit, UnitId, UnitKind};
+
+/// CARGO_TARGET_TMPDIR, which integration tests and benches get at compile time. Cargo
+/// gives `<target>/tmp`; one fixed path keeps a test binary's derivation independent of
+/// where the project is (shared between projects and machines). Below /tmp it can be made
+/// wherever the binary runs: the test run's builder makes it (Nix's sandbox has a /tmp of
+/// its own), and so does every plan with integration tests, for binaries run by hand.
+pub const TARGET_TMPDIR: &str = "/tmp/libnix-tui-target-tmp";
+
+/// Whether `unit` is an integration test or bench: what Cargo gives CARGO_TARGET_TMPDIR.
+pub fn gets_target_tmpdir(plan: &BuildPlan, unit: UnitId) -> bool {
+    plan.units[unit].kind == UnitKind::Test && plan.test_target(unit) == TestTarget::Integration
+}
 
 pub(super) fn crate_name(unit: &Unit) -> String {
     if unit.kind == UnitKind::BuildScript {
@@ -46,7 +58,12 @@ pub fn rustc_command(plan: &BuildPlan, id: UnitId) -> Option<Vec<String>> {
     if matches!(unit.kind, UnitKind::BuildScriptRun | UnitKind::TestRun) {
         return None;
     }
-    let mut args = vec!["rustc".to_string()];
+    let tool = if unit.kind == UnitKind::DocTest {
+        "rustdoc"
+    } else {
+        "rustc"
+    };
+    let mut args = vec![tool.to_string()];
     args.extend(rustc_args(plan, unit, plan.package_of(id)));
     for dep in &unit.deps {
         if let Some(file) = extern_file(&plan.units[dep.unit]) {
@@ -63,13 +80,73 @@ pub fn rustc_command(plan: &BuildPlan, id: UnitId) -> Option<Vec<String>> {
 }
 
 /// rustc's arguments that depend only on the plan (no store paths), with the user's
-/// rustflags and linker last, as Cargo passes them.
+/// rustflags and linker last, as Cargo passes them; rustdoc's for a doc-test unit.
 pub(super) fn rustc_args(plan: &BuildPlan, unit: &Unit, package: &Package) -> Vec<String> {
+    if unit.kind == UnitKind::DocTest {
+        return rustdoc_test_args(plan, unit, package);
+    }
     let mut args = static_rustc_args(unit, package);
     if let Some(linker) = &plan.linker {
         args.extend(["-C".into(), format!("linker={linker}")]);
     }
     args.extend(plan.rustflags.iter().cloned());
+    args
+}
+
+/// `rustdoc --test`'s arguments as `cargo test -v` shows them, less the store paths the
+/// builder adds (`--test-run-directory`, `--extern`, `-L`): RUSTDOCFLAGS instead of
+/// RUSTFLAGS, the test arguments after `--` given to each doc test as `--test-args`.
+fn rustdoc_test_args(plan: &BuildPlan, unit: &Unit, package: &Package) -> Vec<String> {
+    let crate_type = unit.crate_types.first().map_or("lib", String::as_str);
+    let mut args = vec![
+        format!("--edition={}", unit.edition),
+        "--crate-type".to_string(),
+        crate_type.to_string(),
+        "--color".to_string(),
+        "auto".to_string(),
+        "--crate-name".to_string(),
+        crate_name(unit),
+        "--test".to_string(),
+        unit.src_path.display().to_string(),
+    ];
+    if is_proc_macro(unit) {
+        args.extend(["--extern".into(), "proc_macro".into()]);
+    }
+    if let Some(linker) = &plan.linker {
+        args.extend(["-C".into(), format!("linker={linker}")]);
+    }
+    for arg in plan.test_runs.iter().flat_map(|runs| &runs.args) {
+        args.extend(["--test-args".into(), arg.clone()]);
+    }
+    if matches!(unit.profile.lto.as_str(), "false" | "off") {
+        args.extend(["-C".into(), "embed-bitcode=no".into()]);
+    }
+    args.extend(feature_args(unit, package));
+    args.extend(plan.rustdocflags.iter().cloned());
+    args.extend(["--error-format".into(), "human".into()]);
+    args
+}
+
+fn is_proc_macro(unit: &Unit) -> bool {
+    unit.crate_types.iter().any(|t| t == "proc-macro")
+}
+
+/// `--cfg feature="..."` for the unit's features and `--check-cfg` for the package's.
+fn feature_args(unit: &Unit, package: &Package) -> Vec<String> {
+    let mut args = Vec::new();
+    for feature in &unit.features {
+        args.extend(["--cfg".into(), format!("feature=\"{feature}\"")]);
+    }
+    args.extend(["--check-cfg".into(), "cfg(docsrs,test)".into()]);
+    let values: Vec<String> = package
+        .declared_features
+        .iter()
+        .map(|f| format!("\"{f}\""))
+        .collect();
+    args.extend([
+        "--check-cfg".into(),
+        format!("cfg(feature, values({}))", values.join(", ")),
+    ]);
     args
 }
 
@@ -95,7 +172,8 @@ fn static_rustc_args(unit: &Unit, package: &Package) -> Vec<String> {
             }
         }
     }
-    if unit.kind == UnitKind::ProcMacro {
+    // Its unit tests too: a proc-macro's `--test` binary uses `proc_macro` as well.
+    if is_proc_macro(unit) {
         args.extend(["--extern".into(), "proc_macro".into()]);
     }
     // A build script's dep-info tells the next plan which files its compile read.
@@ -138,19 +216,7 @@ fn static_rustc_args(unit: &Unit, package: &Package) -> Vec<String> {
         args.extend(["-C".into(), format!("strip={}", profile.strip)]);
     }
     // Build scripts too: `#[cfg(feature = "vendored")]` in build.rs is common.
-    for feature in &unit.features {
-        args.extend(["--cfg".into(), format!("feature=\"{feature}\"")]);
-    }
-    args.extend(["--check-cfg".into(), "cfg(docsrs,test)".into()]);
-    let values: Vec<String> = package
-        .declared_features
-        .iter()
-        .map(|f| format!("\"{f}\""))
-        .collect();
-    args.extend([
-        "--check-cfg".into(),
-        format!("cfg(feature, values({}))", values.join(", ")),
-    ]);
+    args.extend(feature_args(unit, package));
     let hash = &unit.metadata_hash;
     args.extend(["-C".into(), format!("metadata={hash}")]);
     if !matches!(
@@ -255,6 +321,9 @@ pub fn unit_env(plan: &BuildPlan, id: UnitId) -> BTreeMap<String, String> {
                 unit.kind == UnitKind::Check && unit.crate_types.iter().any(|t| t == "bin");
             if matches!(unit.kind, UnitKind::Bin | UnitKind::Example) || checked_bin {
                 env.insert("CARGO_BIN_NAME".into(), unit.target_name.clone());
+            }
+            if gets_target_tmpdir(plan, id) {
+                env.insert("CARGO_TARGET_TMPDIR".into(), TARGET_TMPDIR.into());
             }
             // As Cargo: the packages the command selected, not every workspace member.
             let primary = plan
@@ -383,6 +452,50 @@ mod tests {
             has_pair(&script, "--cfg", "feature=\"default\""),
             "build scripts are compiled with their package's features: {script:?}"
         );
+    }
+
+    #[test]
+    fn doc_tests_get_rustdocs_arguments_as_cargo_passes_them() {
+        let mut doc = unit(UnitKind::DocTest, &["lib"]);
+        doc.profile.lto = "false".into();
+        let plan = BuildPlan {
+            rustflags: vec!["-Dwarnings".into()],
+            rustdocflags: vec!["--cfg".into(), "docs".into()],
+            test_runs: Some(crate::backend::plan::TestRuns {
+                args: vec!["--ignored".into()],
+                salt: None,
+            }),
+            ..BuildPlan::default()
+        };
+        let args = rustdoc_test_args(&plan, &doc, &package(true));
+        let expected: Vec<String> = [
+            "--edition=2021",
+            "--crate-type",
+            "lib",
+            "--color",
+            "auto",
+            "--crate-name",
+            "my_crate",
+            "--test",
+            "src/lib.rs",
+            "--test-args",
+            "--ignored",
+            "-C",
+            "embed-bitcode=no",
+            "--cfg",
+            "feature=\"default\"",
+            "--check-cfg",
+            "cfg(docsrs,test)",
+            "--check-cfg",
+            "cfg(feature, values(\"default\", \"extra\"))",
+            "--cfg",
+            "docs",
+            "--error-format",
+            "human",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(args, expected, "RUSTFLAGS are rustc's, not rustdoc's");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub const NIX_LIBRARY: &[(&str, &str)] = &[
     ("overrides.nix", include_str!("../../../nix/overrides.nix")),
     ("builder.sh", include_str!("../../../nix/builder.sh")),
     ("test-run.nix", include_str!("../../../nix/test-run.nix")),
+    ("record-run.sh", include_str!("../../../nix/record-run.sh")),
 ];
 
 /// Write the static Nix library into `<dir>/nix`; returns that directory.

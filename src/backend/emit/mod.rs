@@ -85,6 +85,9 @@ pub fn write(plan: &BuildPlan, toolchain: &Toolchain) -> Result<Written, EmitErr
     }
     write_if_changed(&plan_file, &json)?;
     write_if_changed(&layout.plan_file(), &json)?;
+    if (0..plan.units.len()).any(|unit| cargo_env::gets_target_tmpdir(plan, unit)) {
+        make_target_tmpdir()?;
+    }
     Ok(Written {
         entry: lib_dir.join("default.nix"),
         plan_file,
@@ -95,6 +98,25 @@ pub fn write(plan: &BuildPlan, toolchain: &Toolchain) -> Result<Written, EmitErr
 pub struct Written {
     pub entry: PathBuf,
     pub plan_file: PathBuf,
+}
+
+/// [`cargo_env::TARGET_TMPDIR`] on this machine, for integration tests run by hand: open
+/// to every user, as /tmp is, when it is made here.
+fn make_target_tmpdir() -> Result<(), EmitError> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let dir = Path::new(cargo_env::TARGET_TMPDIR);
+    let io = |source| EmitError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    match std::fs::DirBuilder::new().mode(0o1777).create(dir) {
+        // The mode asked for is reduced by the umask.
+        Ok(()) => {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o1777)).map_err(io)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(io(e)),
+    }
 }
 
 fn write_if_changed(path: &Path, content: &[u8]) -> Result<(), EmitError> {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::cargo_env::{extern_file, rustc_args, unit_env};
+use super::cargo_env::{TARGET_TMPDIR, extern_file, gets_target_tmpdir, rustc_args, unit_env};
 use super::rerun::{Narrowed, RunSource, build_script_source, run_inputs};
 use super::{EmitError, SourcePaths};
 use crate::backend::layout::{GENERATED_MARKER, Layout};
@@ -83,6 +83,8 @@ pub struct TestRunJson<'a> {
     pub binary_file: String,
     pub args: &'a [String],
     pub salt: Option<&'a str>,
+    /// For integration tests: CARGO_TARGET_TMPDIR, made before the run.
+    pub target_tmpdir: Option<&'static str>,
 }
 
 /// `CARGO_BIN_EXE_<name>`: a binary of the package, for its integration tests.
@@ -146,6 +148,8 @@ pub struct CompileJson<'a> {
     pub bin_exes: Vec<BinExeJson<'a>>,
     /// The only files of the package the compile reads; `None`: all.
     pub narrowed_source: Option<Narrowed>,
+    /// Doc tests only: `--rerun`'s salt, an input of the run.
+    pub salt: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -270,6 +274,7 @@ fn unit_json<'a>(
         UnitKind::BuildScript => "build-script",
         UnitKind::Check => "check",
         UnitKind::Test => "test",
+        UnitKind::DocTest => "doctest",
         UnitKind::TestRun => return test_run_json(plan, common, id),
     };
     let externs = unit
@@ -308,6 +313,9 @@ fn unit_json<'a>(
         narrowed_source: narrow
             .then(|| build_script_source(plan, unit, package))
             .flatten(),
+        salt: (unit.kind == UnitKind::DocTest)
+            .then(|| plan.test_runs.as_ref()?.salt.as_deref())
+            .flatten(),
     })
 }
 
@@ -340,6 +348,7 @@ fn test_run_json<'a>(plan: &'a BuildPlan, common: UnitCommonJson<'a>, id: UnitId
         binary_file: format!("bin/{}", plan.units[binary].target_name),
         args: runs.map_or(&[], |r| r.args.as_slice()),
         salt: runs.and_then(|r| r.salt.as_deref()),
+        target_tmpdir: gets_target_tmpdir(plan, binary).then_some(TARGET_TMPDIR),
     })
 }
 
@@ -349,6 +358,7 @@ fn test_run_json<'a>(plan: &'a BuildPlan, common: UnitCommonJson<'a>, id: UnitId
 fn incremental_dir(plan: &BuildPlan, toolchain: &Toolchain, id: UnitId) -> Option<PathBuf> {
     let unit = &plan.units[id];
     (toolchain.mode == ToolchainMode::Host
+        && unit.kind != UnitKind::DocTest
         && unit.profile.incremental
         && plan.package_of(id).is_member)
         .then(|| Layout::of(plan).incremental_dir(&unit.key))
@@ -410,7 +420,7 @@ fn root_link(unit: &Unit) -> String {
     match unit.kind {
         UnitKind::Bin | UnitKind::Example => format!("bin/{}", unit.target_name),
         UnitKind::Test => format!("bin/{}", unit.target_name),
-        UnitKind::TestRun => "test-run".to_string(),
+        UnitKind::TestRun | UnitKind::DocTest => "test-run".to_string(),
         _ => "lib".to_string(),
     }
 }

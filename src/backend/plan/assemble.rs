@@ -76,7 +76,9 @@ struct GraphDep {
 
 fn unit_kind(target: &GraphTarget, mode: &str) -> UnitKind {
     let kind = |k: &str| target.kind.iter().any(|x| x == k);
-    if mode == "run-custom-build" {
+    if mode == "doctest" {
+        UnitKind::DocTest
+    } else if mode == "run-custom-build" {
         UnitKind::BuildScriptRun
     } else if kind("custom-build") {
         UnitKind::BuildScript
@@ -214,7 +216,12 @@ pub(super) fn assemble(
         );
     }
 
-    let graph = without_doctests(graph);
+    // Doc tests are compiled and run in one step: `--no-run` has none to build.
+    let graph = if options.test_runs.is_some() {
+        graph
+    } else {
+        without_doctests(graph)
+    };
     let mut units = Vec::with_capacity(graph.units.len());
     for graph_unit in graph.units {
         let package = packages
@@ -247,6 +254,11 @@ pub(super) fn assemble(
             graph_unit.profile,
             graph_unit.platform,
         ]);
+        // A doc-test unit runs its tests: like a test run, named by the arguments and salt.
+        let identity = match (&options.test_runs, kind) {
+            (Some(runs), UnitKind::DocTest) => serde_json::json!([identity, runs.args, runs.salt]),
+            _ => identity,
+        };
         let metadata_hash = short_hash(identity.to_string().as_bytes());
         let key = unit_key(package, kind, &metadata_hash);
         units.push(Unit {
@@ -287,6 +299,7 @@ pub(super) fn assemble(
         rustc_sysroot: toolchain.sysroot,
         rustc_cfg: toolchain.cfg,
         rustflags: flags.rustflags,
+        rustdocflags: flags.rustdocflags,
         linker: flags.linker,
         packages,
         units,
@@ -295,8 +308,9 @@ pub(super) fn assemble(
     })
 }
 
-/// `cargo test`'s doc-test units are rustdoc runs, which the plan does not build; nothing
-/// depends on them, so they go with the indices behind them moved up.
+/// `cargo test --no-run`'s graph without its doc-test units (rustdoc compiles and runs them
+/// at once, so there is nothing to build without running); nothing depends on them, so
+/// they go with the indices behind them moved up.
 fn without_doctests(graph: UnitGraph) -> UnitGraph {
     let mut new_index = Vec::with_capacity(graph.units.len());
     let mut kept = 0;
@@ -449,6 +463,7 @@ mod tests {
             },
             flags: CompileFlags {
                 rustflags: vec!["-Dwarnings".into()],
+                rustdocflags: vec!["--cfg".into(), "docs".into()],
                 linker: Some("clang".into()),
             },
             workspace_manifest: toml::from_str(include_str!(
@@ -554,6 +569,7 @@ mod tests {
         );
         assert_eq!(plan.units[3].features, vec!["loud"]);
         assert_eq!(plan.rustflags, vec!["-Dwarnings"]);
+        assert_eq!(plan.rustdocflags, vec!["--cfg", "docs"]);
         assert_eq!(plan.linker.as_deref(), Some("clang"));
     }
 
@@ -622,10 +638,10 @@ mod tests {
 
     fn graph_unit(mode: &str, kind: &str, deps: &[usize]) -> serde_json::Value {
         serde_json::json!({
-            "pkg_id": "path+file:///fixture/calc#0.1.0",
+            "pkg_id": "path+file:///fixture/greet#0.3.1",
             "target": {
-                "kind": [kind], "crate_types": ["lib"], "name": "calc",
-                "src_path": "/fixture/calc/src/lib.rs", "edition": "2021"
+                "kind": [kind], "crate_types": ["lib"], "name": "greet",
+                "src_path": "/fixture/greet/src/lib.rs", "edition": "2021"
             },
             "profile": {
                 "name": "test", "opt_level": "0", "lto": "false", "codegen_units": null,
@@ -637,13 +653,13 @@ mod tests {
             "features": [],
             "dependencies": deps
                 .iter()
-                .map(|&index| serde_json::json!({"index": index, "extern_crate_name": "calc"}))
+                .map(|&index| serde_json::json!({"index": index, "extern_crate_name": "greet"}))
                 .collect::<Vec<_>>(),
         })
     }
 
     #[test]
-    fn doctests_go_and_the_indices_behind_them_move_up() {
+    fn without_running_doctests_go_and_the_indices_behind_them_move_up() {
         let graph: UnitGraph = serde_json::from_value(serde_json::json!({
             "units": [
                 graph_unit("test", "lib", &[]),
@@ -659,6 +675,44 @@ mod tests {
         assert_eq!(modes, ["test", "build", "test"]);
         assert_eq!(graph.units[2].dependencies[0].index, 1);
         assert_eq!(graph.roots, [0, 2]);
+    }
+
+    #[test]
+    fn doc_tests_are_units_named_by_the_test_arguments() {
+        let plan = |args: &[&str], salt: Option<&str>| {
+            let mut answers = fixture_answers();
+            answers.graph = serde_json::from_value(serde_json::json!({
+                "units": [graph_unit("build", "lib", &[]), graph_unit("doctest", "lib", &[0])],
+                "roots": [1],
+            }))
+            .expect("graph");
+            let options = CargoOptions {
+                test_runs: Some(TestRuns {
+                    args: args.iter().map(|a| a.to_string()).collect(),
+                    salt: salt.map(str::to_string),
+                }),
+                ..CargoOptions::default()
+            };
+            assemble(&options, answers).expect("plan")
+        };
+        let doc = plan(&[], None);
+        assert_eq!(doc.units[1].kind, UnitKind::DocTest);
+        assert_eq!(doc.units[1].deps[0].unit, 0);
+        assert_eq!(doc.roots, [1]);
+        assert!(
+            doc.units[1].key.contains("-doc-test-"),
+            "{}",
+            doc.units[1].key
+        );
+        let key = |args: &[&str], salt| plan(args, salt).units[1].key.clone();
+        assert_eq!(key(&[], None), doc.units[1].key);
+        assert_ne!(key(&["--ignored"], None), doc.units[1].key);
+        assert_ne!(key(&[], Some("again")), doc.units[1].key);
+        assert_eq!(
+            plan(&["x"], None).units[0].key,
+            doc.units[0].key,
+            "the lib stays"
+        );
     }
 
     #[test]

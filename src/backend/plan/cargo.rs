@@ -76,48 +76,55 @@ fn cargo_config() -> serde_json::Value {
         .unwrap_or_default()
 }
 
-/// Flags Cargo adds to every rustc call that its unit graph does not show.
+/// Flags Cargo adds to every rustc (and doc-test rustdoc) call that its unit graph does
+/// not show.
 pub(super) struct CompileFlags {
     pub rustflags: Vec<String>,
+    pub rustdocflags: Vec<String>,
     pub linker: Option<String>,
 }
 
 impl CompileFlags {
-    /// Cargo's order: CARGO_ENCODED_RUSTFLAGS, else RUSTFLAGS, else the config's
-    /// `target.<host>.rustflags`, else `build.rustflags`.
     pub(super) fn from_environment(config: &serde_json::Value, host: &str) -> Self {
-        let from_config = |value: &serde_json::Value| -> Option<Vec<String>> {
-            match value {
-                serde_json::Value::String(s) => {
-                    Some(s.split_whitespace().map(str::to_string).collect())
-                }
-                serde_json::Value::Array(items) => Some(
-                    items
-                        .iter()
-                        .filter_map(|item| item.as_str().map(str::to_string))
-                        .collect(),
-                ),
-                _ => None,
-            }
-        };
-        let encoded = std::env::var("CARGO_ENCODED_RUSTFLAGS")
-            .ok()
-            .filter(|flags| !flags.is_empty())
-            .map(|flags| flags.split('\x1f').map(str::to_string).collect());
-        let plain = std::env::var("RUSTFLAGS")
-            .ok()
-            .map(|flags| flags.split_whitespace().map(str::to_string).collect());
-        let target = &config["target"][host];
-        let rustflags = encoded
-            .or(plain)
-            .or_else(|| from_config(&target["rustflags"]))
-            .or_else(|| from_config(&config["build"]["rustflags"]))
-            .unwrap_or_default();
         CompileFlags {
-            rustflags,
-            linker: target["linker"].as_str().map(str::to_string),
+            rustflags: extra_flags(config, host, "RUSTFLAGS", "rustflags"),
+            rustdocflags: extra_flags(config, host, "RUSTDOCFLAGS", "rustdocflags"),
+            linker: config["target"][host]["linker"]
+                .as_str()
+                .map(str::to_string),
         }
     }
+}
+
+/// Cargo's order for RUSTFLAGS (`variable`) and RUSTDOCFLAGS: CARGO_ENCODED_<variable>,
+/// else <variable>, else the config's `target.<host>.<key>`, else `build.<key>`.
+fn extra_flags(config: &serde_json::Value, host: &str, variable: &str, key: &str) -> Vec<String> {
+    let from_config = |value: &serde_json::Value| -> Option<Vec<String>> {
+        match value {
+            serde_json::Value::String(s) => {
+                Some(s.split_whitespace().map(str::to_string).collect())
+            }
+            serde_json::Value::Array(items) => Some(
+                items
+                    .iter()
+                    .filter_map(|item| item.as_str().map(str::to_string))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    };
+    let encoded = std::env::var(format!("CARGO_ENCODED_{variable}"))
+        .ok()
+        .filter(|flags| !flags.is_empty())
+        .map(|flags| flags.split('\x1f').map(str::to_string).collect());
+    let plain = std::env::var(variable)
+        .ok()
+        .map(|flags| flags.split_whitespace().map(str::to_string).collect());
+    encoded
+        .or(plain)
+        .or_else(|| from_config(&config["target"][host][key]))
+        .or_else(|| from_config(&config["build"][key]))
+        .unwrap_or_default()
 }
 
 fn joined<T>(result: std::thread::Result<T>) -> T {

@@ -1,7 +1,7 @@
 //! Walks over the unit graph: what a unit depends on, what depends on it (reverse edges
 //! built once per walk), and the packages in a plan.
 
-use super::{BuildPlan, Package, UnitId, UnitKind};
+use super::{BuildPlan, Package, TestTarget, UnitId, UnitKind};
 
 impl BuildPlan {
     pub fn package_of(&self, unit: UnitId) -> &Package {
@@ -49,6 +49,27 @@ impl BuildPlan {
             .iter()
             .map(|d| d.unit)
             .find(|&d| self.units[d].kind == kind)
+    }
+
+    /// What a test (or doc-test) unit was built from. The plan keeps no target kinds:
+    /// integration tests are the test binaries Cargo gives the package's binaries
+    /// (`CARGO_BIN_EXE_<name>`), or those not at a bin's usual place.
+    pub fn test_target(&self, unit: UnitId) -> TestTarget {
+        let test = &self.units[unit];
+        let src = test.src_path.to_string_lossy();
+        let needs_binaries = test.deps.iter().any(|dep| {
+            let dep = &self.units[dep.unit];
+            dep.kind == UnitKind::Bin && dep.package == test.package
+        });
+        if test.kind == UnitKind::DocTest {
+            TestTarget::Doc
+        } else if !test.crate_types.iter().any(|t| t == "bin") {
+            TestTarget::Lib
+        } else if !needs_binaries && (src == "src/main.rs" || src.starts_with("src/bin/")) {
+            TestTarget::Bin
+        } else {
+            TestTarget::Integration
+        }
     }
 
     /// `(name, version)` of every package with a unit in the plan.

@@ -44,6 +44,8 @@ pub struct CargoOptions {
     pub all_bins: bool,
     pub all_tests: bool,
     pub all_examples: bool,
+    /// `test --doc`: only the libraries' doc tests.
+    pub doc: bool,
     /// `test` without `--no-run`: a run unit per test binary, with these arguments.
     pub test_runs: Option<TestRuns>,
 }
@@ -115,6 +117,7 @@ impl CargoOptions {
             ("--bins", self.all_bins),
             ("--tests", self.all_tests),
             ("--examples", self.all_examples),
+            ("--doc", self.doc),
         ] {
             if set {
                 args.push(flag.to_string());

@@ -28,6 +28,10 @@ pub struct BuildPlan {
     /// Extra rustc flags for every unit, from where Cargo takes them:
     /// CARGO_ENCODED_RUSTFLAGS, RUSTFLAGS, or the `rustflags` of Cargo's config.
     pub rustflags: Vec<String>,
+    /// The same for the rustdoc that runs doc tests: CARGO_ENCODED_RUSTDOCFLAGS,
+    /// RUSTDOCFLAGS, or the `rustdocflags` of Cargo's config.
+    #[serde(default)]
+    pub rustdocflags: Vec<String>,
     /// `target.<host>.linker` from Cargo's config.
     pub linker: Option<String>,
     /// Keyed by Cargo's package id.
@@ -95,6 +99,9 @@ pub enum UnitKind {
     Test,
     /// Running a test binary; its output records the results, passed or failed.
     TestRun,
+    /// A lib's doc tests, compiled and run by `rustdoc --test`; its output records the
+    /// results, passed or failed, as a test run's does.
+    DocTest,
 }
 
 impl UnitKind {
@@ -110,8 +117,22 @@ impl UnitKind {
             UnitKind::Check => "check",
             UnitKind::Test => "test",
             UnitKind::TestRun => "test run",
+            UnitKind::DocTest => "doc test",
         }
     }
+}
+
+/// What a test unit was built from, as Cargo's flags name it ([`BuildPlan::test_target`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestTarget {
+    /// A lib's unit tests (`--lib`).
+    Lib,
+    /// A bin's unit tests (`--bin NAME`).
+    Bin,
+    /// An integration test or a bench (`--test NAME`).
+    Integration,
+    /// A lib's doc tests (`--doc`).
+    Doc,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
