@@ -7,7 +7,15 @@ mod common;
 use serde_json::Value;
 
 use common::{append, cargo_test, copy_fixture, libnix_test, libnix_tui, with_stand_in_nixpkgs};
-use libnix_tui::cli::test::harness_results as results;
+use libnix_tui::backend::test_results::summaries;
+
+/// `(passed, failed, ignored)` of every harness summary in `output`.
+fn results(output: &str) -> Vec<(u64, u64, u64)> {
+    summaries(output)
+        .into_iter()
+        .map(|counts| (counts.passed, counts.failed, counts.ignored))
+        .collect()
+}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

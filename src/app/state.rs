@@ -13,6 +13,7 @@ use crate::backend::diagnose::Suggestion;
 use crate::backend::insight::timings::Timeline;
 use crate::backend::overrides::CrateSelector;
 use crate::backend::plan::{BuildPlan, CargoVerb, Package, Unit, UnitId, UnitKind};
+pub use crate::backend::test_results::TestCounts;
 
 use super::editor::Editor;
 use super::log_view::LogView;
@@ -90,19 +91,11 @@ pub enum Mode {
     Error,
 }
 
-/// The counts of a test harness's summary (`test result: ok. 42 passed; 0 failed; ...`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TestCounts {
-    pub passed: u64,
-    pub failed: u64,
-    pub ignored: u64,
-}
-
 /// What a test run recorded: the test binary's exit code and output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TestOutcome {
     pub exit_code: i32,
-    /// The last summary the harness printed; `None` when it printed none (it crashed, or
+    /// What the harness's summaries add up to; `None` when it printed none (it crashed, or
     /// it is no libtest harness).
     pub counts: Option<TestCounts>,
     /// The output, shown in the log pane.
@@ -117,7 +110,7 @@ impl TestOutcome {
 
 /// Whether a unit of `kind` runs tests and records what they did.
 pub fn records_test_results(kind: UnitKind) -> bool {
-    kind == UnitKind::TestRun
+    matches!(kind, UnitKind::TestRun | UnitKind::DocTest)
 }
 
 /// Something Nix builds or fetches.

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod process;
 pub mod session;
 pub mod signals;
+pub mod test_results;
 pub mod toolchain;
 
 use std::sync::Arc;

@@ -16,6 +16,7 @@ use super::check::build_with_diagnostics;
 use super::{BuildArgs, MessageFormat};
 use crate::backend::build_state::{BuildState, UnitStatus};
 use crate::backend::plan::{BuildPlan, CargoVerb, TestRuns, TestTarget, Unit, UnitId, UnitKind};
+use crate::backend::test_results::{TestCounts, counts};
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
@@ -182,35 +183,6 @@ fn rerun_flag(plan: &BuildPlan, binary: UnitId, name_package: bool) -> String {
     }
 }
 
-/// `(passed, failed, ignored)` of every `test result:` line the test harness printed.
-pub fn harness_results(output: &str) -> Vec<(u64, u64, u64)> {
-    output
-        .lines()
-        .filter_map(|line| line.strip_prefix("test result: "))
-        .filter_map(|line| {
-            let number = |word: &str| {
-                line.split(';').find_map(|part| {
-                    part.trim()
-                        .strip_suffix(word)?
-                        .rsplit(' ')
-                        .next()?
-                        .parse()
-                        .ok()
-                })
-            };
-            Some((number(" passed")?, number(" failed")?, number(" ignored")?))
-        })
-        .collect()
-}
-
-/// The binary's counts: its harness's summary lines added up (rustdoc prints two for
-/// edition 2024 doc tests: the merged ones, then those compiled on their own).
-fn counts(output: &str) -> Option<(u64, u64, u64)> {
-    harness_results(output)
-        .into_iter()
-        .reduce(|(p, f, i), (p2, f2, i2)| (p + p2, f + f2, i + i2))
-}
-
 fn print_human(
     plan: &BuildPlan,
     state: &BuildState,
@@ -223,10 +195,10 @@ fn print_human(
     for outcome in outcomes {
         let cached = match (outcome.cached, counts(&outcome.output)) {
             (false, _) => String::new(),
-            (true, Some((passed, failed, _))) if failed > 0 => {
+            (true, Some(TestCounts { passed, failed, .. })) if failed > 0 => {
                 format!(" [cached: {passed} passed, {failed} failed]")
             }
-            (true, Some((passed, _, _))) => format!(" [cached: {passed} passed]"),
+            (true, Some(TestCounts { passed, .. })) => format!(" [cached: {passed} passed]"),
             (true, None) => " [cached]".to_string(),
         };
         match plan.test_target(outcome.binary) {
@@ -278,10 +250,12 @@ fn print_json(plan: &BuildPlan, outcomes: &[Outcome]) -> i32 {
     for outcome in outcomes {
         let unit = &plan.units[outcome.binary];
         let package = plan.package_of(outcome.binary);
-        let (passed, failed, ignored) = match counts(&outcome.output) {
-            Some((p, f, i)) => (Some(p), Some(f), Some(i)),
-            None => (None, None, None),
-        };
+        let counts = counts(&outcome.output);
+        let (passed, failed, ignored) = (
+            counts.map(|c| c.passed),
+            counts.map(|c| c.failed),
+            counts.map(|c| c.ignored),
+        );
         let line = json!({
             "reason": "test-binary-finished",
             "package": package.name,
@@ -302,27 +276,4 @@ fn print_json(plan: &BuildPlan, outcomes: &[Outcome]) -> i32 {
         }
     }
     code
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_harness_summary_gives_the_counts() {
-        let output = "running 3 tests\n...\ntest result: FAILED. 1 passed; 1 failed; 1 ignored; \
-                      0 measured; 0 filtered out; finished in 0.00s\n\n";
-        assert_eq!(counts(output), Some((1, 1, 1)));
-        assert_eq!(counts("thread 'main' panicked"), None);
-    }
-
-    #[test]
-    fn edition_2024_doc_tests_count_both_summaries() {
-        let output = "running 2 tests\n\ntest result: ok. 2 passed; 0 failed; 0 ignored; \
-                      0 measured; 0 filtered out; finished in 0.06s\n\n\nrunning 2 tests\n\n\
-                      test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; \
-                      0 filtered out; finished in 0.60s\n\nall doctests ran in 1.93s; merged \
-                      doctests compilation took 1.25s\n";
-        assert_eq!(counts(output), Some((3, 1, 0)));
-    }
 }

@@ -1,7 +1,6 @@
 //! The shell: carries out the [`Effect`]s `update` asks for and answers with [`AppEvent`]s.
 //! May import the backend and the app's effect and event types; never update, views or cli
-//! (exceptions until they move to the backend: `cli::deps::describe_done`,
-//! `cli::test::harness_results`).
+//! (an exception until it moves to the backend: `cli::deps::describe_done`).
 //!
 //! It passes the engine's events on to the app unchanged, one stream as the headless CLI
 //! reads it, keeping the plan they announce: the app's unit ids and the workspace refer to it.

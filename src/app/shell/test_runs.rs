@@ -4,10 +4,10 @@
 use std::path::Path;
 
 use crate::app::event::AppEvent;
-use crate::app::state::{TestCounts, TestOutcome};
+use crate::app::state::TestOutcome;
 use crate::backend::build_state::LogBuffer;
 use crate::backend::plan::UnitId;
-use crate::cli::test::harness_results;
+use crate::backend::test_results::counts;
 
 use super::Shell;
 
@@ -41,13 +41,7 @@ fn read_outcome(out: &Path) -> Result<TestOutcome, String> {
         )
     })?;
     let text = read("output")?;
-    let counts = harness_results(&text)
-        .last()
-        .map(|&(passed, failed, ignored)| TestCounts {
-            passed,
-            failed,
-            ignored,
-        });
+    let counts = counts(&text);
     let mut output = LogBuffer::default();
     for line in text.lines() {
         output.push(line.to_owned());
@@ -62,6 +56,7 @@ fn read_outcome(out: &Path) -> Result<TestOutcome, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::test_results::TestCounts;
 
     #[test]
     fn a_recorded_run_gives_its_exit_code_counts_and_output() {
