@@ -64,11 +64,22 @@ fn save_edits(
         .filter(|e| !report.unchanged.contains(e))
         .map(describe_done)
         .collect();
-    Ok(if done.is_empty() {
+    Ok(saved_summary(&done, &report.converted))
+}
+
+/// What the notice says after a save: the edits made, then each entry whose form changed
+/// (as `deps add` says it), so that a reshaped entry is never a surprise.
+fn saved_summary(done: &[String], converted: &[String]) -> String {
+    let mut summary = if done.is_empty() {
         "nothing to change".to_string()
     } else {
         done.join("; ")
-    })
+    };
+    for conversion in converted {
+        summary.push_str("; converted: ");
+        summary.push_str(conversion);
+    }
+    summary
 }
 
 /// The crate's entries in the deps file, as the details pane and the editor show them.
@@ -140,6 +151,22 @@ mod tests {
                 text: "deps (every version): pkg-config openssl".into(),
             })
         );
+    }
+
+    #[test]
+    fn a_save_that_converted_an_entry_says_so() {
+        let done = ["added zlib to foo-sys 1.0.0".to_string()];
+        let converted = [
+            "deps.\"foo-sys\" was one list for every version; it is now a set of versions, \
+             with that list under \"*\" (every version)"
+                .to_string(),
+        ];
+        assert_eq!(
+            saved_summary(&done, &converted),
+            "added zlib to foo-sys 1.0.0; converted: deps.\"foo-sys\" was one list for every \
+             version; it is now a set of versions, with that list under \"*\" (every version)"
+        );
+        assert_eq!(saved_summary(&[], &[]), "nothing to change");
     }
 
     #[tokio::test]
