@@ -35,6 +35,18 @@ debianPackagesNamed() {
   } | tr ' ' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]*$' | sort -u | tr '\n' ' '
 }
 
+# The Debian packages owning the shared libraries the build scripts of a build linked
+# (`cargo:rustc-link-lib=NAME`, not static), from its last-build.json: what host mode took
+# from the host though doctor never had to name it. libc's own libraries are left out.
+hostLibraryPackages() {
+  jq -r '.outputs[]' "$1" | grep -- '-build-script-run$' | while read -r out; do
+    [ -f "$out/output" ] && sed -nE 's/^cargo::?rustc-link-lib=(dylib(:[^=]*)?=)?([^=]+)$/\3/p' "$out/output"
+  done | sort -u | while read -r lib; do
+    case "$lib" in c | m | dl | pthread | rt | util | gcc_s | stdc++) continue ;; esac
+    dpkg -S "*/lib$lib.so" 2>/dev/null | sed -nE 's/^([^:]+):.*/\1/p' | head -n1
+  done | sort -u | tr '\n' ' '
+}
+
 # The packages of "$@" that dpkg does not know as installed.
 notInstalled() {
   local package
@@ -126,6 +138,7 @@ measure() {
     fi
   fi
   if [ "$result" = builds ]; then
+    debian="$debian $(hostLibraryPackages "$dir/target/libnix/last-build.json" || true)"
     local version_output
     if version_output="$("$dir/target/libnix/$profileDir/bin/$binary" --version 2>&1 | head -n1)"; then
       note="\`$binary --version\`: $version_output"
@@ -172,7 +185,10 @@ it fetches the published crate through Cargo, builds it with its published Cargo
 (`cargo build --locked`, fresh target dir) and with `libnix-tui build --toolchain host`,
 runs `libnix-tui doctor --fix` and retries on a failure (at most 3 rounds), and runs
 `<binary> --version`. When doctor names Debian packages host mode lacks, the script
-installs them with apt-get (as root; `COMPAT_APT_INSTALL=0` only records them).
+installs them with apt-get (as root; `COMPAT_APT_INSTALL=0` only records them). The
+Debian packages column also names the packages owning the shared libraries the build
+scripts linked (`dpkg -S`), which this host had already (it has build-essential,
+pkg-config, zlib1g-dev, libssl-dev, libsqlite3-dev, libfontconfig-dev).
 
 Times are wall-clock seconds of one clean build each, dev profile unless the run set
 COMPAT_RELEASE=1, taken on a loaded 2-core machine (other sessions were building and
