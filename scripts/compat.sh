@@ -112,14 +112,14 @@ measure() {
       entries="$entries $(diff <(echo "$before") <(echo "$after") | sed -n 's/^> *//p' | grep -E '"?[A-Za-z0-9_-]+"? *=' | tr -s ' ' | tr '\n' ' ')"
     fi
     local named missingDebian installed=""
-    named="$(debianPackagesNamed "$work/$name-doctor.log")"
-    debian="$debian $named"
-    missingDebian="$(notInstalled $named)"
-    if [ -n "$missingDebian" ] && [ "$(id -u)" = 0 ] && [ "${COMPAT_APT_INSTALL:-1}" = 1 ]; then
+    read -ra named <<<"$(debianPackagesNamed "$work/$name-doctor.log")"
+    debian="$debian ${named[*]}"
+    read -ra missingDebian <<<"$(notInstalled "${named[@]}")"
+    if [ "${#missingDebian[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && [ "${COMPAT_APT_INSTALL:-1}" = 1 ]; then
       # Host mode takes native libraries from the host: install what doctor named, as a
       # user would, and retry.
-      apt-get install -y --no-install-recommends $missingDebian >"$work/$name-apt.log" 2>&1 || true
-      [ -z "$(notInstalled $missingDebian)" ] && installed=1
+      apt-get install -y --no-install-recommends "${missingDebian[@]}" >"$work/$name-apt.log" 2>&1 || true
+      [ -z "$(notInstalled "${missingDebian[@]}")" ] && installed=1
     fi
     if [ "$before" = "$after" ] && [ -z "$installed" ]; then
       note="$(grep -m1 -E '^(error|  )' "$work/$name-doctor.log" || tail -n1 "$work/$name-libnix.log")"
