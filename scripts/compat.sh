@@ -73,6 +73,8 @@ fetchSource() {
 # deps_entries debian_packages note
 measure() {
   local name="$1" version="$2" binary="${3:-}" dir="$work/$1"
+  local smoke=("${@:4}")
+  [ "${#smoke[@]}" -gt 0 ] || smoke=(--version)
   fetchSource "$name" "$version" "$dir"
   local lockFlag=(--locked)
   [ -f "$dir/Cargo.lock" ] || lockFlag=()
@@ -140,8 +142,8 @@ measure() {
   if [ "$result" = builds ]; then
     debian="$debian $(hostLibraryPackages "$dir/target/libnix/last-build.json" || true)"
     local version_output
-    if version_output="$("$dir/target/libnix/$profileDir/bin/$binary" --version 2>&1 | head -n1)"; then
-      note="\`$binary --version\`: $version_output"
+    if version_output="$("$dir/target/libnix/$profileDir/bin/$binary" "${smoke[@]}" 2>&1 | head -n1)"; then
+      note="\`$binary ${smoke[*]}\`: $version_output"
     else
       result="builds, binary fails"
       note="$version_output"
@@ -161,14 +163,14 @@ measure() {
 }
 
 wanted=("$@")
-# A list line: NAME VERSION [BINARY] [# why the row is not measured yet]
-while read -r name version binary; do
+# A list line: NAME VERSION [BINARY [ARGS...]] [# why the row is not measured yet]
+while read -r name version rest; do
   case "$name" in '' | '#'*) continue ;; esac
-  binary="${binary%%#*}" binary="${binary%% *}"
+  read -ra binaryAndArgs <<<"${rest%%#*}"
   if [ -n "$tableOnly" ]; then continue; fi
   if [ "${#wanted[@]}" -gt 0 ] && [[ ! " ${wanted[*]} " == *" $name "* ]]; then continue; fi
   echo "== $name $version" >&2
-  row="$(measure "$name" "$version" "$binary")"
+  row="$(measure "$name" "$version" "${binaryAndArgs[@]}")"
   grep -v -P "^\Q$name\E\t" "$results" >"$work/results" || true
   echo "$row" >>"$work/results"
   cp "$work/results" "$results"
@@ -184,7 +186,7 @@ and not yet measured. To reproduce a row: `scripts/compat.sh NAME` (e.g. `script
 it fetches the published crate through Cargo, builds it with its published Cargo.lock
 (`cargo build --locked`, fresh target dir) and with `libnix-tui build --toolchain host`,
 runs `libnix-tui doctor --fix` and retries on a failure (at most 3 rounds), and runs
-`<binary> --version`. When doctor names Debian packages host mode lacks, the script
+`<binary> --version` (or the smoke command the list gives). When doctor names Debian packages host mode lacks, the script
 installs them with apt-get (as root; `COMPAT_APT_INSTALL=0` only records them). The
 Debian packages column also names the packages owning the shared libraries the build
 scripts linked (`dpkg -S`), which this host had already (it has build-essential,
