@@ -111,7 +111,7 @@ measure() {
     "$libnix" doctor --fix --manifest-path "$dir/Cargo.toml" >"$work/$name-doctor.log" 2>&1 || true
     after="$(cat "$dir/Cargo.dependencies.nix" 2>/dev/null || true)"
     if [ "$before" != "$after" ]; then
-      entries="$entries $(diff <(echo "$before") <(echo "$after") | sed -n 's/^> *//p' | grep -E '"?[A-Za-z0-9_-]+"? *=' | tr -s ' ' | tr '\n' ' ')"
+      entries="$entries $(diff <(echo "$before") <(echo "$after") | sed -n 's/^> *//p' | grep -vE '^(#|(deps|envs) = \{)' | grep -E '"?[A-Za-z0-9_-]+"? *=' | tr -s ' ' | tr '\n' ' ' || true)"
     fi
     local named missingDebian installed=""
     read -ra named <<<"$(debianPackagesNamed "$work/$name-doctor.log")"
