@@ -27,6 +27,34 @@ trap 'rm -rf "$work"' EXIT
 
 seconds() { date +%s.%N; }
 
+# The Debian packages a doctor log names: in a diagnosis ("host mode needs the Debian
+# packages: a b") and in a host package's failure ("sudo apt-get install -y a b").
+debianPackagesNamed() {
+  { sed -nE 's/.*host mode needs the Debian packages: //p' "$1"
+    grep -oE 'apt(-get)? install [^`]*' "$1" | sed -E 's/apt(-get)? install( -y)?//'
+  } | tr ' ' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]*$' | sort -u | tr '\n' ' '
+}
+
+# The Debian packages owning the shared libraries the build scripts of a build linked
+# (`cargo:rustc-link-lib=NAME`, not static), from its last-build.json: what host mode took
+# from the host though doctor never had to name it. libc's own libraries are left out.
+hostLibraryPackages() {
+  jq -r '.outputs[]' "$1" | grep -- '-build-script-run$' | while read -r out; do
+    [ -f "$out/output" ] && sed -nE 's/^cargo::?rustc-link-lib=(dylib(:[^=]*)?=)?([^=]+)$/\3/p' "$out/output"
+  done | sort -u | while read -r lib; do
+    case "$lib" in c | m | dl | pthread | rt | util | gcc_s | stdc++) continue ;; esac
+    dpkg -S "*/lib$lib.so" 2>/dev/null | sed -nE 's/^([^:]+):.*/\1/p' | head -n1
+  done | sort -u | tr '\n' ' '
+}
+
+# The packages of "$@" that dpkg does not know as installed.
+notInstalled() {
+  local package
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || printf '%s ' "$package"
+  done
+}
+
 # fetchSource NAME VERSION DIR: the published crate (with its Cargo.lock), through Cargo.
 fetchSource() {
   local fetcher="$work/fetch-$1"
@@ -45,6 +73,8 @@ fetchSource() {
 # deps_entries debian_packages note
 measure() {
   local name="$1" version="$2" binary="${3:-}" dir="$work/$1"
+  local smoke=("${@:4}")
+  [ "${#smoke[@]}" -gt 0 ] || smoke=(--version)
   fetchSource "$name" "$version" "$dir"
   local lockFlag=(--locked)
   [ -f "$dir/Cargo.lock" ] || lockFlag=()
@@ -68,7 +98,7 @@ measure() {
   for round in 1 2 3 4; do
     start="$(seconds)"
     # A fresh salt per project: every unit is built, none taken from an earlier build.
-    if LIBNIX_TUI_REBUILD_SALT="$salt" "$libnix" build --manifest-path "$dir/Cargo.toml" --toolchain host --message-format json \
+    if LIBNIX_TUI_REBUILD_SALT="$salt" "$libnix" build --manifest-path "$dir/Cargo.toml" --toolchain host --keep-going --message-format json \
       "${profileFlag[@]}" >"$work/$name-libnix.json" 2>"$work/$name-libnix.log"; then
       libnixSeconds="$(echo "$(seconds) - $start" | bc)"
       result=builds
@@ -80,17 +110,40 @@ measure() {
     [ -f "$dir/Cargo.dependencies.nix" ] && before="$(cat "$dir/Cargo.dependencies.nix")"
     "$libnix" doctor --fix --manifest-path "$dir/Cargo.toml" >"$work/$name-doctor.log" 2>&1 || true
     after="$(cat "$dir/Cargo.dependencies.nix" 2>/dev/null || true)"
-    debian="$debian $(grep -oE 'apt(-get)? install [^`]*' "$work/$name-doctor.log" | sed -E 's/apt(-get)? install( -y)?//' | tr '\n' ' ')"
-    if [ "$before" = "$after" ]; then
+    if [ "$before" != "$after" ]; then
+      entries="$entries $(diff <(echo "$before") <(echo "$after") | sed -n 's/^> *//p' | grep -vE '^(#|(deps|envs) = \{)' | grep -E '"?[A-Za-z0-9_-]+"? *=' | tr -s ' ' | tr '\n' ' ' || true)"
+    fi
+    local named missingDebian installed=""
+    read -ra named <<<"$(debianPackagesNamed "$work/$name-doctor.log")"
+    debian="$debian ${named[*]}"
+    read -ra missingDebian <<<"$(notInstalled "${named[@]}")"
+    if [ "${#missingDebian[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && [ "${COMPAT_APT_INSTALL:-1}" = 1 ]; then
+      # Host mode takes native libraries from the host: install what doctor named, as a
+      # user would, and retry.
+      apt-get install -y --no-install-recommends "${missingDebian[@]}" >"$work/$name-apt.log" 2>&1 || true
+      [ -z "$(notInstalled "${missingDebian[@]}")" ] && installed=1
+    fi
+    if [ "$before" = "$after" ] && [ -z "$installed" ]; then
       note="$(grep -m1 -E '^(error|  )' "$work/$name-doctor.log" || tail -n1 "$work/$name-libnix.log")"
       break
     fi
-    entries="$entries $(diff <(echo "$before") <(echo "$after") | sed -n 's/^> *//p' | grep -E '"?[A-Za-z0-9_-]+"? *=' | tr -s ' ' | tr '\n' ' ')"
   done
+  if [ "$result" = builds ] && [ "$round" != 1 ]; then
+    # The fixed build reused the units of the failed rounds: time a clean one.
+    salt="compat-$name-$(date +%s%N)"
+    start="$(seconds)"
+    if LIBNIX_TUI_REBUILD_SALT="$salt" "$libnix" build --manifest-path "$dir/Cargo.toml" --toolchain host \
+      "${profileFlag[@]}" >/dev/null 2>"$work/$name-libnix.log"; then
+      libnixSeconds="$(echo "$(seconds) - $start" | bc)"
+    else
+      result="fails"
+    fi
+  fi
   if [ "$result" = builds ]; then
+    debian="$debian $(hostLibraryPackages "$dir/target/libnix/last-build.json" || true)"
     local version_output
-    if version_output="$("$dir/target/libnix/$profileDir/bin/$binary" --version 2>&1 | head -n1)"; then
-      note="\`$binary --version\`: $version_output"
+    if version_output="$("$dir/target/libnix/$profileDir/bin/$binary" "${smoke[@]}" 2>&1 | head -n1)"; then
+      note="\`$binary ${smoke[*]}\`: $version_output"
     else
       result="builds, binary fails"
       note="$version_output"
@@ -105,17 +158,19 @@ measure() {
   fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$version" "$units" "$result" \
     "${cargoSeconds:+$(printf '%.0f' "$cargoSeconds")}" "${libnixSeconds:+$(printf '%.0f' "$libnixSeconds")}" \
-    "$ratio" "$(tr -s ' ' <<<"${entries# }")" "$(tr -s ' ' <<<"${debian# }")" "$(tr '\t|' ' /' <<<"$note")"
+    "$ratio" "$(tr -s ' ' <<<"${entries# }")" "$(tr ' ' '\n' <<<"$debian" | grep . | sort -u | paste -sd' ')" "$(tr '\t|' ' /' <<<"$note")"
   rm -rf "$dir"
 }
 
 wanted=("$@")
-while read -r name version binary; do
+# A list line: NAME VERSION [BINARY [ARGS...]] [# why the row is not measured yet]
+while read -r name version rest; do
   case "$name" in '' | '#'*) continue ;; esac
+  read -ra binaryAndArgs <<<"${rest%%#*}"
   if [ -n "$tableOnly" ]; then continue; fi
   if [ "${#wanted[@]}" -gt 0 ] && [[ ! " ${wanted[*]} " == *" $name "* ]]; then continue; fi
   echo "== $name $version" >&2
-  row="$(measure "$name" "$version" "$binary")"
+  row="$(measure "$name" "$version" "${binaryAndArgs[@]}")"
   grep -v -P "^\Q$name\E\t" "$results" >"$work/results" || true
   echo "$row" >>"$work/results"
   cp "$work/results" "$results"
@@ -131,26 +186,36 @@ and not yet measured. To reproduce a row: `scripts/compat.sh NAME` (e.g. `script
 it fetches the published crate through Cargo, builds it with its published Cargo.lock
 (`cargo build --locked`, fresh target dir) and with `libnix-tui build --toolchain host`,
 runs `libnix-tui doctor --fix` and retries on a failure (at most 3 rounds), and runs
-`<binary> --version`. Times are wall-clock seconds of one clean build each, dev profile
-unless the run set COMPAT_RELEASE=1, on a shared 2-core machine. Both builds start clean:
-Cargo with a fresh target dir, libnix-tui with a fresh `LIBNIX_TUI_REBUILD_SALT`, so no
-unit comes from the Nix store (a retry after `doctor --fix` keeps the salt and times
-the last round only). The first rows (sd, hyperfine, tokei; 2026-12-01) used the dev profile and a debug build of
-libnix-tui (`LIBNIX_TUI=target/debug/libnix-tui scripts/compat.sh sd hyperfine tokei`).
+`<binary> --version` (or the smoke command the list gives). When doctor names Debian packages host mode lacks, the script
+installs them with apt-get (as root; `COMPAT_APT_INSTALL=0` only records them). The
+Debian packages column also names the packages owning the shared libraries the build
+scripts linked (`dpkg -S`), which this host had already (it has build-essential,
+pkg-config, zlib1g-dev, libssl-dev, libsqlite3-dev, libfontconfig-dev).
+
+Times are wall-clock seconds of one clean build each, dev profile unless the run set
+COMPAT_RELEASE=1, taken on a loaded 2-core machine (other sessions were building and
+testing at the same time; both sides ran under `nice -n 10`), so compare the ratio, not the
+seconds. Both builds start clean: Cargo with a fresh target dir, libnix-tui with a fresh
+`LIBNIX_TUI_REBUILD_SALT`, so no unit comes from the Nix store; when a build needed
+`doctor --fix`, the time is of one more build with another fresh salt after the fix.
+All rows used the dev profile and a debug build of libnix-tui, one project at a time:
+`LIBNIX_TUI=target/debug/libnix-tui nice -n 10 scripts/compat.sh ripgrep` (sd, hyperfine
+and tokei were measured on 2026-12-01 without `nice`, the others on 2026-12-02).
 HEADER
   echo
   echo "Measured rows: $(cut -f1 "$results" | paste -sd, | sed 's/,/, /g')."
   echo
   echo '| Project | Version | Units | Result | Cargo (s) | libnix-tui (s) | Ratio | Cargo.dependencies.nix entries | Debian packages | Notes |'
   echo '|---|---|---|---|---|---|---|---|---|---|'
-  while read -r name version _; do
+  while read -r name version rest; do
     case "$name" in '' | '#'*) continue ;; esac
+    why="$(sed -nE 's/^[^#]*# *//p' <<<"$rest")"
     row="$(grep -P "^\Q$name\E\t" "$results" | tail -n1 || true)"
     if [ -n "$row" ]; then
       # awk, not `read`: read would merge the tabs around an empty field.
       awk -F'\t' '{ printf "|"; for (i = 1; i <= 10; i++) printf " %s |", $i; print "" }' <<<"$row"
     else
-      echo "| $name | $version | | not measured | | | | | | |"
+      echo "| $name | $version | | not measured${why:+ ($why)} | | | | | | |"
     fi
   done <"$list"
 } >"$table"
