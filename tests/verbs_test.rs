@@ -156,7 +156,13 @@ fn integration_tests_see_the_binaries_and_the_package_source_read_only() {
         project.path(),
         &["--test", "manifest_dir", "--", "--ignored"],
     );
-    assert_eq!(writes.status.code(), Some(101));
+    assert_eq!(
+        writes.status.code(),
+        Some(101),
+        "{}\n{}",
+        text(&writes.stdout),
+        text(&writes.stderr)
+    );
     let stdout = text(&writes.stdout);
     assert!(
         stdout.contains("the tests wrote into their package's source directory")
