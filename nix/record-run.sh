@@ -9,7 +9,7 @@
 # writes into the source must not make another run of it see those files, or lose them.
 # shellcheck shell=bash disable=SC2154 # $src and $out arrive from the environment
 recordRun() {
-  local status=0 written lock
+  local status=0 created written lock
   lock="/tmp/libnix-tui-run-locks/$(basename "$src")"
   mkdir -p "$out"
   cd "$src" || return 1
@@ -20,9 +20,10 @@ recordRun() {
   # here: runs of this source take turns), and count created files by name as well.
   touch -d "@$(($(date +%s) - 1))" "$TMPDIR/before-tests"
   "$@" >"$out/output" 2>&1 || status=$?
+  created="$(find "$src" -mindepth 1 | grep -Fxv -f "$TMPDIR/source-files" || true)"
   written="$({
     find "$src" -mindepth 1 -newer "$TMPDIR/before-tests"
-    find "$src" -mindepth 1 | grep -Fxv -f "$TMPDIR/source-files" || true
+    [ -z "$created" ] || echo "$created"
   } | sort -u)"
   if [ -n "$written" ]; then
     {
@@ -31,9 +32,7 @@ recordRun() {
       echo "tests must write below a temporary directory (std::env::temp_dir()), not CARGO_MANIFEST_DIR"
     } >>"$out/output"
     if [ "$status" -eq 0 ]; then status=101; fi
-    find "$src" -mindepth 1 | { grep -Fxv -f "$TMPDIR/source-files" || true; } | while IFS= read -r path; do
-      rm -rf "$path"
-    done
+    [ -z "$created" ] || while IFS= read -r path; do rm -rf "$path"; done <<<"$created"
   fi
   rm -rf "$lock"
   echo "$status" >"$out/status"
