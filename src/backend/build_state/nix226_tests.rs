@@ -3,7 +3,10 @@
 //! them, with the helpers of the Nix 2.8 replays: the same expressions, plus substitution
 //! from a local binary cache and from one that cannot be reached.
 
-use super::tests::{CHAIN, FAIL, KEEPGOING, PlanUnits, Run, assert_chain_built, log, replay};
+use super::tests::{
+    CHAIN, FAIL, KEEPGOING, PlanUnits, Run, assert_all_three_cached, assert_chain_built, log,
+    replay,
+};
 use super::{Counters, UnitStatus};
 use crate::backend::nix::protocol::{NixEvent, parse_line};
 
@@ -63,14 +66,7 @@ fn a_noop_reports_nothing_for_units_already_valid() {
         &[0, 1, 2],
         true,
     );
-    assert_eq!(
-        state.counters,
-        Counters {
-            cached: 3,
-            ..Counters::default()
-        }
-    );
-    assert!(history.iter().all(|h| h[..] == [UnitStatus::Cached]));
+    assert_all_three_cached(&state, &history);
 }
 
 #[test]

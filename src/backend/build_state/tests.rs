@@ -175,6 +175,18 @@ pub(crate) fn session_events(
 }
 
 /// Replays a whole session over `lines`, checking the counters after every event.
+/// A no-op of the three-unit chain: every unit cached, once, and counted so.
+pub(super) fn assert_all_three_cached(state: &BuildState, history: &[Vec<UnitStatus>]) {
+    assert_eq!(
+        state.counters,
+        Counters {
+            cached: 3,
+            ..Counters::default()
+        }
+    );
+    assert!(history.iter().all(|h| h[..] == [UnitStatus::Cached]));
+}
+
 pub(super) fn replay(
     lines: &str,
     units: &PlanUnits,
@@ -556,14 +568,7 @@ fn substituted_dependencies_and_a_failing_build() {
 fn already_valid_units_are_cached_and_nothing_else_happens() {
     for name in ["28-all-valid-noop.jsonl", "28-nix-build-legacy-noop.jsonl"] {
         let Run { state, history } = replay(&fixture(name), CHAIN, &[0, 1, 2], true);
-        assert_eq!(
-            state.counters,
-            Counters {
-                cached: 3,
-                ..Counters::default()
-            }
-        );
-        assert!(history.iter().all(|h| h[..] == [UnitStatus::Cached]));
+        assert_all_three_cached(&state, &history);
         assert_eq!(
             state.messages,
             ["evaluating file '/home/user/example/chain.nix'"].map(String::from)
