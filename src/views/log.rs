@@ -137,7 +137,9 @@ fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
 fn unit_title(state: &AppState, unit: UnitId) -> Line<'static> {
     let name = match state.unit_info(unit) {
         Some((unit_plan, package)) => {
-            let target = unit_status::test_target(unit_plan, package)
+            let target = state
+                .plan()
+                .and_then(|plan| unit_status::test_target(plan, unit))
                 .map_or_else(String::new, |target| format!(" {target}"));
             format!(
                 " {} {} {}{target} ",

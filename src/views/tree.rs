@@ -136,7 +136,10 @@ pub fn unit_spans(
     };
     let name_style = name_style(state, &package.name);
     let mut kind = format!(" {}", unit_status::kind_short(unit_plan.kind));
-    if let Some(target) = unit_status::test_target(unit_plan, package) {
+    if let Some(target) = state
+        .plan()
+        .and_then(|plan| unit_status::test_target(plan, unit))
+    {
         kind.push_str(&format!(" {target}"));
     }
     let version = format!(" {}", package.version);

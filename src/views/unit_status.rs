@@ -6,7 +6,7 @@ use ratatui::style::Color;
 
 use crate::app::{AppState, TestCounts, TestOutcome};
 use crate::backend::build_state::{OtherDerivation, UnitStatus};
-use crate::backend::plan::{Package, Unit, UnitId, UnitKind};
+use crate::backend::plan::{BuildPlan, TestTarget, UnitId, UnitKind};
 
 /// A unit's kind in a few letters, for lists where the name needs the room: `lib`, `bin`,
 /// `pm` (proc-macro), `ex` (example), `bs` (build script), `bs-run` (running it), `chk`
@@ -29,15 +29,17 @@ pub fn kind_short(kind: UnitKind) -> &'static str {
 /// The target a test binary or its run is built from, when the package's name does not say
 /// it: an integration test's (`cli`), a binary's of another name; `bin` for the unit tests
 /// of the binary named as the package, beside those of its lib.
-pub fn test_target(unit: &Unit, package: &Package) -> Option<String> {
-    if !matches!(unit.kind, UnitKind::Test | UnitKind::TestRun) {
+pub fn test_target(plan: &BuildPlan, unit: UnitId) -> Option<String> {
+    let test = plan.units.get(unit)?;
+    if !matches!(test.kind, UnitKind::Test | UnitKind::TestRun) {
         return None;
     }
-    if unit.target_name != package.name.replace('-', "_") {
-        return Some(unit.target_name.clone());
+    let named_as_package = test.target_name == plan.package_of(unit).name.replace('-', "_");
+    match plan.test_target(unit) {
+        TestTarget::Lib | TestTarget::Doc => None,
+        TestTarget::Bin if named_as_package => Some("bin".to_owned()),
+        TestTarget::Bin | TestTarget::Integration => Some(test.target_name.clone()),
     }
-    let src = unit.src_path.to_string_lossy();
-    (src == "src/main.rs" || src.starts_with("src/bin/")).then(|| "bin".to_owned())
 }
 
 pub fn icon(status: &UnitStatus) -> &'static str {

@@ -51,10 +51,15 @@ impl BuildPlan {
             .find(|&d| self.units[d].kind == kind)
     }
 
-    /// What a test (or doc-test) unit was built from. The plan keeps no target kinds:
-    /// integration tests are the test binaries Cargo gives the package's binaries
-    /// (`CARGO_BIN_EXE_<name>`), or those not at a bin's usual place.
+    /// What a test (or doc-test) unit, or a test binary's run, was built from. The plan
+    /// keeps no target kinds: integration tests are the test binaries Cargo gives the
+    /// package's binaries (`CARGO_BIN_EXE_<name>`), or those not at a bin's usual place.
     pub fn test_target(&self, unit: UnitId) -> TestTarget {
+        if self.units[unit].kind == UnitKind::TestRun
+            && let Some(binary) = self.dep_of_kind(unit, UnitKind::Test)
+        {
+            return self.test_target(binary);
+        }
         let test = &self.units[unit];
         let src = test.src_path.to_string_lossy();
         let needs_binaries = test.deps.iter().any(|dep| {
