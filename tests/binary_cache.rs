@@ -217,6 +217,17 @@ fn pushed_build_is_substituted_over_http_and_an_untrusted_cache_is_refused() {
     }
     assert_eq!(pulled.finished()["built"], 0);
     assert_eq!(run_nix_built(project.path(), "app"), expected_output);
+    let why = project.libnix(&["why"]);
+    let said = String::from_utf8_lossy(&why.stdout);
+    assert_eq!(
+        lines_containing(
+            &said,
+            &format!(": fetched from {}, not built here", server.url)
+        ),
+        units,
+        "`why` says where each unit came from: {said}{}",
+        stderr(&why)
+    );
 
     // The dashboard shows the same, from the same cache.
     project.delete_unit_outputs();

@@ -2,6 +2,7 @@
 //! substituters a build asks (with Nix's warnings about them said once, plainly).
 //! May import: `nix`, `toolchain`, `process`, `BackendEvent`; `session` imports it.
 
+pub mod fetched;
 pub mod keygen;
 pub mod push;
 pub mod trust;

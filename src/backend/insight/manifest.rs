@@ -59,11 +59,13 @@ pub enum Sources {
     Unknown,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
-    /// Its output was made (or substituted) by this build.
+    /// Its output was made by this build.
     Built,
+    /// Its output was fetched by this build from the substituter `from`.
+    Substituted { from: String },
     /// Its output was in the store before the build.
     Cached,
     /// Its output is still missing: it failed, was skipped, or was not asked for.
@@ -416,6 +418,7 @@ pub fn record_build(
     plan: &BuildPlan,
     unit_paths: &[UnitPaths],
     valid_before: &[UnitId],
+    fetched: &HashMap<String, String>,
     store_args: &[String],
 ) -> Result<(), InsightError> {
     let path = record_path(&plan.target_dir, &plan.profile_dir);
@@ -439,6 +442,8 @@ pub fn record_build(
                 Outcome::Cached
             } else if still_missing.contains(&p.out_path) {
                 Outcome::NotBuilt
+            } else if let Some(from) = fetched.get(&p.out_path) {
+                Outcome::Substituted { from: from.clone() }
             } else {
                 Outcome::Built
             },
@@ -485,6 +490,7 @@ pub async fn record_in_background(
     plan: &Arc<BuildPlan>,
     unit_paths: &[UnitPaths],
     valid_before: &[UnitId],
+    fetched: HashMap<String, String>,
     store_args: Vec<String>,
     events: &UnboundedSender<BackendEvent>,
 ) {
@@ -492,7 +498,7 @@ pub async fn record_in_background(
     let unit_paths = unit_paths.to_vec();
     let valid_before = valid_before.to_vec();
     let recorded = tokio::task::spawn_blocking(move || {
-        record_build(&plan, &unit_paths, &valid_before, &store_args)
+        record_build(&plan, &unit_paths, &valid_before, &fetched, &store_args)
     })
     .await;
     let error = match recorded {

@@ -554,6 +554,9 @@ pub enum Verdict {
     Rebuilt { reasons: Vec<Reason> },
     /// Built by the latest build, with no earlier output on record.
     FirstBuild,
+    /// Fetched by the latest build from the substituter `from`, not built here; `reasons`
+    /// compare it with its previous output, when one is on record.
+    Substituted { from: String, reasons: Vec<Reason> },
     /// Not built by the latest build (it failed, or a dependency did): why it had to be.
     NotBuilt { reasons: Vec<Reason> },
     /// Different from the previous build, but that exact unit was still in the store.
@@ -568,6 +571,13 @@ impl Explanation {
         match &self.verdict {
             Verdict::Rebuilt { reasons } => format!("rebuilt because {}", sentence(reasons)),
             Verdict::FirstBuild => "built for the first time on record".to_string(),
+            Verdict::Substituted { from, reasons } if reasons.is_empty() => {
+                format!("fetched from {from}, not built here")
+            }
+            Verdict::Substituted { from, reasons } => format!(
+                "fetched from {from}, not built here: changed because {}",
+                sentence(reasons)
+            ),
             Verdict::NotBuilt { reasons } if reasons.is_empty() => {
                 "not built (failed, or a dependency failed)".to_string()
             }
@@ -595,7 +605,10 @@ impl Explanation {
     }
 
     pub fn was_rebuilt(&self) -> bool {
-        matches!(self.verdict, Verdict::Rebuilt { .. } | Verdict::FirstBuild)
+        matches!(
+            self.verdict,
+            Verdict::Rebuilt { .. } | Verdict::FirstBuild | Verdict::Substituted { .. }
+        )
     }
 }
 
@@ -611,13 +624,17 @@ pub fn explain(record: &BuildRecord, key: &str) -> Option<Explanation> {
             .unwrap_or_default()
     };
     let previous = latest.previous.as_deref();
-    let verdict = match latest.outcome {
+    let verdict = match &latest.outcome {
         Outcome::Built if previous.is_none() => Verdict::FirstBuild,
         Outcome::Built if previous == Some(latest.drv.as_str()) => Verdict::Rebuilt {
             reasons: vec![Reason::OutputWasMissing],
         },
         Outcome::Built => Verdict::Rebuilt {
             reasons: compare(previous, manifest),
+        },
+        Outcome::Substituted { from } => Verdict::Substituted {
+            from: from.clone(),
+            reasons: compare(previous.filter(|&p| p != latest.drv), manifest),
         },
         Outcome::NotBuilt => Verdict::NotBuilt {
             reasons: compare(previous, manifest),

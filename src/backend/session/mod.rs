@@ -4,6 +4,7 @@
 //! Drives one session: plan with Cargo, write the data, evaluate once, seed the store, then
 //! realise with Nix while its `internal-json` log becomes [`BackendEvent`]s.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -59,12 +60,18 @@ impl Prepared {
     }
 
     /// What went into each unit, for `why` (see [`insight::manifest`]).
-    async fn record(&self, request: &BuildRequest, events: &UnboundedSender<BackendEvent>) {
+    async fn record(
+        &self,
+        request: &BuildRequest,
+        fetched: HashMap<String, String>,
+        events: &UnboundedSender<BackendEvent>,
+    ) {
         let store_args = request.nix.store_args();
         insight::manifest::record_in_background(
             &self.plan,
             &self.unit_paths,
             &self.valid,
+            fetched,
             store_args,
             events,
         )
@@ -305,7 +312,7 @@ pub async fn realise(
                 register_roots(prepared, &request.nix).await?;
                 link_outputs(prepared)?;
                 learn(prepared, events);
-                prepared.record(request, events).await;
+                prepared.record(request, HashMap::new(), events).await;
                 let _ = events.send(BackendEvent::Finished {
                     success: true,
                     exit_code: Some(0),
@@ -330,8 +337,14 @@ pub async fn realise(
     let _ = events.send(BackendEvent::BuildStarted);
     // Nix's warnings about a substituter are said once for both runs.
     let mut notices = cache::trust::SubstituterNotices::default();
+    let mut fetched = cache::fetched::FetchedPaths::default();
+    let mut log = RealiseLog {
+        events,
+        notices: &mut notices,
+        fetched: &mut fetched,
+    };
     let (mut status, mut cancelled) =
-        realise_streamed(&args, &targets, events, &mut notices, &mut cancel).await?;
+        realise_streamed(&args, &targets, &mut log, &mut cancel).await?;
     if status.success() && !cancelled && only.is_none() {
         // Then every unit by name, each output a GC root: a binary does not reference the
         // rlibs it was linked from, so after a GC (or a root substituted from a cache)
@@ -340,8 +353,7 @@ pub async fn realise(
             .map(|paths| paths.drv_path.clone())
             .collect();
         every_unit.extend(roots_args(prepared)?);
-        (status, cancelled) =
-            realise_streamed(&args, &every_unit, events, &mut notices, &mut cancel).await?;
+        (status, cancelled) = realise_streamed(&args, &every_unit, &mut log, &mut cancel).await?;
     }
     let success = status.success() && !cancelled;
     if success && only.is_none() {
@@ -351,7 +363,7 @@ pub async fn realise(
     if success {
         learn(prepared, events);
     }
-    prepared.record(request, events).await;
+    prepared.record(request, fetched.into_map(), events).await;
     let _ = events.send(BackendEvent::Finished {
         success,
         exit_code: status.code(),
@@ -382,14 +394,21 @@ fn missing_frontier(prepared: &Prepared) -> Vec<UnitId> {
         .collect()
 }
 
+/// Where the internal-json log of a build's realise runs goes: on as events (Nix's
+/// substituter warnings said once), and the substitutions noted for the build's record.
+struct RealiseLog<'a> {
+    events: &'a UnboundedSender<BackendEvent>,
+    notices: &'a mut cache::trust::SubstituterNotices,
+    fetched: &'a mut cache::fetched::FetchedPaths,
+}
+
 /// One `nix-store` run with `args` and `targets`, its internal-json log sent on as events;
 /// SIGINT to its process group when `cancel` turns true. Its exit status, and whether it
 /// was cancelled.
 async fn realise_streamed(
     args: &[String],
     targets: &[String],
-    events: &UnboundedSender<BackendEvent>,
-    notices: &mut cache::trust::SubstituterNotices,
+    log: &mut RealiseLog<'_>,
     cancel: &mut watch::Receiver<bool>,
 ) -> Result<(std::process::ExitStatus, bool), RunError> {
     let mut child = Command::new("nix-store")
@@ -416,8 +435,10 @@ async fn realise_streamed(
         tokio::select! {
             line = lines.next_line() => match line {
                 Ok(Some(line)) => {
-                    if let Some(event) = notices.filter(protocol::parse_line(&line)) {
-                        let _ = events.send(event);
+                    let event = protocol::parse_line(&line);
+                    log.fetched.observe(&event);
+                    if let Some(event) = log.notices.filter(event) {
+                        let _ = log.events.send(event);
                     }
                 }
                 _ => break,

@@ -320,7 +320,7 @@ fn record_of(
         record.latest_build.push(RecordedUnit {
             key: manifest.key.clone(),
             drv: manifest.drv.clone(),
-            outcome: *outcome,
+            outcome: outcome.clone(),
             previous: previous.map(String::from),
         });
     }
@@ -440,5 +440,33 @@ fn the_same_file_edited_in_two_packages_is_named_for_each() {
         sentence(&rebuild_reasons(&before, &after, &manifests)),
         "dependency `a 0.1.0` rebuilt because src/lib.rs changed and dependency `b 0.1.0` \
          rebuilt because src/lib.rs changed"
+    );
+}
+
+#[test]
+fn a_unit_fetched_from_a_cache_says_so_and_why_it_changed() {
+    let (manifests, before, after) = chain();
+    let from = || Outcome::Substituted {
+        from: "https://cache.example.org".into(),
+    };
+    let mut record = record_of(
+        &[(&after, from(), Some("a1"))],
+        &[("app lib", "a1-new", Some("a1"))],
+    );
+    record.manifests = manifests.clone();
+    let explained = explain(&record, "app lib").expect("app is in the latest build");
+    assert!(explained.was_rebuilt(), "asked about like a rebuilt unit");
+    assert_eq!(
+        explained.summary(),
+        "fetched from https://cache.example.org, not built here: changed because dependency \
+         `greet 0.1.0` rebuilt because dependency `util 0.1.0` rebuilt because src/lib.rs changed"
+    );
+
+    // Its output was deleted and fetched again: nothing changed.
+    let mut record = record_of(&[(&before, from(), Some("a1"))], &[]);
+    record.manifests = manifests;
+    assert_eq!(
+        explain(&record, "app lib").map(|e| e.summary()).as_deref(),
+        Some("fetched from https://cache.example.org, not built here")
     );
 }
