@@ -6,7 +6,10 @@ mod common;
 
 use serde_json::Value;
 
-use common::{append, cargo_test, copy_fixture, libnix_test, libnix_tui, with_stand_in_nixpkgs};
+use common::{
+    BuildRun, append, build_with, cargo_test, copy_fixture, libnix_test, libnix_tui, unique_salt,
+    with_stand_in_nixpkgs,
+};
 use libnix_tui::backend::test_results::summaries;
 
 /// `(passed, failed, ignored)` of every harness summary in `output`.
@@ -443,5 +446,59 @@ fn a_run_that_writes_into_the_source_does_not_fail_another_run_of_it() {
             ("unittests src/lib.rs".to_string(), false),
             ("tests/manifest_dir.rs".to_string(), true)
         ]
+    );
+}
+
+/// Cargo leaves the profile's name out of a unit's identity: `cargo test` after `cargo
+/// build` compiles only the test binaries when the test profile is dev's.
+#[test]
+fn tests_reuse_what_the_build_built() {
+    let project = copy_fixture("verbs");
+    let salt = unique_salt();
+    let built = build_with(project.path(), &[], |command| {
+        command.env("LIBNIX_TUI_REBUILD_SALT", &salt);
+    });
+    assert!(built.output.status.success(), "{}", built.stderr());
+    assert!(!built.with_status("built").is_empty());
+    let output = libnix_tui()
+        .args([
+            "test",
+            "--no-run",
+            "--message-format",
+            "json",
+            "--manifest-path",
+        ])
+        .arg(project.path().join("Cargo.toml"))
+        .env("LIBNIX_TUI_REBUILD_SALT", &salt)
+        .output()
+        .expect("run libnix-tui test");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tested = BuildRun {
+        messages: text(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect(),
+        output,
+    };
+    let mut reused = tested.with_status("cached");
+    reused.sort();
+    let mut was_built = built.outcomes();
+    was_built.sort();
+    assert_eq!(
+        reused,
+        was_built
+            .into_iter()
+            .map(|(package, kind, _)| (package, kind))
+            .collect::<Vec<_>>(),
+        "{:?}",
+        tested.outcomes()
+    );
+    assert!(
+        tested
+            .with_status("built")
+            .iter()
+            .all(|(_, kind)| kind == "test"),
+        "{:?}",
+        tested.outcomes()
     );
 }

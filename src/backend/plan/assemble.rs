@@ -55,6 +55,9 @@ struct GraphTarget {
 
 #[derive(Deserialize, serde::Serialize)]
 struct GraphProfile {
+    /// Not part of a unit's identity, as in Cargo's metadata hash: `cargo test` reuses the
+    /// dependencies `cargo build` built when the test profile changes nothing of dev's.
+    #[serde(skip_serializing)]
     name: String,
     opt_level: String,
     lto: String,
@@ -713,6 +716,28 @@ mod tests {
             doc.units[0].key,
             "the lib stays"
         );
+    }
+
+    #[test]
+    fn profiles_that_differ_only_in_name_make_the_same_units() {
+        let key = |profile: &str, opt_level: &str| {
+            let mut unit = graph_unit("build", "lib", &[]);
+            unit["profile"]["name"] = profile.into();
+            unit["profile"]["opt_level"] = opt_level.into();
+            let mut answers = fixture_answers();
+            answers.graph = serde_json::from_value(serde_json::json!({
+                "units": [unit],
+                "roots": [0],
+            }))
+            .expect("graph");
+            assemble(&CargoOptions::default(), answers)
+                .expect("plan")
+                .units[0]
+                .key
+                .clone()
+        };
+        assert_eq!(key("dev", "0"), key("test", "0"));
+        assert_ne!(key("dev", "0"), key("dev", "1"));
     }
 
     #[test]
