@@ -1,4 +1,5 @@
-//! Which substituters a build asks, and Nix's warnings about them said once, plainly.
+//! Which substituters a build asks, and Nix's warnings about them (and about its busy
+//! database) said once, plainly.
 //!
 //! Whether a substitute is trusted stays Nix's decision (`trusted-public-keys`,
 //! `require-sigs`): a path signed by no trusted key is refused and built instead.
@@ -60,16 +61,17 @@ enum Notice {
     Untrusted,
     Unreachable,
     NotACache,
+    DatabaseBusy,
 }
 
 /// Turns Nix's per-path and per-retry warnings about substituters into one plain warning
-/// per substituter and kind.
+/// per substituter and kind, and its per-retry warnings about a busy database into one.
 #[derive(Debug, Default)]
-pub struct SubstituterNotices {
+pub struct NixWarnings {
     said: HashSet<(Notice, String)>,
 }
 
-impl SubstituterNotices {
+impl NixWarnings {
     /// What to pass on for `event`: the event itself, the plain warning replacing the first
     /// Nix warning of a kind, or nothing for repeats and retries.
     pub fn filter(&mut self, event: NixEvent) -> Option<BackendEvent> {
@@ -82,7 +84,7 @@ impl SubstituterNotices {
             return Some(BackendEvent::Nix(event));
         };
         let warning = warning.trim();
-        let (notice, substituter, reason) = if let Some(uri) = untrusted_substituter(warning) {
+        let (notice, subject, reason) = if let Some(uri) = untrusted_substituter(warning) {
             (Notice::Untrusted, uri, String::new())
         } else if let Some(rest) = warning.strip_prefix("error: unable to download '") {
             // A retry: the attempt that gives up says so without "retrying".
@@ -97,24 +99,33 @@ impl SubstituterNotices {
             .and_then(|rest| rest.strip_suffix("' does not appear to be a binary cache"))
         {
             (Notice::NotACache, uri, String::new())
+        } else if let Some(database) = warning
+            .strip_prefix("error: SQLite database '")
+            .and_then(|rest| rest.strip_suffix("' is busy"))
+        {
+            (Notice::DatabaseBusy, database, String::new())
         } else {
             return Some(BackendEvent::Nix(event));
         };
-        if !self.said.insert((notice, substituter.to_string())) {
+        if !self.said.insert((notice, subject.to_string())) {
             return None;
         }
         Some(BackendEvent::Warning(match notice {
             Notice::Untrusted => format!(
-                "substituter {substituter} has outputs of this build, signed by no key in \
+                "substituter {subject} has outputs of this build, signed by no key in \
                  trusted-public-keys: refused, building them instead (to use it, trust its \
                  public key: --option extra-trusted-public-keys 'NAME:KEY', or in nix.conf)"
             ),
             Notice::Unreachable => {
-                format!("substituter {substituter} is unreachable ({reason}): building without it")
+                format!("substituter {subject} is unreachable ({reason}): building without it")
             }
             Notice::NotACache => format!(
-                "substituter {substituter} is not a binary cache (it has no nix-cache-info): \
+                "substituter {subject} is not a binary cache (it has no nix-cache-info): \
                  building without it"
+            ),
+            Notice::DatabaseBusy => format!(
+                "the Nix database {subject} is busy (another Nix command is writing to it): \
+                 Nix waits and retries"
             ),
         }))
     }
@@ -182,7 +193,7 @@ mod tests {
     }
 
     fn warnings(lines: &[&str]) -> Vec<String> {
-        let mut notices = SubstituterNotices::default();
+        let mut notices = NixWarnings::default();
         lines
             .iter()
             .filter_map(|line| notices.filter(parse_line(line)))
@@ -254,6 +265,19 @@ mod tests {
             [
                 "substituter http://127.0.0.1:18766 is not a binary cache (it has no \
               nix-cache-info): building without it"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_busy_database_is_said_once() {
+        // As Nix 2.8 wrote it while other Nix commands used the store.
+        let line = r#"@nix {"action":"msg","level":1,"msg":"\u001b[35;1mwarning:\u001b[0m \u001b[31;1merror:\u001b[0m SQLite database '\u001b[35;1m/nix/var/nix/db/db.sqlite\u001b[0m' is busy"}"#;
+        assert_eq!(
+            warnings(&[line, line, line]),
+            [
+                "the Nix database /nix/var/nix/db/db.sqlite is busy (another Nix command is \
+                 writing to it): Nix waits and retries"
             ]
         );
     }

@@ -336,7 +336,7 @@ pub async fn realise(
     }
     let _ = events.send(BackendEvent::BuildStarted);
     // Nix's warnings about a substituter are said once for both runs.
-    let mut notices = cache::trust::SubstituterNotices::default();
+    let mut notices = cache::trust::NixWarnings::default();
     let mut fetched = cache::fetched::FetchedPaths::default();
     let mut log = RealiseLog {
         events,
@@ -398,7 +398,7 @@ fn missing_frontier(prepared: &Prepared) -> Vec<UnitId> {
 /// substituter warnings said once), and the substitutions noted for the build's record.
 struct RealiseLog<'a> {
     events: &'a UnboundedSender<BackendEvent>,
-    notices: &'a mut cache::trust::SubstituterNotices,
+    notices: &'a mut cache::trust::NixWarnings,
     fetched: &'a mut cache::fetched::FetchedPaths,
 }
 
