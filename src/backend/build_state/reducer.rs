@@ -133,7 +133,11 @@ impl BuildState {
                             UnitStatus::Interrupted
                         }
                         // Never started in a failed build: Nix gave up before reaching it.
-                        UnitStatus::Planned if !*success => UnitStatus::Skipped,
+                        // A build that failed before Nix ran (a plan or deps file that
+                        // does not evaluate) skipped nothing: its units stay planned.
+                        UnitStatus::Planned if !*success && self.build_started.is_some() => {
+                            UnitStatus::Skipped
+                        }
                         _ => continue,
                     };
                     self.set_status(unit, end, &mut changed);

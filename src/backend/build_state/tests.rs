@@ -13,7 +13,7 @@ use crate::backend::nix::protocol::{
 use crate::backend::plan::{
     BuildPlan, Package, PackageSource, Profile, Unit, UnitDep, UnitId, UnitKind,
 };
-use crate::backend::{BackendEvent, EngineError, UnitPaths};
+use crate::backend::{BackendEvent, EngineError, ErrorKind, UnitPaths};
 
 /// Units by name (as the derivations are named) and direct dependencies.
 pub(crate) type PlanUnits<'a> = [(&'a str, &'a [UnitId])];
@@ -618,6 +618,7 @@ pub(crate) fn synthetic(units: &PlanUnits, lines: &[String]) -> (BuildState, Vec
         })
         .collect();
     state.apply(&BackendEvent::Instantiated(paths), Duration::ZERO);
+    state.apply(&BackendEvent::BuildStarted, Duration::ZERO);
     let changes = lines
         .iter()
         .enumerate()
@@ -695,6 +696,29 @@ fn remote_machine_post_build_hook_and_copies_after_the_build() {
         }
     );
     assert_eq!(log(&state, 0), ["uploaded"]);
+}
+
+#[test]
+fn a_build_that_fails_before_nix_runs_skips_nothing() {
+    let mut state = BuildState::default();
+    state.apply(&BackendEvent::Planned(plan(&[("a", &[])])), Duration::ZERO);
+    state.apply(
+        &BackendEvent::Error(EngineError {
+            kind: ErrorKind::DepsFile,
+            message: "Cargo.dependencies.nix:3:16: does not evaluate".into(),
+        }),
+        Duration::ZERO,
+    );
+    let changed = state.apply(
+        &BackendEvent::Finished {
+            success: false,
+            exit_code: None,
+        },
+        Duration::from_secs(1),
+    );
+    assert!(changed.is_empty());
+    assert_eq!(statuses(&state), [UnitStatus::Planned]);
+    assert_eq!(state.counters.skipped, 0);
 }
 
 #[test]
