@@ -256,3 +256,32 @@ fn thousands_of_unknown_crates_give_twenty_warnings_and_a_count() {
         )
     );
 }
+
+#[test]
+fn a_misspelt_package_gets_the_nearest_names_of_pkgs() {
+    for (deps_file, column) in [
+        (
+            "{ pkgs }: with pkgs; {\n  deps = { itoa = [ zlb ]; };\n}\n",
+            21,
+        ),
+        ("{ pkgs }: {\n  deps = { itoa = [ pkgs.zlb ]; };\n}\n", 21),
+    ] {
+        let (code, errors, stderr) = build_with_deps_file(deps_file);
+        assert_eq!(code, Some(1), "{stderr}");
+        let missing = if deps_file.contains("pkgs.zlb") {
+            "attribute 'zlb' missing"
+        } else {
+            "undefined variable 'zlb'"
+        };
+        // Nix words its own suggestions for `pkgs.zlb` (`one of zlib or glib?`).
+        let said = format!("FILE:2:{column}: does not evaluate: {missing}; did you mean ");
+        assert!(
+            errors.len() == 1
+                && errors[0].starts_with(&said)
+                && errors[0][said.len()..]
+                    .split([' ', '?'])
+                    .any(|word| word == "zlib"),
+            "{stderr}"
+        );
+    }
+}

@@ -3,7 +3,9 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use super::suggest::nearest;
 use super::{Location, OverridesError};
+use crate::backend::nix::protocol::strip_ansi;
 
 /// The checker: imports the file with `{ inherit pkgs; }`, checks the shape of `deps` and
 /// `envs` and forces every dependency.
@@ -47,13 +49,55 @@ pub(super) fn evaluate_as(
         return Ok(());
     }
     let candidate_text = std::fs::read_to_string(&candidate).unwrap_or_default();
-    Err(evaluation_error(
+    let mut error = evaluation_error(
         &String::from_utf8_lossy(&output.stderr),
         &candidate.to_string_lossy(),
         &candidate_text,
         shown_as,
         shown_text.unwrap_or(&candidate_text),
-    ))
+    );
+    // Nix suggests names for `pkgs.opensll`, not for `opensll` under `with pkgs;`.
+    if let OverridesError::Evaluation { message, .. } = &mut error
+        && let Some(variable) = undefined_variable(message)
+        && let Some(suggestion) =
+            package_names(pkgs_expr).and_then(|names| closest_names(variable, &names))
+    {
+        message.push_str(&format!("; did you mean {suggestion}"));
+    }
+    Err(error)
+}
+
+/// `X` of `undefined variable 'X'`.
+fn undefined_variable(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("undefined variable '")?;
+    Some(rest.split_once('\'')?.0)
+}
+
+/// The attribute names of `pkgs_expr`, as the deps file's `pkgs` has them.
+fn package_names(pkgs_expr: &str) -> Option<Vec<String>> {
+    let output = Command::new("nix-instantiate")
+        .args([
+            "--eval",
+            "--json",
+            "--expr",
+            "{ pkgs }: builtins.attrNames pkgs",
+        ])
+        .args(["--arg", "pkgs", pkgs_expr])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    serde_json::from_slice(&output.stdout).ok()
+}
+
+/// `openssl?` or `one of openssl or openssh?`: the nearest names, as Nix words its
+/// suggestions.
+fn closest_names(wanted: &str, names: &[String]) -> Option<String> {
+    match nearest(wanted, names.iter().map(String::as_str), 3).as_slice() {
+        [] => None,
+        [only] => Some(format!("{only}?")),
+        [first @ .., last] => Some(format!("one of {} or {last}?", first.join(", "))),
+    }
 }
 
 /// Reads Nix's error output: the first `error:` line is the message, the position is the
@@ -82,6 +126,14 @@ fn evaluation_error(
         })
         .or(prefix_position);
     let mut message = message.replace(candidate, &shown);
+    // Nix's own suggestions for a misspelt attribute: `Did you mean openssl?`.
+    if let Some(suggestion) = stderr
+        .lines()
+        .map(|line| strip_ansi(line.trim()))
+        .find_map(|line| Some(line.strip_prefix("Did you mean ")?.to_string()))
+    {
+        message.push_str(&format!("; did you mean {suggestion}"));
+    }
     // Raised in a file the deps file imports: say where.
     let elsewhere = stderr
         .lines()
@@ -212,6 +264,41 @@ mod tests {
         assert_eq!(
             shown("error: undefined variable 'new'\n       at /c.tmp:3:13:\n"),
             "deps.nix:3:6: does not evaluate: undefined variable 'new' (in the text the edit adds here)"
+        );
+    }
+
+    #[test]
+    fn nixs_suggestion_for_a_misspelt_package_is_kept() {
+        // As Nix 2.8 writes it.
+        let stderr = "error: attribute 'opensll' missing\n\n       at /tmp/c.tmp:3:16:\n\n            2|   deps = {\n            3|     \"clap\" = [ pkgs.opensll ];\n             |                ^\n       Did you mean one of openssl or openssh?\n";
+        let text = "{ pkgs }: {\n  deps = {\n    \"clap\" = [ pkgs.opensll ];\n  };\n}\n";
+        let error = evaluation_error(stderr, "/tmp/c.tmp", text, Path::new("deps.nix"), text);
+        assert_eq!(
+            error.to_string(),
+            "deps.nix:3:16: does not evaluate: attribute 'opensll' missing; did you mean one of \
+             openssl or openssh?"
+        );
+    }
+
+    #[test]
+    fn close_package_names_are_suggested_closest_first() {
+        let names: Vec<String> = ["openssh", "openssl", "pkg-config", "zlib", "ssl"]
+            .iter()
+            .map(|name| name.to_string())
+            .collect();
+        assert_eq!(
+            closest_names("opensll", &names).as_deref(),
+            Some("one of openssl or openssh?")
+        );
+        assert_eq!(
+            closest_names("pkgconfig", &names).as_deref(),
+            Some("pkg-config?")
+        );
+        assert_eq!(closest_names("zlb", &names).as_deref(), Some("zlib?"));
+        assert_eq!(closest_names("gtk4", &names), None);
+        assert_eq!(
+            undefined_variable("undefined variable 'opensll' (in the text the edit adds here)"),
+            Some("opensll")
         );
     }
 

@@ -60,6 +60,7 @@ mod nix_string;
 mod plan_check;
 mod preflight;
 mod save;
+mod suggest;
 
 use std::fmt;
 use std::path::PathBuf;

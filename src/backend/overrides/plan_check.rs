@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::suggest::nearest;
 use super::{Location, OverrideEntry};
 
 /// Something in the file that does not match the build graph.
@@ -71,7 +72,9 @@ pub fn check(entries: &[OverrideEntry], packages: &[(String, String)]) -> Vec<Fi
             let problem = match versions_of.get(entry.crate_name.as_str()) {
                 None => Problem::UnknownCrate {
                     name: entry.crate_name.clone(),
-                    suggestion: closest_name(&entry.crate_name, versions_of.keys().copied()),
+                    suggestion: nearest(&entry.crate_name, versions_of.keys().copied(), 1)
+                        .first()
+                        .map(|name| name.to_string()),
                 },
                 Some(versions) => {
                     let version = entry
@@ -91,57 +94,4 @@ pub fn check(entries: &[OverrideEntry], packages: &[(String, String)]) -> Vec<Fi
             })
         })
         .collect()
-}
-
-/// The nearest of the sorted `names` by edit distance (case-insensitive), if it is within
-/// a third of the name's length (at least one edit).
-fn closest_name<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Option<String> {
-    let wanted = name.to_lowercase();
-    let length = wanted.chars().count();
-    let limit = length.max(3) / 3;
-    names
-        // Lengths further apart than the limit cannot be within it: skip the distance.
-        .filter(|candidate| candidate.chars().count().abs_diff(length) <= limit)
-        .map(|candidate| (edit_distance(&wanted, &candidate.to_lowercase()), candidate))
-        .filter(|(distance, _)| *distance <= limit)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate.to_owned())
-}
-
-fn edit_distance(left: &str, right: &str) -> usize {
-    let right: Vec<char> = right.chars().collect();
-    let mut previous: Vec<usize> = (0..=right.len()).collect();
-    for (row, left_char) in left.chars().enumerate() {
-        let mut current = vec![row + 1];
-        for (column, right_char) in right.iter().enumerate() {
-            let substitution = previous[column] + usize::from(left_char != *right_char);
-            current.push(
-                substitution
-                    .min(previous[column + 1] + 1)
-                    .min(current[column] + 1),
-            );
-        }
-        previous = current;
-    }
-    previous[right.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn edit_distances() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("openssl-sys", "openssl-sys"), 0);
-        assert_eq!(edit_distance("opensl-sys", "openssl-sys"), 1);
-    }
-
-    #[test]
-    fn far_names_get_no_suggestion() {
-        let names = || ["serde"].into_iter();
-        assert_eq!(closest_name("openssl-sys", names()), None);
-        assert_eq!(closest_name("Serde", names()).as_deref(), Some("serde"));
-    }
 }
