@@ -177,12 +177,17 @@ pub async fn prepare(
     }
     let cargo = request.cargo.clone();
     let requested = request.nix.toolchain;
-    // Cargo's plan, whether `<nixpkgs>` exists and Nix's substituters are independent: ask
-    // at once (on a no-op build these three are most of the time).
+    // Cargo's plan, whether `<nixpkgs>` exists and Nix's substituters (which only host
+    // mode reads) are independent: ask at once (on a no-op build these three are most of
+    // the time).
     let (plan, mode, _) = tokio::join!(
         tokio::task::spawn_blocking(move || project::plan(&cargo)),
         tokio::task::spawn_blocking(move || toolchain::choose_mode(requested)),
-        tokio::task::spawn_blocking(cache::trust::read_configured_substituters),
+        tokio::task::spawn_blocking(move || {
+            if requested != Some(ToolchainMode::Nixpkgs) {
+                cache::trust::read_configured_substituters();
+            }
+        }),
     );
     // A mode that could not be resolved is an error, never a quiet switch to host mode.
     let (plan, choice) = (Arc::new(plan??), mode??);
