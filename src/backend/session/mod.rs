@@ -340,13 +340,11 @@ pub async fn realise(
         targets.extend(roots_args(prepared)?);
     }
     let _ = events.send(BackendEvent::BuildStarted);
-    // Nix's warnings about a substituter are said once for both runs.
-    let mut notices = cache::trust::NixWarnings::default();
-    let mut fetched = cache::fetched::FetchedPaths::default();
+    // One log for both runs: Nix's repeated warnings are said once.
     let mut log = RealiseLog {
         events,
-        notices: &mut notices,
-        fetched: &mut fetched,
+        notices: cache::trust::NixWarnings::default(),
+        fetched: cache::fetched::FetchedPaths::default(),
     };
     let (mut status, mut cancelled) =
         realise_streamed(&args, &targets, &mut log, &mut cancel).await?;
@@ -368,7 +366,9 @@ pub async fn realise(
     if success {
         learn(prepared, events);
     }
-    prepared.record(request, fetched.into_map(), events).await;
+    prepared
+        .record(request, log.fetched.into_map(), events)
+        .await;
     let _ = events.send(BackendEvent::Finished {
         success,
         exit_code: status.code(),
@@ -403,8 +403,8 @@ fn missing_frontier(prepared: &Prepared) -> Vec<UnitId> {
 /// substituter warnings said once), and the substitutions noted for the build's record.
 struct RealiseLog<'a> {
     events: &'a UnboundedSender<BackendEvent>,
-    notices: &'a mut cache::trust::NixWarnings,
-    fetched: &'a mut cache::fetched::FetchedPaths,
+    notices: cache::trust::NixWarnings,
+    fetched: cache::fetched::FetchedPaths,
 }
 
 /// One `nix-store` run with `args` and `targets`, its internal-json log sent on as events;
