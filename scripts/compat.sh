@@ -200,7 +200,11 @@ seconds. Both builds start clean: Cargo with a fresh target dir, libnix-tui with
 `doctor --fix`, the time is of one more build with another fresh salt after the fix.
 All rows used the dev profile and a debug build of libnix-tui, one project at a time:
 `LIBNIX_TUI=target/debug/libnix-tui nice -n 10 scripts/compat.sh ripgrep` (sd, hyperfine
-and tokei were measured on 2026-12-01 without `nice`, the others on 2026-12-02).
+and tokei were measured on 2026-12-01 without `nice`, the others on 2026-12-02; nu, atuin,
+watchexec-cli, trunk, cargo-leptos and sniffnet last, with the engine benchmark or the test
+suite running beside some of them, load 4-8). sniffnet needs the Debian packages
+libasound2-dev and libpcap-dev on the host for both builds (Cargo's too): install them
+before its row (the script's own apt-get runs only after a failed libnix-tui build).
 HEADER
   echo
   echo "Measured rows: $(cut -f1 "$results" | paste -sd, | sed 's/,/, /g')."
