@@ -6,7 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::AppState;
+use crate::app::{AppState, TestCounts};
 use crate::backend::build_state::{Counters, Phase, UnitStatus};
 use crate::backend::plan::CargoVerb;
 
@@ -103,8 +103,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
 
 /// `tests 42 passed, 3 failed` over the test runs read so far; `tests` before any is.
 fn tests_fact(state: &AppState) -> String {
-    let counts = state.test_outcomes.values().filter_map(|o| o.counts);
-    let (passed, failed) = counts.fold((0, 0), |(p, f), c| (p + c.passed, f + c.failed));
+    let TestCounts { passed, failed, .. } = (state.test_outcomes.values())
+        .filter_map(|outcome| outcome.counts)
+        .fold(TestCounts::default(), |total, counts| total + counts);
     if state.test_outcomes.is_empty() {
         "tests".to_owned()
     } else if failed > 0 {

@@ -11,6 +11,7 @@ use crate::backend::build_state::last_build::{self, LastBuild};
 use crate::backend::build_state::{Phase, UnitStatus};
 use crate::backend::diagnose::diagnose;
 use crate::backend::plan::{CargoVerb, UnitId};
+use crate::backend::test_results::TestCounts;
 
 use super::hints::hint_for;
 use super::navigation::{follow_builds, follow_into_failure};
@@ -223,8 +224,9 @@ fn announce_tests(state: &mut AppState) {
         return;
     }
     let outcomes: Vec<&TestOutcome> = runs.iter().map(|unit| &state.test_outcomes[unit]).collect();
-    let counts = outcomes.iter().filter_map(|outcome| outcome.counts);
-    let (passed, failed) = counts.fold((0, 0), |(p, f), c| (p + c.passed, f + c.failed));
+    let TestCounts { passed, failed, .. } = (outcomes.iter())
+        .filter_map(|outcome| outcome.counts)
+        .fold(TestCounts::default(), |total, counts| total + counts);
     let failed_runs = outcomes.iter().filter(|outcome| outcome.failed()).count();
     let cached = runs
         .iter()
