@@ -473,13 +473,7 @@ fn tests_reuse_what_the_build_built() {
         .output()
         .expect("run libnix-tui test");
     assert!(output.status.success(), "{}", text(&output.stderr));
-    let tested = BuildRun {
-        messages: text(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str(line).ok())
-            .collect(),
-        output,
-    };
+    let tested = BuildRun::of(output);
     let mut reused = tested.with_status("cached");
     reused.sort();
     let mut was_built = built.outcomes();

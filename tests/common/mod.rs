@@ -72,6 +72,15 @@ pub struct BuildRun {
 }
 
 impl BuildRun {
+    /// A finished libnix-tui command run with `--message-format json`.
+    pub fn of(output: Output) -> BuildRun {
+        let messages = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect();
+        BuildRun { output, messages }
+    }
+
     pub fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.output.stderr).into_owned()
     }
@@ -153,12 +162,7 @@ pub fn build_with(project: &Path, extra: &[&str], adjust: impl FnOnce(&mut Comma
         .args(["--message-format", "json"])
         .args(extra);
     adjust(&mut command);
-    let output = command.output().expect("run libnix-tui");
-    let messages = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str(line).ok())
-        .collect();
-    BuildRun { output, messages }
+    BuildRun::of(command.output().expect("run libnix-tui"))
 }
 
 /// stdout of a binary built by libnix-tui into `target/libnix/debug/bin`.
