@@ -1,5 +1,37 @@
-//! What a test harness printed (libtest, `rustdoc --test`): its summary counts, read the same
-//! way by `libnix-tui test` and the dashboard.
+//! What a test run recorded, and what its harness printed (libtest, `rustdoc --test`): the
+//! summary counts, read the same way by `libnix-tui test` and the dashboard.
+
+use std::path::Path;
+
+/// What a test run recorded in its store path (`nix/test-run.nix` writes `status` and
+/// `output`): the binary's exit code and its interleaved output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRun {
+    pub exit_code: i32,
+    pub output: String,
+}
+
+/// Reads the record of the test run whose output is `out`; an error names the file.
+pub fn read_recorded_run(out: &Path) -> Result<RecordedRun, String> {
+    let read = |name: &str| {
+        let path = out.join(name);
+        std::fs::read(&path)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .map_err(|e| format!("the test run's {}: {e}", path.display()))
+    };
+    let status = read("status")?;
+    let exit_code = status.trim().parse().map_err(|_| {
+        format!(
+            "the test run's {}: `{}` is no exit code",
+            out.join("status").display(),
+            status.trim()
+        )
+    })?;
+    Ok(RecordedRun {
+        exit_code,
+        output: read("output")?,
+    })
+}
 
 /// The counts of a harness's summary (`test result: ok. 42 passed; 0 failed; ...`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

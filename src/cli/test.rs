@@ -16,7 +16,7 @@ use super::check::build_with_diagnostics;
 use super::{BuildArgs, MessageFormat};
 use crate::backend::build_state::{BuildState, UnitStatus};
 use crate::backend::plan::{BuildPlan, CargoVerb, TestRuns, TestTarget, Unit, UnitId, UnitKind};
-use crate::backend::test_results::{TestCounts, counts};
+use crate::backend::test_results::{TestCounts, counts, read_recorded_run};
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
@@ -127,11 +127,7 @@ fn read_outcome(plan: &BuildPlan, state: &BuildState, run: UnitId) -> anyhow::Re
         .out_path
         .as_deref()
         .ok_or_else(|| anyhow::anyhow!("no store path for test run {}", plan.units[run].key))?;
-    let read = |name: &str| {
-        let path = Path::new(out).join(name);
-        std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-    };
-    let status = String::from_utf8_lossy(&read("status")?).trim().parse()?;
+    let recorded = read_recorded_run(Path::new(out)).map_err(anyhow::Error::msg)?;
     let binary = match plan.units[run].kind {
         UnitKind::DocTest => run,
         _ => plan.units[run].deps[0].unit,
@@ -139,8 +135,8 @@ fn read_outcome(plan: &BuildPlan, state: &BuildState, run: UnitId) -> anyhow::Re
     Ok(Outcome {
         binary,
         cached: state.units[run].status == UnitStatus::Cached,
-        status,
-        output: String::from_utf8_lossy(&read("output")?).into_owned(),
+        status: recorded.exit_code,
+        output: recorded.output,
     })
 }
 

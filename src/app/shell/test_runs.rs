@@ -7,7 +7,7 @@ use crate::app::event::AppEvent;
 use crate::app::state::TestOutcome;
 use crate::backend::build_state::LogBuffer;
 use crate::backend::plan::UnitId;
-use crate::backend::test_results::counts;
+use crate::backend::test_results::{RecordedRun, counts, read_recorded_run};
 
 use super::Shell;
 
@@ -26,30 +26,15 @@ impl Shell {
 }
 
 fn read_outcome(out: &Path) -> Result<TestOutcome, String> {
-    let read = |name: &str| {
-        let path = out.join(name);
-        std::fs::read(&path)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .map_err(|e| format!("the test run's {}: {e}", path.display()))
-    };
-    let status = read("status")?;
-    let exit_code = status.trim().parse().map_err(|_| {
-        format!(
-            "the test run's {}: `{}` is no exit code",
-            out.join("status").display(),
-            status.trim()
-        )
-    })?;
-    let text = read("output")?;
-    let counts = counts(&text);
-    let mut output = LogBuffer::default();
-    for line in text.lines() {
-        output.push(line.to_owned());
+    let RecordedRun { exit_code, output } = read_recorded_run(out)?;
+    let mut lines = LogBuffer::default();
+    for line in output.lines() {
+        lines.push(line.to_owned());
     }
     Ok(TestOutcome {
         exit_code,
-        counts,
-        output,
+        counts: counts(&output),
+        output: lines,
     })
 }
 
